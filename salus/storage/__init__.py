@@ -1,0 +1,1 @@
+"""Operational store: SQLAlchemy tables, migrations, repositories."""

@@ -1,0 +1,178 @@
+"""SQLAlchemy 2 tables of the operational store (SQLite by default, PostgreSQL in production).
+
+Plain Core tables: the repositories map them to and from :mod:`salus.domain.model`, and the
+indicator engine reads them through ibis, so the same definitions run on every backend.
+Geometry is GeoJSON text plus a bounding box (no spatial extension needed); the area tree is
+kept both as ``parent_id`` and as a closure table (``area_ancestor``) so "everything under this
+region" and "roll up to admin level 1" are single joins.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+OPEN_AGE = 999
+"""``age_max`` of an open-ended band (``60+``): kept as a number so ranges compare in SQL."""
+
+area = sa.Table(
+    "area",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("names", sa.JSON, nullable=False, default=dict),
+    sa.Column("level", sa.Integer, nullable=False),
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("area.id"), nullable=True, index=True),
+    sa.Column("geometry", sa.Text, nullable=True),
+    sa.Column("min_lon", sa.Float, nullable=True),
+    sa.Column("min_lat", sa.Float, nullable=True),
+    sa.Column("max_lon", sa.Float, nullable=True),
+    sa.Column("max_lat", sa.Float, nullable=True),
+)
+
+area_ancestor = sa.Table(
+    "area_ancestor",
+    metadata,
+    sa.Column("area_id", sa.Integer, sa.ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("ancestor_id", sa.Integer, sa.ForeignKey("area.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("ancestor_level", sa.Integer, nullable=False),
+    sa.Index("ix_area_ancestor_ancestor", "ancestor_id", "area_id"),
+)
+
+population = sa.Table(
+    "population",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("area_id", sa.Integer, sa.ForeignKey("area.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("sex", sa.String(8), nullable=False),
+    sa.Column("age_min", sa.Integer, nullable=False, default=0),
+    sa.Column("age_max", sa.Integer, nullable=False, default=OPEN_AGE),
+    sa.Column("population", sa.BigInteger, nullable=False),
+    sa.Column("import_batch_id", sa.Integer, sa.ForeignKey("import_batch.id"), nullable=True),
+    sa.UniqueConstraint("area_id", "year", "sex", "age_min", "age_max",
+                        name="uq_population_cell"),
+)
+
+import_batch = sa.Table(
+    "import_batch",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("file_name", sa.String(400), nullable=False),
+    sa.Column("file_sha256", sa.String(64), nullable=False),
+    sa.Column("mapping", sa.String(200), nullable=True),
+    sa.Column("actor", sa.String(100), nullable=False, default="cli"),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("rows_read", sa.Integer, nullable=False, default=0),
+    sa.Column("inserted", sa.Integer, nullable=False, default=0),
+    sa.Column("updated", sa.Integer, nullable=False, default=0),
+    sa.Column("unchanged", sa.Integer, nullable=False, default=0),
+    sa.Column("rejected", sa.Integer, nullable=False, default=0),
+)
+
+incident = sa.Table(
+    "incident",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("uid", sa.String(36), nullable=False, unique=True),
+    sa.Column("occurred_on", sa.Date, nullable=False),
+    sa.Column("occurred_until", sa.Date, nullable=False),
+    sa.Column("date_precision", sa.String(8), nullable=False),
+    sa.Column("occurred_time", sa.Time, nullable=True),
+    sa.Column("reported_on", sa.Date, nullable=True),
+    sa.Column("area_id", sa.Integer, sa.ForeignKey("area.id"), nullable=False),
+    sa.Column("longitude", sa.Float, nullable=True),
+    sa.Column("latitude", sa.Float, nullable=True),
+    sa.Column("location_precision", sa.String(12), nullable=True),
+    sa.Column("iccs_code", sa.String(8), nullable=False),
+    sa.Column("attempted", sa.Boolean, nullable=False, default=False),
+    sa.Column("iccs_context", sa.String(40), nullable=True),
+    sa.Column("misuse_context", sa.String(40), nullable=True),
+    sa.Column("location_type", sa.String(40), nullable=True),
+    sa.Column("weapon_category", sa.String(30), nullable=True),
+    sa.Column("narrative", sa.Text, nullable=True),
+    sa.Column("sensitivity", sa.String(16), nullable=False),
+    sa.Column("declared_killed", sa.Integer, nullable=True),
+    sa.Column("declared_injured", sa.Integer, nullable=True),
+    sa.Column("killed_low", sa.Integer, nullable=True),
+    sa.Column("killed_high", sa.Integer, nullable=True),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("import_batch_id", sa.Integer, sa.ForeignKey("import_batch.id"), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_incident_occurred_area", "occurred_on", "area_id"),
+    sa.Index("ix_incident_area", "area_id"),
+    sa.Index("ix_incident_iccs", "iccs_code"),
+)
+
+incident_source = sa.Table(
+    "incident_source",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("incident_id", sa.Integer, sa.ForeignKey("incident.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("source_type", sa.String(20), nullable=False),
+    sa.Column("source_name", sa.String(200), nullable=False),
+    sa.Column("record_id", sa.String(200), nullable=False),
+    sa.Column("url", sa.Text, nullable=True),
+    sa.UniqueConstraint("source_type", "source_name", "record_id", name="uq_incident_source_key"),
+)
+
+person = sa.Table(
+    "person",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("incident_id", sa.Integer, sa.ForeignKey("incident.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("role", sa.String(12), nullable=False),
+    sa.Column("sex", sa.String(8), nullable=False),
+    sa.Column("age_min", sa.Integer, nullable=True),
+    sa.Column("age_max", sa.Integer, nullable=True),
+    sa.Column("age_band", sa.String(32), nullable=True),
+    sa.Column("outcome", sa.String(10), nullable=False),
+    sa.Column("relationship", sa.String(20), nullable=True),
+    sa.Column("conflict_status", sa.String(20), nullable=True),
+    sa.Column("nationality", sa.String(3), nullable=True),
+    sa.Column("given_name", sa.String(200), nullable=True),
+    sa.Column("family_name", sa.String(200), nullable=True),
+    sa.Column("date_of_birth", sa.Date, nullable=True),
+    sa.Index("ix_person_incident_role", "incident_id", "role"),
+)
+
+incident_weapon = sa.Table(
+    "incident_weapon",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("incident_id", sa.Integer, sa.ForeignKey("incident.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("category", sa.String(30), nullable=False),
+    sa.Column("legal_status", sa.String(40), nullable=True),
+    sa.Column("count", sa.Integer, nullable=False, default=1),
+    sa.Column("description", sa.Text, nullable=True),
+)
+
+audit_event = sa.Table(
+    "audit_event",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("entity", sa.String(40), nullable=False),
+    sa.Column("entity_id", sa.String(64), nullable=True),
+    sa.Column("before", sa.JSON, nullable=True),
+    sa.Column("after", sa.JSON, nullable=True),
+)
