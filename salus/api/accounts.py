@@ -1,0 +1,55 @@
+"""``/api/v1/me``, ``/api/v1/tokens`` and ``/api/v1/users`` (administrators)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends
+
+from salus.api.deps import api_viewer, db
+from salus.api.schemas import ERRORS, Me, PasswordOut, TokenIn, TokenOut, UserIn, UserOut
+from salus.auth.roles import Viewer
+from salus.usecases import accounts, sessions
+
+router = APIRouter(tags=["accounts"], responses=ERRORS)
+ViewerDep = Annotated[Viewer, Depends(api_viewer)]
+Db = Annotated[sa.Engine, Depends(db)]
+
+
+def _user_out(u: accounts.UserInfo) -> UserOut:
+    return UserOut(username=u.username, role=u.role, area=u.area_code, language=u.language,
+                   active=u.active, created_at=u.created_at)
+
+
+@router.get("/me", response_model=Me)
+def me(viewer: ViewerDep) -> Me:
+    """Who the API sees: username, role, area scope and permissions."""
+    return Me(username=viewer.username, role=viewer.role.value, area=viewer.area_code,
+              language=viewer.language, permissions=sorted(p.value for p in viewer.permissions))
+
+
+@router.post("/tokens", response_model=TokenOut, status_code=201)
+def create_token(body: TokenIn, viewer: ViewerDep, engine: Db) -> TokenOut:
+    """A new API token for the caller (shown once)."""
+    return TokenOut(token=sessions.create_api_token(engine, viewer, body.name), name=body.name)
+
+
+@router.get("/users", response_model=list[UserOut])
+def list_users(viewer: ViewerDep, engine: Db) -> list[UserOut]:
+    return [_user_out(u) for u in accounts.list_users(engine, viewer)]
+
+
+@router.post("/users", response_model=UserOut, status_code=201)
+def create_user(body: UserIn, viewer: ViewerDep, engine: Db) -> UserOut:
+    return _user_out(accounts.create_user(engine, viewer, body.username, body.password,
+                                          body.role, area_code=body.area,
+                                          display_name=body.display_name,
+                                          language=body.language))
+
+
+@router.post("/users/{username}/password-reset", response_model=PasswordOut)
+def reset_password(username: str, viewer: ViewerDep, engine: Db) -> PasswordOut:
+    """Administrators: set a random new password and end the user's sessions."""
+    return PasswordOut(username=username,
+                       password=accounts.reset_password(engine, viewer, username))

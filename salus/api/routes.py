@@ -1,0 +1,13 @@
+"""The ``/api/v1`` routers, the full set or the public one."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers(public: bool) -> list[APIRouter]:
+    from salus.api import accounts
+
+    if public:
+        return []
+    return [accounts.router]

@@ -1,0 +1,95 @@
+"""``salus serve`` (the web app and API) and ``salus users`` (accounts, from the terminal)."""
+
+from __future__ import annotations
+
+import typer
+
+from salus.cli.common import console, database_url, db_option, err_console, open_db
+
+users_app = typer.Typer(help="Manage web accounts: add users, reset passwords.",
+                        no_args_is_help=True)
+
+ROLES_HELP = "admin, analyst, data_entry, community_monitor or public"
+
+
+def serve(db: str | None = db_option(),
+          host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
+          port: int = typer.Option(8000, "--port", help="port to listen on"),
+          public: bool = typer.Option(False, "--public",
+                                      help="publish only the dashboard and indicators: no "
+                                           "login, small counts suppressed, no records")) -> None:
+    """Serve the web app and the REST API (/api/v1, OpenAPI at /api/docs)."""
+    from salus.web import serve as run
+
+    url = database_url(db)
+    open_db(url).dispose()
+    console.print(f"Salus on [bold]http://{host}:{port}/[/bold]"
+                  + (" (public: published figures only)" if public else ""))
+    run(url, host=host, port=port, public=public)
+
+
+@users_app.command("add")
+def add(username: str = typer.Argument(..., help="login name"),
+        role: str = typer.Option(..., "--role", help=ROLES_HELP),
+        area: str | None = typer.Option(None, "--area", help="bind to this area's subtree"),
+        language: str | None = typer.Option(None, "--lang", help="en, fr, es, ru, ar or zh"),
+        password: str | None = typer.Option(None, "--password",
+                                            help="default: ask (or generate with --generate)"),
+        generate: bool = typer.Option(False, "--generate", help="generate a random password"),
+        db: str | None = db_option()) -> None:
+    """Add a web user (prints the generated password with --generate)."""
+    from salus.auth.roles import SYSTEM_VIEWER
+    from salus.auth.secrets import new_password
+    from salus.usecases import accounts
+    from salus.usecases.errors import UseCaseError
+
+    if password is None:
+        password = new_password() if generate else typer.prompt(
+            "Password", hide_input=True, confirmation_prompt=True)
+    try:
+        accounts.create_user(open_db(db), SYSTEM_VIEWER, username, password, role,
+                             area_code=area, language=language)
+    except UseCaseError as exc:
+        _fail(exc)
+    console.print(f"[green]Added[/green] {username} ({role})"
+                  + (f", password: {password}" if generate else ""))
+
+
+@users_app.command("reset-password")
+def reset_password(username: str = typer.Argument(...),
+                   password: str | None = typer.Option(None, "--password",
+                                                       help="default: generate one"),
+                   db: str | None = db_option()) -> None:
+    """Set a new password (printed when generated) and end the user's sessions."""
+    from salus.auth.roles import SYSTEM_VIEWER
+    from salus.usecases import accounts
+    from salus.usecases.errors import UseCaseError
+
+    try:
+        new = accounts.reset_password(open_db(db), SYSTEM_VIEWER, username, password)
+    except UseCaseError as exc:
+        _fail(exc)
+    console.print(f"[green]Password reset[/green] for {username}"
+                  + ("" if password else f": {new}"))
+
+
+@users_app.command("list")
+def list_users(db: str | None = db_option()) -> None:
+    """List web users with their role and area scope."""
+    from salus.auth.roles import SYSTEM_VIEWER
+    from salus.usecases import accounts
+
+    for u in accounts.list_users(open_db(db), SYSTEM_VIEWER):
+        state = "" if u.active else " (inactive)"
+        console.print(f"{u.username}\t{u.role}\t{u.area_code or '*'}{state}")
+
+
+def _fail(exc: Exception) -> None:
+    detail = getattr(exc, "errors", None)
+    err_console.print(f"[red]{exc}[/red]" + (f" {detail}" if detail else ""))
+    raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(users_app, name="users")

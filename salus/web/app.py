@@ -1,0 +1,59 @@
+"""Application factory and server entry point."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from salus.storage.db import open_store
+from salus.web.context import AppState
+
+API_DESCRIPTION = """The Salus REST API. Authenticate with `Authorization: Bearer <token>` (create a
+token on your account page) or the browser session (then send `X-CSRF-Token` on writes).
+Errors are RFC 9457 `application/problem+json`."""
+
+
+def create_app(engine: sa.Engine | str, *, public: bool = False,
+               secure_cookies: bool | None = None, suppression_threshold: int = 5) -> FastAPI:
+    """Build the app over a store (an engine, or a database URL opened and migrated here).
+
+    ``public``: only the published dashboard and indicators, no login, small counts suppressed,
+    no record-level data. ``secure_cookies``: force the ``Secure`` flag (default: when the
+    request came over HTTPS).
+    """
+    if isinstance(engine, str):
+        engine = open_store(engine)
+    app = FastAPI(title="Salus", version="1", description=API_DESCRIPTION,
+                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
+    app.state.salus = AppState(engine=engine, public=public, secure_cookies=secure_cookies,
+                               suppression_threshold=suppression_threshold)
+    static = resources.files("salus.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    _install_routes(app, public)
+    return app
+
+
+def _install_routes(app: FastAPI, public: bool) -> None:
+    from salus.api import errors as api_errors
+    from salus.api import routes as api_routes
+    from salus.web import errors as web_errors
+    from salus.web.routes import PUBLIC_ROUTERS, ROUTERS
+
+    api_errors.install(app)
+    web_errors.install(app)
+    for router in api_routes.routers(public):
+        app.include_router(router, prefix="/api/v1")
+    for router in PUBLIC_ROUTERS if public else ROUTERS:
+        app.include_router(router)
+
+
+def serve(engine_url: str, host: str = "127.0.0.1", port: int = 8000,
+          public: bool = False) -> None:
+    """Run the web app with uvicorn until interrupted (used by ``salus serve`` / ``salus demo``)."""
+    import uvicorn
+
+    app = create_app(engine_url, public=public)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)

@@ -1,0 +1,28 @@
+"""Dependencies for page routes: the signed-in viewer, with a permission when needed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Request
+
+from salus.auth.roles import Permission, Viewer
+from salus.usecases.errors import NotAuthenticated
+from salus.web import context as ctx
+
+
+def page_viewer(request: Request) -> Viewer:
+    """The signed-in user (or the public in public mode); else redirect to the sign-in page."""
+    viewer = ctx.optional_viewer(request)
+    if viewer is None:
+        raise NotAuthenticated("sign in first")
+    return viewer
+
+
+def needs(permission: Permission) -> Callable[[Request], Viewer]:
+    """A dependency: the viewer, who must hold ``permission`` (403 page otherwise)."""
+
+    def dependency(request: Request) -> Viewer:
+        return ctx.require_permission(page_viewer(request), permission)
+
+    return dependency

@@ -1,0 +1,8 @@
+"""Page routers. ``ROUTERS`` for the full app, ``PUBLIC_ROUTERS`` for ``salus serve --public``."""
+
+from __future__ import annotations
+
+from salus.web.routes import admin, auth, dashboard, pages_public
+
+ROUTERS = [auth.router, admin.router, dashboard.router]
+PUBLIC_ROUTERS = [pages_public.router]

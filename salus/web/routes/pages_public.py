@@ -1,0 +1,10 @@
+"""Pages of ``salus serve --public``: the published dashboard and indicators only."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from salus.web.routes import dashboard
+
+router = APIRouter(include_in_schema=False)
+router.include_router(dashboard.router)
