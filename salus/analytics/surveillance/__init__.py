@@ -1,0 +1,1 @@
+"""Early-warning alerts on count series (issue 4, section 1)."""
