@@ -32,8 +32,7 @@ def test_percent_change_is_empty_when_the_previous_count_is_zero() -> None:
 
 
 def test_the_previous_value_is_taken_within_each_group() -> None:
-    frame = pd.DataFrame({"area": ["a", "a", "b", "b"], "step": [1, 0, 0, 1],
-                          "n": [5, 3, 7, 1]})
+    frame = pd.DataFrame({"area": ["a", "a", "b", "b"], "step": [1, 0, 0, 1], "n": [5, 3, 7, 1]})
     assert_allclose(previous_in_sequence(frame, "step", "n", ["area"]), [3, np.nan, np.nan, 7])
 
 
@@ -41,8 +40,10 @@ def test_groups_with_no_events_appear_with_zero() -> None:
     observed = pd.DataFrame({"area": ["b"], "sex": ["male"], "n": [3]})
     full = complete_grid(observed, {"area": ["a", "b"], "sex": ["female", "male"]}, ["n"])
     assert full.to_dict("records") == [
-        {"area": "a", "sex": "female", "n": 0}, {"area": "a", "sex": "male", "n": 0},
-        {"area": "b", "sex": "female", "n": 0}, {"area": "b", "sex": "male", "n": 3},
+        {"area": "a", "sex": "female", "n": 0},
+        {"area": "a", "sex": "male", "n": 0},
+        {"area": "b", "sex": "female", "n": 0},
+        {"area": "b", "sex": "male", "n": 3},
     ]
 
 

@@ -19,16 +19,20 @@ D = dt.date
 OPEN = 999
 
 
-@pytest.mark.parametrize(("text", "start", "end", "previous"), [
-    ("2023", D(2023, 1, 1), D(2024, 1, 1), "2022"),
-    ("2023-Q1", D(2023, 1, 1), D(2023, 4, 1), "2022-Q4"),
-    ("2023-05", D(2023, 5, 1), D(2023, 6, 1), "2023-04"),
-    ("2019..2023", D(2019, 1, 1), D(2024, 1, 1), "2014..2018"),
-    ("2023-01-01..2023-03-31", D(2023, 1, 1), D(2023, 4, 1), "2022-10-03..2022-12-31"),
-    ("2024-02-29", D(2024, 2, 29), D(2024, 3, 1), "2024-02-28"),
-])
-def test_it_reads_periods_and_finds_the_previous_one(text: str, start: dt.date, end: dt.date,
-                                                      previous: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "start", "end", "previous"),
+    [
+        ("2023", D(2023, 1, 1), D(2024, 1, 1), "2022"),
+        ("2023-Q1", D(2023, 1, 1), D(2023, 4, 1), "2022-Q4"),
+        ("2023-05", D(2023, 5, 1), D(2023, 6, 1), "2023-04"),
+        ("2019..2023", D(2019, 1, 1), D(2024, 1, 1), "2014..2018"),
+        ("2023-01-01..2023-03-31", D(2023, 1, 1), D(2023, 4, 1), "2022-10-03..2022-12-31"),
+        ("2024-02-29", D(2024, 2, 29), D(2024, 3, 1), "2024-02-28"),
+    ],
+)
+def test_it_reads_periods_and_finds_the_previous_one(
+    text: str, start: dt.date, end: dt.date, previous: str
+) -> None:
     period = parse_period(text)
     assert (period.start, period.end) == (start, end)
     assert period.previous().label == previous
@@ -66,6 +70,8 @@ def test_a_band_no_cells_cover_exactly_has_no_tiling() -> None:
 def test_both_sexes_use_female_and_male_cells_then_fall_back_to_totals() -> None:
     cells = [("female", 0, OPEN), ("male", 0, OPEN), ("total", 0, OPEN), ("female", 0, 14)]
     assert candidate_cells(cells, "all", 0, OPEN) == [
-        [("female", 0, OPEN), ("male", 0, OPEN)], [("total", 0, OPEN)]]
+        [("female", 0, OPEN), ("male", 0, OPEN)],
+        [("total", 0, OPEN)],
+    ]
     assert candidate_cells(cells, "female", 0, OPEN) == [[("female", 0, OPEN)]]
     assert candidate_cells(cells, "unknown", 0, OPEN) == []

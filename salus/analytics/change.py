@@ -37,8 +37,9 @@ def change(current: npt.ArrayLike, previous: npt.ArrayLike) -> tuple[FloatArray,
     return absolute, np.asarray(percent, dtype=np.float64)
 
 
-def previous_in_sequence(frame: pd.DataFrame, sequence: str, value: str,
-                         keys: Sequence[str]) -> pd.Series:
+def previous_in_sequence(
+    frame: pd.DataFrame, sequence: str, value: str, keys: Sequence[str]
+) -> pd.Series:
     """Value of the preceding step of ``sequence`` within each combination of ``keys``.
 
     Parameters

@@ -24,8 +24,12 @@ def axis_values(declared: Sequence[Hashable], observed: pd.Series) -> list[Hasha
     return [*declared, *extra]
 
 
-def complete_grid(frame: pd.DataFrame, axes: Mapping[str, Sequence[Hashable]],
-                  values: Sequence[str], fill: int = 0) -> pd.DataFrame:
+def complete_grid(
+    frame: pd.DataFrame,
+    axes: Mapping[str, Sequence[Hashable]],
+    values: Sequence[str],
+    fill: int = 0,
+) -> pd.DataFrame:
     """Left-join observed counts onto the full product of ``axes``.
 
     Parameters

@@ -52,8 +52,13 @@ class Period:
         """The period of the same length that ends where this one starts."""
         if self.unit in _MONTHS:
             start = add_months(self.start, -_MONTHS[self.unit] * self.steps)
-            return Period(start, self.start, self.unit, self.steps,
-                          _calendar_label(start, self.unit, self.steps))
+            return Period(
+                start,
+                self.start,
+                self.unit,
+                self.steps,
+                _calendar_label(start, self.unit, self.steps),
+            )
         start = self.start - dt.timedelta(days=self.days)
         return _day_period(start, self.start)
 
@@ -67,8 +72,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def _token(text: str) -> Period:
     match = _TOKEN.match(text.strip())
     if not match:
-        raise PeriodError(f"cannot read period {text!r} (try 2023, 2023-Q2, 2023-05, "
-                          "2023-05-17, 2019..2023)")
+        raise PeriodError(
+            f"cannot read period {text!r} (try 2023, 2023-Q2, 2023-05, 2023-05-17, 2019..2023)"
+        )
     year, quarter, month, day = match.groups()
     try:
         if quarter:
@@ -96,8 +102,13 @@ def parse_period(text: str) -> Period:
         raise PeriodError(f"period {text!r} ends before it starts")
     if first.unit == last.unit and first.unit in _MONTHS:
         months = (last.end.year - first.start.year) * 12 + last.end.month - first.start.month
-        return Period(first.start, last.end, first.unit, months // _MONTHS[first.unit],
-                      f"{first.label}..{last.label}")
+        return Period(
+            first.start,
+            last.end,
+            first.unit,
+            months // _MONTHS[first.unit],
+            f"{first.label}..{last.label}",
+        )
     return _day_period(first.start, last.end)
 
 
@@ -171,3 +182,31 @@ def days_by_year(start: dt.date, end: dt.date) -> dict[int, int]:
 
 def days_in_year(year: int) -> int:
     return 366 if dt.date(year, 12, 31).timetuple().tm_yday == 366 else 365
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One time step of an indicator table: a bucket (or the whole period) of the previous
+    or the current period. ``span`` is the part of the bucket inside its period."""
+
+    current: bool
+    bucket: dt.date | None
+    label: str
+    span: tuple[dt.date, dt.date]
+
+
+def steps(period: Period, grain: str | None) -> list[Step]:
+    """The previous period's steps then the current period's, in time order.
+
+    Without a grain each period is one step; with one, each bucket overlapping the period is
+    a step (the first and last may be partial).
+    """
+    out: list[Step] = []
+    for current, p in ((False, period.previous()), (True, period)):
+        if grain is None:
+            out.append(Step(current, None, p.label, (p.start, p.end)))
+            continue
+        for start in buckets(p.start, p.end, grain):
+            span = (max(start, p.start), min(next_bucket(start, grain), p.end))
+            out.append(Step(current, start, bucket_label(start, grain), span))
+    return out

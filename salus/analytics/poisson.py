@@ -27,8 +27,9 @@ FloatArray = npt.NDArray[np.float64]
 PER_100K = 100_000.0
 
 
-def garwood_interval(counts: npt.ArrayLike,
-                     confidence: float = 0.95) -> tuple[FloatArray, FloatArray]:
+def garwood_interval(
+    counts: npt.ArrayLike, confidence: float = 0.95
+) -> tuple[FloatArray, FloatArray]:
     """Exact (Garwood 1936) confidence limits of Poisson counts.
 
     Parameters
@@ -72,8 +73,12 @@ def rate(counts: npt.ArrayLike, population: npt.ArrayLike, per: float = PER_100K
     return np.asarray(out, dtype=np.float64)
 
 
-def rate_interval(counts: npt.ArrayLike, population: npt.ArrayLike, per: float = PER_100K,
-                  confidence: float = 0.95) -> tuple[FloatArray, FloatArray]:
+def rate_interval(
+    counts: npt.ArrayLike,
+    population: npt.ArrayLike,
+    per: float = PER_100K,
+    confidence: float = 0.95,
+) -> tuple[FloatArray, FloatArray]:
     """Exact confidence limits of crude rates: the count's Garwood limits over the denominator.
 
     Parameters
@@ -96,5 +101,7 @@ def rate_interval(counts: npt.ArrayLike, population: npt.ArrayLike, per: float =
     n = np.asarray(population, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         valid = (n > 0) & ~np.isnan(n)
-        return (np.asarray(np.where(valid, low / n * per, np.nan), dtype=np.float64),
-                np.asarray(np.where(valid, high / n * per, np.nan), dtype=np.float64))
+        return (
+            np.asarray(np.where(valid, low / n * per, np.nan), dtype=np.float64),
+            np.asarray(np.where(valid, high / n * per, np.nan), dtype=np.float64),
+        )

@@ -66,8 +66,9 @@ def tilings(spans: Iterable[AgeSpan], low: int, high: int, limit: int = 8) -> li
     return found[:limit]
 
 
-def candidate_cells(available: Iterable[Cell], sex: str, low: int, high: int,
-                    limit: int = 8) -> list[list[Cell]]:
+def candidate_cells(
+    available: Iterable[Cell], sex: str, low: int, high: int, limit: int = 8
+) -> list[list[Cell]]:
     """Sets of population cells that cover one group exactly, in order of preference.
 
     Parameters
@@ -95,7 +96,9 @@ def candidate_cells(available: Iterable[Cell], sex: str, low: int, high: int,
     if sex != ALL_SEXES:
         return []
     both = spans["female"] & spans["male"]
-    out = [[(s, lo, hi) for s in POPULATION_SEXES for lo, hi in t]
-           for t in tilings(both, low, high, limit)]
+    out = [
+        [(s, lo, hi) for s in POPULATION_SEXES for lo, hi in t]
+        for t in tilings(both, low, high, limit)
+    ]
     out += [[(TOTAL, lo, hi) for lo, hi in t] for t in tilings(spans[TOTAL], low, high, limit)]
     return out

@@ -1,0 +1,126 @@
+"""``salus indicators``: list indicator definitions, compute one as a table, CSV or JSON.
+
+    salus indicators list
+    salus indicators sdg-16-1-1 --period 2023 --by area,sex [--level 2] [--area XC01]
+        [--public] [--format table|csv|json] [--db URL]
+
+A thin adapter: it parses options, calls :func:`salus.usecases.indicators.compute_indicator`
+and renders the result; errors become one red line and exit status 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from salus.cli.common import console, database_url, err_console
+from salus.indicators.render import FORMATS, render
+from salus.usecases.errors import UseCaseError
+from salus.usecases.indicators import compute_indicator, list_indicators
+
+HELP = """Compute indicators (SDG 16.1.1, firearm deaths by context…) from the store.
+
+Run `salus indicators list` to see the indicators, then e.g.
+`salus indicators sdg-16-1-1 --period 2023 --by area,sex`.
+
+Periods: 2023, 2023-Q2, 2023-05, 2023-05-17, 2019..2023, 2023-01-01..2023-03-31.
+Groupings: area, year, quarter, month, week, day, sex, age_band[:scheme], weapon,
+iccs_context, misuse_context."""
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``indicators`` command to the root app."""
+    app.command("indicators", help=HELP, no_args_is_help=True)(indicators)
+
+
+def indicators(
+    indicator: Annotated[str, typer.Argument(help="indicator id, or `list`")],
+    period: Annotated[str | None, typer.Option("--period", "-p", help="e.g. 2023, 2023-Q2")] = None,
+    by: Annotated[
+        str | None, typer.Option(help="comma-separated groupings (default: the indicator's)")
+    ] = None,
+    level: Annotated[int | None, typer.Option(help="admin level of `area` rows")] = None,
+    area: Annotated[str | None, typer.Option(help="only this area and the areas below")] = None,
+    filters: Annotated[
+        list[str] | None,
+        typer.Option("--filter", "-f", help="KEY=VALUE[,VALUE] e.g. sex=female, weapon=firearm"),
+    ] = None,
+    public: Annotated[bool, typer.Option(help="suppress small counts (1–4 → <5)")] = False,
+    threshold: Annotated[int, typer.Option(help="smallest count shown with --public")] = 5,
+    annualise: Annotated[bool, typer.Option(help="rates per person-year")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write to a file")] = None,
+    definitions: Annotated[
+        list[Path] | None, typer.Option(help="extra folder of indicator YAML files")
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(help="database URL (default: $SALUS_DATABASE_URL or sqlite:///salus.db)"),
+    ] = None,
+) -> None:
+    """Compute an indicator, or list them with `salus indicators list`."""
+    try:
+        if indicator == "list":
+            console.print(_list_table(definitions or []))
+            return
+        if period is None:
+            raise UseCaseError("--period is required (e.g. --period 2023)")
+        if fmt not in FORMATS:
+            raise UseCaseError(f"--format must be one of {', '.join(FORMATS)}")
+        result = compute_indicator(
+            database_url(db),
+            indicator,
+            period=period,
+            by=by,
+            level=level,
+            filters=_filters(filters or [], area),
+            public=public,
+            suppression_threshold=threshold,
+            annualise=annualise,
+            definitions=definitions or [],
+        )
+    except UseCaseError as exc:
+        err_console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(2) from None
+    _emit(render(result, fmt), output)
+
+
+def _filters(items: list[str], area: str | None) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise UseCaseError(f"--filter {item!r}: expected KEY=VALUE")
+        values = [v.strip() for v in value.split(",")]
+        out[key.strip()] = values[0] if len(values) == 1 else values
+    if area is not None:
+        out["area"] = area
+    return out
+
+
+def _list_table(definitions: list[Path]) -> Table:
+    table = Table(title="Indicators")
+    for column in ("id", "title", "measure", "default grouping", "file"):
+        table.add_column(column)
+    for d in list_indicators(definitions):
+        table.add_row(d.id, d.title, d.measure, ", ".join(d.by), d.source)
+    return table
+
+
+def _emit(rendered: str | Table, output: Path | None) -> None:
+    if output is not None:
+        if isinstance(rendered, Table):
+            with output.open("w", encoding="utf-8") as handle:
+                from rich.console import Console
+
+                Console(file=handle, width=160).print(rendered)
+        else:
+            output.write_text(rendered, encoding="utf-8")
+        console.print(f"[green]Wrote[/green] {output}")
+    elif isinstance(rendered, Table):
+        console.print(rendered)
+    else:
+        typer.echo(rendered, nl=False)
