@@ -40,7 +40,7 @@ class Explanation:
 
     @property
     def probability(self) -> float:
-        return 1.0 / (1.0 + 2.0 ** (-self.total))
+        return float(1.0 / (1.0 + 2.0 ** (-self.total)))
 
     def text(self) -> str:
         """One line, strongest evidence first: ``name: same name +9.1; date: …``."""

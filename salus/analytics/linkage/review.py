@@ -80,4 +80,4 @@ def _sensitivity(strata: pd.DataFrame, periods: np.ndarray, areas: np.ndarray) -
     total = table["estimate"].where(table["estimate"].notna(), table["unique"])
     ratio = (total / table["confirmed"].clip(lower=1)).astype(float)
     keys = pd.MultiIndex.from_arrays([periods.astype(str), areas.astype(str)])
-    return np.nan_to_num(ratio.reindex(keys).to_numpy(), nan=1.0)
+    return np.asarray(np.nan_to_num(ratio.reindex(keys).to_numpy(), nan=1.0), dtype=float)
