@@ -234,3 +234,78 @@ login_attempt = sa.Table(
     sa.Index("ix_login_attempt_username_at", "username", "at"),
     sa.Index("ix_login_attempt_client_at", "client", "at"),
 )
+
+
+# ================================================================ record linkage (issue 5)
+# Reconciliation jobs across sources: each job's records with their cluster, the scored pairs
+# worth keeping (links and the review band), and reviewers' decisions, which outlive jobs and
+# are keyed by the records' natural keys ("source_type|source_name|record_id|person_index").
+# Decisions are append-only: the newest one for a pair is in force.
+
+linkage_job = sa.Table(
+    "linkage_job",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("sources", sa.JSON, nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("area_code", sa.String(64), nullable=True),
+    sa.Column("threshold", sa.Float, nullable=False),
+    sa.Column("model", sa.JSON, nullable=True),
+    sa.Column("figures", sa.JSON, nullable=True),
+    sa.Column("records", sa.Integer, nullable=False, default=0),
+    sa.Column("pairs", sa.Integer, nullable=False, default=0),
+    sa.Column("clusters", sa.Integer, nullable=False, default=0),
+)
+
+linkage_record = sa.Table(
+    "linkage_record",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("linkage_job.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("record_key", sa.String(400), nullable=False),
+    sa.Column("person_id", sa.Integer, nullable=True),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("cluster_key", sa.String(400), nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("period", sa.String(20), nullable=False),
+    sa.Column("area", sa.String(64), nullable=False),
+    sa.Index("ix_linkage_record_job_cluster", "job_id", "cluster_key"),
+    sa.Index("ix_linkage_record_job_record", "job_id", "record_key"),
+)
+
+linkage_pair = sa.Table(
+    "linkage_pair",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("linkage_job.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("record_key_l", sa.String(400), nullable=False),
+    sa.Column("record_key_r", sa.String(400), nullable=False),
+    sa.Column("match_probability", sa.Float, nullable=False),
+    sa.Column("match_weight", sa.Float, nullable=False),
+    sa.Column("queue_rank", sa.Integer, nullable=True),
+    sa.Column("impact", sa.Float, nullable=True),
+    sa.Column("explanation", sa.Text, nullable=False),
+    sa.Index("ix_linkage_pair_job_rank", "job_id", "queue_rank"),
+)
+
+linkage_decision = sa.Table(
+    "linkage_decision",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("record_key_l", sa.String(400), nullable=False),
+    sa.Column("record_key_r", sa.String(400), nullable=False),
+    sa.Column("decision", sa.String(10), nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("linkage_job.id", ondelete="SET NULL"),
+              nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Index("ix_linkage_decision_pair", "record_key_l", "record_key_r"),
+)
