@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +46,11 @@ def now() -> dt.datetime:
 def area_ids(conn: sa.Connection) -> dict[str, int]:
     """Code → id of every area."""
     return {code: i for code, i in conn.execute(sa.select(t.area.c.code, t.area.c.id))}
+
+
+def area_levels(conn: sa.Connection) -> dict[str, int]:
+    """Code → level of every area (imports check codes and parent levels against it)."""
+    return {code: lvl for code, lvl in conn.execute(sa.select(t.area.c.code, t.area.c.level))}
 
 
 def save_areas(conn: sa.Connection, areas: Sequence[Area]) -> WriteCounts:
@@ -160,16 +165,21 @@ def existing_incident_keys(conn: sa.Connection) -> dict[tuple[str, str, str], tu
 
 def save_incidents(conn: sa.Connection, incidents: Iterable[Incident],
                    batch_id: int | None = None,
-                   known: dict[tuple[str, str, str], tuple[int, str]] | None = None) -> WriteCounts:
+                   known: dict[tuple[str, str, str], tuple[int, str]] | None = None,
+                   digest_of: Callable[[Incident], str] | None = None,
+                   area_id: dict[str, int] | None = None) -> WriteCounts:
     """Insert new incidents, replace changed ones, skip unchanged ones (idempotent re-import).
 
-    ``known`` is the result of :func:`existing_incident_keys`; pass it when calling in chunks.
+    ``known`` is the result of :func:`existing_incident_keys` and ``area_id`` of
+    :func:`area_ids`; pass them when calling in chunks. ``digest_of`` computes the content hash
+    (default :meth:`Incident.content_hash`; bulk imports pass an equal but faster function).
     """
-    ids = area_ids(conn)
+    ids = area_ids(conn) if area_id is None else area_id
     known = existing_incident_keys(conn) if known is None else known
+    digest_of = digest_of or Incident.content_hash
     counts, fresh, stamp = WriteCounts(), [], now()
     for inc in incidents:
-        digest = inc.content_hash()
+        digest = digest_of(inc)
         old = known.get(inc.natural_key())
         if old is not None and old[1] == digest:
             counts.unchanged += 1

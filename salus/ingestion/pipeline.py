@@ -1,0 +1,203 @@
+"""Rows → mapped values → domain objects → validation: the good objects and every row error.
+
+:func:`run_pipeline` reads the whole file before anything is written, so that an import is all
+or nothing: it returns the objects ready to store, each with the row it came from, the errors
+(which block the import unless the user asks to skip invalid rows) and the warnings (kept).
+Duplicate natural keys within one file are an error naming both rows, unless the mapping says
+``duplicates: number`` (identical source rows are distinct events, numbered ``#2``, ``#3``…
+in order of appearance) or ``collapse_identical`` (identical rows are one record).
+
+No storage import here: the caller passes what it knows of the store in :class:`StoreContext`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from salus.domain.validation import PointInArea
+from salus.ingestion.areas import AreaCollector
+from salus.ingestion.binding import Bound, bind, unpivot
+from salus.ingestion.errors import RowError
+from salus.ingestion.framing import ReadStats
+from salus.ingestion.hashing import content_hash
+from salus.ingestion.incidents import IncidentFactory
+from salus.ingestion.mapping import Mapping
+from salus.ingestion.population import PopulationCollector
+from salus.ingestion.readers import Table, read_table
+
+Progress = Callable[[str, int, int | None], None]
+PROGRESS_EVERY = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class StoreContext:
+    """What the pipeline needs to know of the store: area codes → levels, point checks."""
+
+    area_levels: dict[str, int] = field(default_factory=dict)
+    point_in_area: PointInArea | None = None
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+
+
+@dataclass(slots=True)
+class PipelineResult:
+    """Objects ready to write (``rows[i]`` is the source row of ``objects[i]``) and findings."""
+
+    kind: str
+    objects: list[Any]
+    rows: list[int]
+    errors: list[RowError]
+    warnings: list[RowError]
+    stats: ReadStats
+    records: int
+    rejected_rows: int
+    victims: int = 0
+    digests: list[str] = field(default_factory=list)
+    absent_columns: list[str] = field(default_factory=list)
+    header_row: int | None = None
+
+
+def run_pipeline(path: str | Path, mapping: Mapping, context: StoreContext,
+                 progress: Progress | None = None) -> PipelineResult:
+    """Read, map, build and validate every row of ``path`` (FileImportError if unreadable)."""
+    table = read_table(path, mapping.read)
+    if mapping.unpivot is not None:
+        table = unpivot(table, mapping.unpivot)
+    bound = bind(mapping, table, table.stats.header_row)
+    if mapping.kind == "incidents":
+        result = _incidents(table, bound, context, progress)
+    elif mapping.kind == "areas":
+        result = _areas(table, bound, context, progress)
+    else:
+        result = _population(table, bound, context, progress)
+    result.errors = table.stats.errors + result.errors
+    result.absent_columns = bound.absent
+    result.header_row = table.stats.header_row
+    return result
+
+
+def _report(progress: Progress | None, done: int, table: Table) -> None:
+    if progress is not None and done % PROGRESS_EVERY == 0:
+        progress("read", done, table.size_hint)
+
+
+@dataclass(slots=True)
+class _Tally:
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    rejected: set[int] = field(default_factory=set)
+    records: int = 0
+
+    def note(self, number: int, problems: list[RowError]) -> bool:
+        """File the problems of one row; True when the row is rejected."""
+        bad = False
+        for p in problems:
+            if p.is_error:
+                self.errors.append(p)
+                bad = True
+            else:
+                self.warnings.append(p)
+        if bad:
+            self.rejected.add(number)
+        return bad
+
+
+def _incidents(table: Table, bound: Bound, context: StoreContext,
+               progress: Progress | None) -> PipelineResult:
+    factory = IncidentFactory.create(bound, table.columns, table.tags,
+                                     set(context.area_levels), context.point_in_area,
+                                     context.today)
+    tally, keys = _Tally(), _Keys(bound.mapping.duplicates)
+    objects, rows, digests = [], [], []
+    for number, row in table.rows:
+        tally.records += 1
+        _report(progress, tally.records, table)
+        values, problems = bound.extract(number, row)
+        if tally.note(number, problems):
+            continue
+        record_id = values.get("record_id") or bound.record_hash(row)
+        incident, problems = factory.build(number, values, row, record_id)
+        if tally.note(number, problems) or incident is None:
+            continue
+        digest = content_hash(incident)
+        problem = keys.claim(number, incident, digest, bound)
+        if problem is not None:
+            tally.note(number, [problem])
+            continue
+        if keys.collapsed(number):
+            continue
+        objects.append(incident)
+        rows.append(number)
+        digests.append(digest)
+    victims = sum(len(i.persons) for i in objects)
+    return PipelineResult("incidents", objects, rows, tally.errors, tally.warnings, table.stats,
+                          tally.records, len(tally.rejected), victims, digests)
+
+
+class _Keys:
+    """Natural keys seen so far in the file, and what to do with a repeated one."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.seen: dict[tuple[str, str, str], tuple[int, str]] = {}
+        self.counts: dict[tuple[str, str, str], int] = {}
+        self._collapsed: set[int] = set()
+
+    def claim(self, number: int, incident: Any, digest: str, bound: Bound) -> RowError | None:
+        key = incident.natural_key()
+        first = self.seen.get(key)
+        if first is None:
+            self.seen[key] = (number, digest)
+            return None
+        if self.mode == "number":
+            n = self.counts[key] = self.counts.get(key, 1) + 1
+            incident.source.record_id = f"{incident.source.record_id}#{n}"
+            return self.claim(number, incident, digest, bound)
+        if self.mode == "collapse_identical" and first[1] == digest:
+            self._collapsed.add(number)
+            return None
+        column = bound.column_of("record_id") if "record_id" in bound.columns else \
+            "(record id hash)"
+        return RowError(number, column, key[2], "row.duplicate",
+                        f"rows {first[0]} and {number} have the same record id "
+                        f"({key[0]}, {key[1]}, {key[2]})")
+
+    def collapsed(self, number: int) -> bool:
+        return number in self._collapsed
+
+
+def _areas(table: Table, bound: Bound, context: StoreContext,
+           progress: Progress | None) -> PipelineResult:
+    collector = AreaCollector.create(bound, table.columns, table.tags, context.area_levels)
+    tally = _Tally()
+    for number, row in table.rows:
+        tally.records += 1
+        _report(progress, tally.records, table)
+        values, problems = bound.extract(number, row)
+        if tally.note(number, problems):
+            continue
+        tally.note(number, collector.add(number, values, row))
+    areas, rows, parent_errors = collector.finish()
+    for error in parent_errors:
+        tally.note(error.row or 0, [error])
+    return PipelineResult("areas", list(areas), rows, tally.errors, tally.warnings, table.stats,
+                          tally.records, len(tally.rejected))
+
+
+def _population(table: Table, bound: Bound, context: StoreContext,
+                progress: Progress | None) -> PipelineResult:
+    collector = PopulationCollector(bound, set(context.area_levels), context.today)
+    tally = _Tally()
+    for number, row in table.rows:
+        tally.records += 1
+        _report(progress, tally.records, table)
+        values, problems = bound.extract(number, row)
+        if tally.note(number, problems):
+            continue
+        tally.note(number, collector.add(number, values, row))
+    cells, rows = collector.finish()
+    return PipelineResult("population", list(cells), rows, tally.errors, tally.warnings,
+                          table.stats, tally.records, len(tally.rejected))

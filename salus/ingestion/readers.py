@@ -1,0 +1,291 @@
+"""Readers: CSV (and HXL-tagged CSV), XLSX, XLS, JSON and GeoJSON into one :class:`Table`.
+
+Each format yields rows as ``(row number in the file, cells)`` so that an error can cite the
+row the user sees in Excel or a text editor; :mod:`salus.ingestion.framing` then finds the
+header, the HXL tags and the footer. The format is taken from ``format`` or sniffed from the
+file's first bytes (a ``.xls`` that is really a zip is read as XLSX) and its suffix.
+
+Text decoding (:func:`decode`): an explicit encoding is used strictly; otherwise UTF-8 (with or
+without BOM); otherwise charset-normalizer's guess, where any Western single-byte guess
+(cp1250/cp1252/Latin-1/Latin-9/Mac Roman…) is read as cp1252 — charset-normalizer often calls
+Spanish cp1252 text "cp1250", which would turn Ñ into Ń — or Latin-1 when the bytes use one of
+cp1252's five undefined positions. Binary data is an error (``file.encoding``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import charset_normalizer
+
+from salus.ingestion.errors import failure
+from salus.ingestion.framing import (
+    HeaderRule,
+    ReadStats,
+    Row,
+    frame_grid,
+    frame_records,
+)
+
+FORMATS = ("csv", "hxl", "xlsx", "xls", "json", "geojson")
+WESTERN = {"cp1250", "cp1252", "latin_1", "iso8859_15", "iso8859_2", "mac_roman", "cp850",
+           "cp1254", "iso8859_9", "mac_latin2", "iso8859_3", "iso8859_4"}
+CP1252_UNDEFINED = bytes([0x81, 0x8D, 0x8F, 0x90, 0x9D])
+DELIMITERS = ",;\t|"
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """Everything a reader needs besides the path (from the mapping's ``source`` block)."""
+
+    format: str | None = None
+    sheet: int | str | tuple[str, ...] | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    header: HeaderRule = field(default_factory=HeaderRule)
+
+
+@dataclass(slots=True)
+class Table:
+    """Columns (header text, or the hashtag where a column has no text) and data rows."""
+
+    columns: list[str]
+    tags: dict[str, str]
+    rows: Iterator[Row]
+    stats: ReadStats
+    format: str
+    size_hint: int | None = None
+    encoding: str | None = None
+
+
+def read_table(path: str | Path, options: ReadOptions | None = None) -> Table:
+    """Open ``path`` and frame it as a :class:`Table` (rows are read lazily where possible)."""
+    opts = options or ReadOptions()
+    source = Path(path)
+    if not source.is_file():
+        raise failure("file.not_found", f"no file at {source}", value=str(source))
+    fmt = detect_format(source, opts.format)
+    stats = ReadStats()
+    if fmt in ("json", "geojson"):
+        return _read_json(source, fmt, opts, stats)
+    if fmt in ("csv", "hxl"):
+        text, encoding = decode(source.read_bytes(), opts.encoding)
+        raw, hint = _csv_rows(text, opts.delimiter), text.count("\n") + 1
+    elif fmt == "xlsx":
+        raw, hint, encoding = _xlsx_rows(source, opts.sheet), None, None
+    else:
+        raw, hint, encoding = _xls_rows(source, opts.sheet), None, None
+    framed = frame_grid(raw, opts.header, stats)
+    return Table(framed.columns, framed.tags, framed.rows, stats, fmt, hint, encoding)
+
+
+def detect_format(path: Path, declared: str | None) -> str:
+    """The declared format, else sniffed from the magic bytes, else from the suffix."""
+    if declared:
+        if declared not in FORMATS:
+            raise failure("file.format", f"unknown format {declared!r}; use one of "
+                          + ", ".join(FORMATS), value=declared)
+        return declared
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    suffix = path.suffix.lower()
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    if suffix in (".json", ".geojson"):
+        return "geojson" if suffix == ".geojson" else "json"
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        raise failure("file.format", f"{path.name} is not a valid {suffix} workbook",
+                      value=path.name)
+    return "csv"
+
+
+def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Decode ``data`` and say which encoding was used (rules in the module docstring)."""
+    if encoding:
+        return _decode_strict(data, encoding), encoding
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data[:200_000]).best()
+    if best is None or b"\x00" in data:
+        raise failure("file.encoding", "the file is neither UTF-8 nor any text encoding "
+                      "charset-normalizer recognises (binary data?); pass --encoding",
+                      column="(file)")
+    guess = best.encoding
+    if guess in WESTERN:
+        guess = "latin_1" if any(b in data for b in CP1252_UNDEFINED) else "cp1252"
+    return _decode_strict(data, guess), guess
+
+
+def _decode_strict(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode("utf-8-sig" if encoding.lower().replace("_", "-") in
+                           ("utf-8", "utf8") else encoding)
+    except LookupError:
+        raise failure("file.encoding", f"unknown encoding {encoding!r}",
+                      column="(file)", value=encoding) from None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start:exc.end]
+        raise failure("file.encoding", f"byte {bad.hex(' ')} at line {line} (offset "
+                      f"{exc.start}) is not valid {encoding}; pass the right --encoding "
+                      "(e.g. cp1252)", row=line, column="(file)", value=bad.hex(" ")) from None
+
+
+def _csv_rows(text: str, delimiter: str | None) -> Iterator[tuple[int, list[Any]]]:
+    delim = delimiter or _sniff_delimiter(text[:65536])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    for number, row in enumerate(reader, start=1):
+        yield number, list(row)
+
+
+def _sniff_delimiter(sample: str) -> str:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        first = sample.splitlines()[0] if sample else ""
+        counts = {d: first.count(d) for d in DELIMITERS}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+def _xlsx_rows(path: Path, sheet: int | str | tuple[str, ...] | None
+               ) -> Iterator[tuple[int, list[Any]]]:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise failure("file.format", f"{path.name} cannot be read as XLSX: {exc}",
+                      value=path.name) from None
+    try:
+        ws = book[_pick_sheet(book.sheetnames, sheet, path)]
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield number, list(values)
+    finally:
+        book.close()
+
+
+def _xls_rows(path: Path, sheet: int | str | tuple[str, ...] | None
+              ) -> Iterator[tuple[int, list[Any]]]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+    except (xlrd.XLRDError, OSError, AssertionError) as exc:
+        raise failure("file.format", f"{path.name} cannot be read as XLS: {exc}",
+                      value=path.name) from None
+    try:
+        ws = book.sheet_by_name(_pick_sheet(book.sheet_names(), sheet, path))
+        for i in range(ws.nrows):
+            yield i + 1, _xls_cells(ws.row_types(i), ws.row_values(i), book.datemode)
+    finally:
+        book.release_resources()
+
+
+def _xls_cells(types: Any, values: list[Any], datemode: int) -> list[Any]:
+    """xlrd cell types: 0 empty, 1 text, 2 number, 3 date (an Excel serial), 4 bool, 5 error."""
+    import xlrd
+
+    out: list[Any] = []
+    for kind, value in zip(types, values, strict=True):
+        if kind == 2:
+            out.append(int(value) if float(value).is_integer() else value)
+        elif kind == 3:
+            out.append(xlrd.xldate.xldate_as_datetime(value, datemode))
+        elif kind == 1:
+            out.append(value)
+        elif kind == 4:
+            out.append(bool(value))
+        else:
+            out.append(None)
+    return out
+
+
+def _pick_sheet(names: list[str], wanted: int | str | tuple[str, ...] | None, path: Path) -> str:
+    from salus.ingestion.text import normalise
+
+    if wanted is None:
+        return names[0]
+    if isinstance(wanted, int):
+        if 0 <= wanted < len(names):
+            return names[wanted]
+    else:
+        options = (wanted,) if isinstance(wanted, str) else wanted
+        by_norm = {normalise(n): n for n in names}
+        for option in options:
+            if normalise(option) in by_norm:
+                return by_norm[normalise(option)]
+    raise failure("file.format", f"{path.name} has no sheet {wanted!r}; its sheets are "
+                  + ", ".join(names), column="(sheet)", value=str(wanted))
+
+
+def _read_json(path: Path, fmt: str, opts: ReadOptions, stats: ReadStats) -> Table:
+    text, encoding = decode(path.read_bytes(), opts.encoding)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise failure("file.format", f"invalid JSON at line {exc.lineno} column {exc.colno}: "
+                      f"{exc.msg}", row=exc.lineno, column="(file)") from None
+    is_geo = isinstance(doc, dict) and doc.get("type") in ("FeatureCollection", "Feature")
+    records = _geojson_records(doc) if is_geo else _json_records(doc)
+    columns: dict[str, None] = {}
+    for _, record in records:
+        columns.update(dict.fromkeys(record))
+    names = list(columns)
+    rows = frame_records(records, names, stats)
+    return Table(names, {}, rows, stats, "geojson" if is_geo else fmt, len(records), encoding)
+
+
+def _json_records(doc: Any) -> list[tuple[int, dict[str, Any]]]:
+    items = doc.get("data") if isinstance(doc, dict) else doc
+    if not isinstance(items, list):
+        raise failure("file.format", 'JSON input must be an array of objects or '
+                      '{"data": [...]}', column="(file)")
+    out = []
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise failure("file.format", f"item {number} of the JSON array is not an object",
+                          row=number, column="(item)", value=str(item)[:80])
+        out.append((number, _flatten(item)))
+    return out
+
+
+def _geojson_records(doc: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    features = doc.get("features") if doc.get("type") == "FeatureCollection" else [doc]
+    if not isinstance(features, list):
+        raise failure("file.format", "a FeatureCollection needs a 'features' array",
+                      column="(file)")
+    out = []
+    for number, feature in enumerate(features, start=1):
+        props = _flatten(feature.get("properties") or {}) if isinstance(feature, dict) else {}
+        if not isinstance(feature, dict):
+            raise failure("file.format", f"feature {number} is not an object", row=number)
+        if "id" in feature and "id" not in props:
+            props["id"] = feature["id"]
+        props["geometry"] = feature.get("geometry")
+        out.append((number, props))
+    return out
+
+
+def _flatten(item: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested objects become dotted columns: ``{"a": {"b": 1}}`` → ``{"a.b": 1}``."""
+    out: dict[str, Any] = {}
+    for key, value in item.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and name != "geometry":
+            out.update(_flatten(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
