@@ -53,3 +53,59 @@ def sign_in(c: TestClient, username: str, password: str = PASSWORD) -> str:
                                "csrf_token": token, "next": "/"}, follow_redirects=False)
     assert r.status_code == 303, r.text
     return csrf_from(c.get("/account").text)
+
+
+# ---------------------------------------------------------------- a small observatory
+
+GBV_NAME = "Zainab-Secret"
+GBV_NARRATIVE = "gbv-narrative-marker"
+PLAIN_NAME = "Carlos-Visible"
+DISTRICTS = {"R1-A": (0, 1), "R1-B": (1, 2), "R2-A": (2, 3), "R2-B": (3, 4)}
+
+
+def _square(x0: float, x1: float) -> dict[str, object]:
+    return {"type": "Polygon", "coordinates": [[[x0, 0], [x1, 0], [x1, 2], [x0, 2], [x0, 0]]]}
+
+
+def seed(engine: sa.Engine, per_district: int = 12) -> None:
+    """Country C → regions R1, R2 → four districts, population 2023–2024, and incidents.
+
+    Every district gets ``per_district`` incidents a year; every sixth is a GBV case whose
+    victim is named ``GBV_NAME``, the others name ``PLAIN_NAME``.
+    """
+    import datetime as dt
+
+    from salus.domain import model as m
+    from salus.storage import repository
+
+    areas = [m.Area("C", "Verdania", 0, geometry=_square(0, 4)),
+             m.Area("R1", "North", 1, "C", geometry=_square(0, 2)),
+             m.Area("R2", "South", 1, "C", geometry=_square(2, 4))]
+    areas += [m.Area(code, f"District {code}", 2, code[:2], geometry=_square(*xs))
+              for code, xs in DISTRICTS.items()]
+    pop = [m.PopulationCount(code, year, 20000 + 1000 * n) for n, code in enumerate(DISTRICTS)
+           for year in (2023, 2024)]
+    incidents = [_incident(code, year, k, dt, m) for code in DISTRICTS for year in (2023, 2024)
+                 for k in range(per_district)]
+    with engine.begin() as conn:
+        repository.save_areas(conn, areas)
+        repository.save_population(conn, pop)
+        repository.save_incidents(conn, incidents)
+
+
+def _incident(code: str, year: int, k: int, dt: object, m: object) -> object:
+    gbv = k % 6 == 0
+    sex = "female" if gbv or k % 3 == 0 else "male"
+    victim = m.Person(m.Role.VICTIM, m.Sex(sex), m.AgeRange.exact(20 + k),  # type: ignore[attr-defined]
+                      outcome=m.Outcome.KILLED if k % 2 else m.Outcome.INJURED,  # type: ignore[attr-defined]
+                      given_name=GBV_NAME if gbv else PLAIN_NAME, family_name="Doe")
+    x0 = DISTRICTS[code][0]
+    return m.Incident(  # type: ignore[attr-defined]
+        occurred=m.OccurrenceDate(dt.date(year, 1 + k % 12, 1 + k)),  # type: ignore[attr-defined]
+        area_code=code, iccs_code="03011" if gbv else ("0101" if k % 2 else "020111"),
+        source=m.SourceRecord("police", "test", f"{code}-{year}-{k}"),  # type: ignore[attr-defined]
+        point=m.Point(x0 + 0.5, 1.0),  # type: ignore[attr-defined]
+        iccs_context="intimate_partner" if gbv else "crime_related",
+        weapons=[m.Weapon("sharp" if gbv else "revolver_pistol")],  # type: ignore[attr-defined]
+        persons=[victim], sensitivity=m.Sensitivity.GBV if gbv else m.Sensitivity.RESTRICTED,  # type: ignore[attr-defined]
+        narrative=(GBV_NARRATIVE if gbv else "a shooting near the market") + f" {code}")

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 
 def routers(public: bool) -> list[APIRouter]:
-    from salus.api import accounts
+    from salus.api import accounts, incidents, reference
 
     if public:
-        return []
-    return [accounts.router]
+        return [reference.public_router]
+    return [accounts.router, incidents.router, reference.router]

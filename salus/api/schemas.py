@@ -71,3 +71,85 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     s: {"model": Problem, "content": {"application/problem+json": {}}}
     for s in (401, 403, 404, 422)
 }
+
+
+class PersonIn(BaseModel):
+    role: str = "victim"
+    sex: str = "unknown"
+    age: int | None = Field(None, ge=0, le=150)
+    age_band: str | None = None
+    outcome: str = "unknown"
+    relationship: str | None = None
+    given_name: str | None = Field(None, max_length=200)
+    family_name: str | None = Field(None, max_length=200)
+    date_of_birth: dt.date | None = None
+
+
+class IncidentIn(BaseModel):
+    """An incident to create or the new state of one to edit (codes: ``salus codes LIST``)."""
+
+    occurred_on: dt.date
+    date_precision: str = "day"
+    area_code: str = Field(..., max_length=64)
+    iccs_code: str = Field(..., max_length=8)
+    attempted: bool = False
+    iccs_context: str | None = None
+    misuse_context: str | None = None
+    location_type: str | None = None
+    weapon: str | None = None
+    narrative: str | None = Field(None, max_length=20000)
+    sensitivity: str = "restricted"
+    declared_killed: int | None = Field(None, ge=0, le=100000)
+    declared_injured: int | None = Field(None, ge=0, le=100000)
+    reported_on: dt.date | None = None
+    longitude: float | None = Field(None, ge=-180, le=180)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    location_precision: str | None = None
+    source_type: str | None = None
+    source_name: str | None = Field(None, max_length=200)
+    record_id: str | None = Field(None, max_length=200)
+    persons: list[PersonIn] = Field(default_factory=list, max_length=500)
+
+
+class IncidentSummary(BaseModel):
+    uid: str
+    occurred_on: dt.date
+    date_precision: str
+    area_code: str
+    area_name: str
+    iccs_code: str
+    attempted: bool
+    iccs_context: str | None
+    misuse_context: str | None
+    weapon_category: str | None
+    sensitivity: str
+    victims: int
+    killed: int
+    narrative: str | None
+    longitude: float | None
+    latitude: float | None
+
+
+class IncidentOut(BaseModel):
+    uid: str
+    fields: dict[str, Any]
+    persons: list[dict[str, Any]]
+    weapons: list[dict[str, Any]]
+    source: dict[str, Any]
+    identities_hidden: bool
+
+
+class Saved(BaseModel):
+    uid: str
+    warnings: list[dict[str, Any]]
+
+
+class AuditEventOut(BaseModel):
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None

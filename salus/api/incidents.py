@@ -1,0 +1,118 @@
+"""``/api/v1/incidents`` and ``/api/v1/persons``: list, filter, search, export, read, write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from typing import Annotated, Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+
+from salus.api.deps import api_viewer, db
+from salus.api.schemas import (
+    ERRORS,
+    AuditEventOut,
+    IncidentIn,
+    IncidentOut,
+    IncidentSummary,
+    PageOut,
+    Saved,
+)
+from salus.auth.roles import Viewer
+from salus.usecases import incident_export, incident_write, incidents, persons
+from salus.usecases.incident_query import IncidentFilter, list_incidents
+from salus.usecases.paging import MAX_PER_PAGE, PageRequest
+
+router = APIRouter(tags=["incidents"], responses=ERRORS)
+ViewerDep = Annotated[Viewer, Depends(api_viewer)]
+Db = Annotated[sa.Engine, Depends(db)]
+Sort = Literal["date", "-date", "area", "-area", "offence", "-offence", "victims", "-victims",
+               "updated", "-updated"]
+
+
+def incident_filter(date_from: dt.date | None = None, date_to: dt.date | None = None,
+                    area: str | None = Query(None, max_length=64),
+                    iccs: str | None = Query(None, max_length=8, description="ICCS code prefix"),
+                    iccs_context: str | None = Query(None, max_length=40),
+                    misuse_context: str | None = Query(None, max_length=40),
+                    weapon: str | None = Query(None, max_length=30),
+                    sensitivity: str | None = Query(None, max_length=16),
+                    q: str | None = Query(None, max_length=200,
+                                          description="search the narratives"),
+                    sort: Sort = "-date") -> IncidentFilter:
+    return IncidentFilter(date_from, date_to, area, iccs, iccs_context, misuse_context, weapon,
+                          sensitivity, q, sort)
+
+
+Filter = Annotated[IncidentFilter, Depends(incident_filter)]
+
+
+@router.get("/incidents", response_model=PageOut[IncidentSummary])
+def list_(viewer: ViewerDep, engine: Db, f: Filter, page: Annotated[int, Query(ge=1)] = 1,
+          per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50) -> dict[str, object]:
+    """Incidents in the caller's area scope (no person identities; GBV narratives masked)."""
+    result = list_incidents(engine, viewer, f, PageRequest(page, per_page))
+    return {"items": [asdict(r) for r in result.items], "total": result.total,
+            "page": result.page, "per_page": result.per_page, "pages": result.pages}
+
+
+@router.get("/incidents/export", response_class=StreamingResponse,
+            responses={200: {"content": {"text/csv": {}, "application/geo+json": {}}}})
+def export(viewer: ViewerDep, engine: Db, f: Filter,
+           format: Literal["csv", "geojson", "hxl"] = "csv") -> StreamingResponse:
+    """Every matching incident as CSV, GeoJSON or HXL-tagged CSV."""
+    chunks = incident_export.export_incidents(engine, viewer, f, format)
+    first = next(chunks)
+    name = f"incidents.{'geojson' if format == 'geojson' else 'csv'}"
+
+    def stream():  # type: ignore[no-untyped-def]
+        yield first
+        yield from chunks
+
+    return StreamingResponse(stream(), media_type=incident_export.FORMATS[format],
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/incidents", response_model=Saved, status_code=201)
+def create(body: IncidentIn, viewer: ViewerDep, engine: Db) -> Saved:
+    """Validate and store an incident (422 problem with every field error)."""
+    data = body.model_dump(mode="json")
+    uid, warnings = incident_write.create_incident(engine, viewer, data)
+    return Saved(uid=uid, warnings=warnings)
+
+
+@router.get("/incidents/{uid}", response_model=IncidentOut)
+def detail(uid: str, viewer: ViewerDep, engine: Db) -> dict[str, object]:
+    """One incident; identifying fields only for roles granted them (the read is audited)."""
+    return asdict(incidents.get_incident(engine, viewer, uid))
+
+
+@router.put("/incidents/{uid}", response_model=Saved)
+def update(uid: str, body: IncidentIn, viewer: ViewerDep, engine: Db) -> Saved:
+    warnings = incident_write.update_incident(engine, viewer, uid, body.model_dump(mode="json"))
+    return Saved(uid=uid, warnings=warnings)
+
+
+@router.get("/incidents/{uid}/history", response_model=list[AuditEventOut])
+def record_history(uid: str, viewer: ViewerDep, engine: Db) -> list[dict[str, object]]:
+    """Every change to the record (before/after), masked like the record."""
+    return [asdict(e) for e in incidents.history(engine, viewer, uid)]
+
+
+@router.get("/persons", response_model=PageOut[dict[str, object]])
+def list_persons(viewer: ViewerDep, engine: Db,
+                 role: str | None = Query(None, max_length=12),
+                 sex: str | None = Query(None, max_length=8),
+                 outcome: str | None = Query(None, max_length=10),
+                 incident: str | None = Query(None, max_length=36),
+                 area: str | None = Query(None, max_length=64),
+                 page: Annotated[int, Query(ge=1)] = 1,
+                 per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50,
+                 ) -> dict[str, object]:
+    """Victims, perpetrators and witnesses in the caller's scope, identities masked per role."""
+    f = persons.PersonFilter(role, sex, outcome, incident, area)
+    result = persons.list_persons(engine, viewer, f, PageRequest(page, per_page))
+    return {"items": result.items, "total": result.total, "page": result.page,
+            "per_page": result.per_page, "pages": result.pages}

@@ -1,0 +1,65 @@
+"""Dashboard panels for pages and the API, with a short-lived cache.
+
+A panel depends only on (store, public or not, scoped filter, panel), so results are shared
+between users for ``TTL`` seconds: a busy dashboard costs one computation per panel and filter
+every half minute, and a new record shows up within that time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from fastapi import Request
+
+from salus.auth.roles import Permission, Viewer
+from salus.indicators.result import IndicatorResult
+from salus.usecases import dashboard
+from salus.usecases.dashboard import DashboardFilter
+from salus.web import context as ctx
+from salus.web.context import require_permission
+
+TTL = 30.0
+MAX_ENTRIES = 512
+_cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
+_lock = threading.Lock()
+
+
+def _cached(key: tuple[Any, ...], compute: Any) -> Any:
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(key)
+        if hit and hit[0] > now:
+            return hit[1]
+    value = compute()
+    with _lock:
+        if len(_cache) >= MAX_ENTRIES:
+            _cache.clear()
+        _cache[key] = (now + TTL, value)
+    return value
+
+
+def clear() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def filter_from_query(request: Request, viewer: Viewer, year: int | None, area: str | None,
+                      offence: str | None, context: str | None) -> DashboardFilter:
+    """The dashboard filter of a request, scoped to the viewer."""
+    require_permission(viewer, Permission.DASHBOARD)
+    engine = ctx.engine(request)
+    if year is None:
+        year = _cached((id(engine), "default_year"), lambda: dashboard.default_year(engine))
+    f = DashboardFilter(int(year), area or None, offence or None, context or None)
+    return dashboard.scoped(engine, viewer, f)
+
+
+def dashboard_panel(request: Request, viewer: Viewer, f: DashboardFilter,
+                    panel: str) -> IndicatorResult:
+    require_permission(viewer, Permission.DASHBOARD)
+    st = ctx.state(request)
+    key = (id(st.engine), viewer.public, panel, f, st.suppression_threshold)
+    return _cached(key, lambda: dashboard.panel(st.engine, viewer, f, panel,  # type: ignore[no-any-return]
+                                                st.suppression_threshold))

@@ -1,0 +1,131 @@
+"""The permission matrix: every role × every API endpoint, allowed or refused, and no leak.
+
+Identifying fields (person names, dates of birth; narratives of GBV records) must never reach a
+role without the grant, in any response or export. ``monty`` is bound to region R1 and must see
+nothing of R2.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from web_support import GBV_NAME, GBV_NARRATIVE, PLAIN_NAME, add_cast, client, seed, sign_in
+
+ALL = ("admin", "ana", "dora", "monty", "pub")
+READERS = ("admin", "ana", "dora", "monty")
+GET_ENDPOINTS: dict[str, tuple[str, ...]] = {
+    "/api/v1/me": ALL,
+    "/api/v1/incidents": READERS,
+    "/api/v1/incidents?q=gbv-narrative-marker": READERS,
+    "/api/v1/incidents/export?format=csv": READERS,
+    "/api/v1/incidents/export?format=geojson": READERS,
+    "/api/v1/incidents/export?format=hxl": READERS,
+    "/api/v1/incidents/{gbv}": READERS,
+    "/api/v1/incidents/{gbv}/history": READERS,
+    "/api/v1/incidents/{plain}": READERS,
+    "/api/v1/incidents/{south}": ("admin", "ana", "dora"),
+    "/api/v1/persons": READERS,
+    "/api/v1/areas": ALL,
+    "/api/v1/areas/geojson?level=2": ALL,
+    "/api/v1/areas/R1": ALL,
+    "/api/v1/population": ALL,
+    "/api/v1/indicators": ALL,
+    "/api/v1/indicators/sdg-16-1-1?period=2024&by=area": ALL,
+    "/api/v1/dashboard/headline?year=2024": ALL,
+    "/api/v1/dashboard/map?year=2024&format=csv": ALL,
+    "/api/v1/users": ("admin",),
+}
+# who may see which marker
+SEES = {"admin": {GBV_NAME, GBV_NARRATIVE, PLAIN_NAME}, "ana": {PLAIN_NAME},
+        "dora": {PLAIN_NAME}, "monty": set(), "pub": set()}
+
+
+def _uids(engine: sa.Engine) -> dict[str, str]:
+    q = sa.text("select i.uid, i.sensitivity, a.code from incident i join area a "
+                "on a.id = i.area_id order by i.id")
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    return {"gbv": next(u for u, s, c in rows if s == "gbv" and c.startswith("R1")),
+            "plain": next(u for u, s, c in rows if s != "gbv" and c.startswith("R1")),
+            "south": next(u for u, s, c in rows if c.startswith("R2"))}
+
+
+@pytest.fixture
+def observatory(engine: sa.Engine) -> sa.Engine:
+    seed(engine, per_district=6)
+    add_cast(engine, scoped_area="R1")
+    return engine
+
+
+def test_every_role_gets_exactly_the_endpoints_it_is_granted(observatory: sa.Engine) -> None:
+    uids = _uids(observatory)
+    for username in ALL:
+        c = client(observatory)
+        sign_in(c, username)
+        for template, allowed in GET_ENDPOINTS.items():
+            path = template.format(**uids)
+            r = c.get(path)
+            expected = (200,) if username in allowed else (403, 404)
+            assert r.status_code in expected, (username, path, r.status_code, r.text[:200])
+            hidden = {GBV_NAME, GBV_NARRATIVE, PLAIN_NAME} - SEES[username]
+            leaked = [m for m in hidden if m in r.text]
+            assert not leaked, (username, path, leaked)
+            if username == "monty" and r.status_code == 200 and not _reference(path):
+                assert "R2-" not in r.text, (path, "area scope leak")
+
+
+def test_anonymous_callers_get_a_401_problem(observatory: sa.Engine) -> None:
+    c = client(observatory)
+    for path in ("/api/v1/incidents", "/api/v1/me", "/api/v1/dashboard/headline"):
+        r = c.get(path)
+        assert r.status_code == 401
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["status"] == 401
+
+
+def test_writes_follow_the_roles(observatory: sa.Engine) -> None:
+    uids = _uids(observatory)
+    body = {"occurred_on": "2024-03-01", "area_code": "R1-A", "iccs_code": "0101",
+            "persons": [{"sex": "male", "outcome": "killed", "given_name": "New"}]}
+    create = {"admin": 201, "ana": 201, "dora": 201, "monty": 201, "pub": 403}
+    edit = {"admin": 200, "ana": 200, "dora": 200, "monty": 403, "pub": 403}
+    for username in ALL:
+        c = client(observatory)
+        csrf = sign_in(c, username)
+        headers = {"X-CSRF-Token": csrf}
+        r = c.post("/api/v1/incidents", json=body, headers=headers)
+        assert r.status_code == create[username], (username, r.text)
+        r = c.put(f"/api/v1/incidents/{uids['plain']}", json=body, headers=headers)
+        assert r.status_code == edit[username], (username, r.text)
+
+
+def test_a_scoped_monitor_cannot_create_outside_the_region(observatory: sa.Engine) -> None:
+    c = client(observatory)
+    csrf = sign_in(c, "monty")
+    r = c.post("/api/v1/incidents", headers={"X-CSRF-Token": csrf},
+               json={"occurred_on": "2024-03-01", "area_code": "R2-A", "iccs_code": "0101"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["code"] == "area.out_of_scope"
+
+
+def test_an_editor_without_the_grant_cannot_erase_hidden_identities(
+        observatory: sa.Engine) -> None:
+    uids = _uids(observatory)
+    c = client(observatory)
+    csrf = sign_in(c, "ana")
+    seen = c.get(f"/api/v1/incidents/{uids['gbv']}").json()
+    body = {k: seen["fields"][k] for k in ("occurred_on", "area_code", "iccs_code")}
+    body |= {"sensitivity": "public", "persons": [{"sex": "female", "outcome": "injured"}]}
+    assert c.put(f"/api/v1/incidents/{uids['gbv']}", json=body,
+                 headers={"X-CSRF-Token": csrf}).status_code == 200
+    admin = client(observatory)
+    sign_in(admin, "admin")
+    after = admin.get(f"/api/v1/incidents/{uids['gbv']}").json()
+    assert after["fields"]["sensitivity"] == "gbv"
+    assert after["persons"][0]["given_name"] == GBV_NAME
+    assert after["fields"]["narrative"].startswith(GBV_NARRATIVE)
+
+
+def _reference(path: str) -> bool:
+    """Areas and population are reference data, the same for every role."""
+    return "/areas" in path or "/population" in path
