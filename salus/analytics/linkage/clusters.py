@@ -1,9 +1,12 @@
 """From scored pairs to clusters — one real-world victim each — with a confidence.
 
 Pairs at or above the threshold are links; reviewers' decisions override the model: a confirmed
-match is a link whatever its score, a rejected pair is never one. Clusters are the connected
-components of the links (the transitive closure used by Splink and by Sadinle & Fienberg 2013
-as its simplest form). A cluster's *confidence* is the lower of
+match is a link whatever its score, a rejected pair is never one. Clusters grow by merging along
+links in decreasing order of probability (single-linkage agglomeration, as a union–find), except
+that a merge is refused when it would put in one cluster two records of the same *group* (two
+victims listed in one incident record are two people) or a pair a reviewer rejected. Without
+constraints this is exactly the connected components of the links. A cluster's *confidence* is
+the lower of
 
 * its weakest necessary link: the smallest probability on the maximum spanning tree of its
   links (the bottleneck that holds it together), 1 for a single record; and
@@ -50,22 +53,30 @@ def cluster_records(
     pairs: pd.DataFrame,
     threshold: float = 0.5,
     decisions: Decisions | None = None,
+    groups: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Cluster records; returns ``record_id``, ``cluster_id``, ``cluster_size``, ``confidence``.
 
-    ``cluster_id`` is the smallest record id of the cluster, so it is stable across runs that
-    produce the same cluster.
+    ``groups`` (aligned with ``record_ids``): records sharing a group are never clustered
+    together. ``cluster_id`` is the smallest record id of the cluster, so it is stable across
+    runs that produce the same cluster.
     """
     decisions = decisions or Decisions()
-    ids = pd.Index(record_ids.astype(str).unique())
+    ids = pd.Index(record_ids.astype(str))
+    if ids.has_duplicates:
+        raise ValueError("record ids must be unique")
     scored = _apply_decisions(pairs, decisions)
     left = ids.get_indexer(scored["record_id_l"].astype(str))
     right = ids.get_indexer(scored["record_id_r"].astype(str))
     prob = scored["match_probability"].to_numpy(dtype=float)
     known = (left >= 0) & (right >= 0)
     left, right, prob = left[known], right[known], prob[known]
+    order = np.argsort(-prob, kind="stable")
+    left, right, prob = left[order], right[order], prob[order]
     link = prob >= threshold
-    labels = _components(len(ids), left[link], right[link])
+    group_codes = _group_codes(groups, len(ids))
+    labels, link = _merge(len(ids), left, right, link, group_codes,
+                          _rejected(ids, decisions))
     out = pd.DataFrame({"record_id": ids, "component": labels})
     out["cluster_id"] = out.groupby("component")["record_id"].transform("min")
     out["cluster_size"] = out.groupby("component")["record_id"].transform("size")
@@ -91,10 +102,79 @@ def _apply_decisions(pairs: pd.DataFrame, decisions: Decisions) -> pd.DataFrame:
     return frame
 
 
-def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    return np.asarray(labels)
+def _group_codes(groups: pd.Series | None, n: int) -> np.ndarray | None:
+    if groups is None:
+        return None
+    codes, _ = pd.factorize(groups.astype(str).to_numpy())
+    if len(codes) != n:
+        raise ValueError("groups must align with record_ids")
+    return np.asarray(codes)
+
+
+def _rejected(ids: pd.Index, decisions: Decisions) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = {}
+    for a, b in decisions.non_matches:
+        i, j = ids.get_indexer([a, b])
+        if i >= 0 and j >= 0:
+            out.setdefault(int(i), set()).add(int(j))
+            out.setdefault(int(j), set()).add(int(i))
+    return out
+
+
+def _merge(n: int, left: np.ndarray, right: np.ndarray, link: np.ndarray,
+           groups: np.ndarray | None, rejected: dict[int, set[int]]) -> tuple[np.ndarray,
+                                                                             np.ndarray]:
+    """Union–find along links (strongest first) that refuses merges breaking a constraint.
+
+    Returns each record's component label and which links were used.
+    """
+    if groups is None and not rejected:
+        graph = coo_matrix((np.ones(int(link.sum())), (left[link], right[link])), shape=(n, n))
+        _, labels = connected_components(graph, directed=False)
+        return np.asarray(labels), link
+    forest = _ConstrainedForest(n, groups, rejected)
+    used = np.zeros(len(left), dtype=bool)
+    for k in np.flatnonzero(link):
+        used[k] = forest.union(int(left[k]), int(right[k]))
+    labels = np.array([forest.find(i) for i in range(n)])
+    return labels, used | (link & (labels[left] == labels[right]))
+
+
+class _ConstrainedForest:
+    """Union–find whose roots remember their members' groups and rejected partners."""
+
+    def __init__(self, n: int, groups: np.ndarray | None,
+                 rejected: dict[int, set[int]]) -> None:
+        self.parent = list(range(n))
+        self.members: dict[int, set[int]] = {}
+        self.groups: dict[int, set[int]] = {}
+        if groups is not None:
+            self.groups = {i: {int(g)} for i, g in enumerate(groups)}
+        self.rejected = {i: set(v) for i, v in rejected.items()}
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        if self.groups and self.groups[ra] & self.groups[rb]:
+            return False
+        ma, mb = self.members.get(ra, {ra}), self.members.get(rb, {rb})
+        if self.rejected and any(self.rejected.get(r, set()) & mb for r in ma):
+            return False
+        if len(ma) < len(mb):
+            ra, rb, ma, mb = rb, ra, mb, ma
+        self.parent[rb] = ra
+        self.members[ra] = ma | mb
+        self.members.pop(rb, None)
+        if self.groups:
+            self.groups[ra] |= self.groups.pop(rb)
+        return True
 
 
 def _bottleneck(n: int, labels: np.ndarray, left: np.ndarray, right: np.ndarray,

@@ -116,7 +116,7 @@ def _linker(con: duckdb.DuckDBPyConnection, prepared: pd.DataFrame,
 def _for_duckdb(prepared: pd.DataFrame) -> pd.DataFrame:
     """Columns in types DuckDB infers reliably (nullable ints as float, text as object)."""
     out = prepared.drop(columns=["occurred_on", "occurred_until", "date_of_birth"])
-    out["age"] = out["age"].astype("float64")
+    out = out.drop(columns=["age", "age_max"])
     out["source_dataset"] = "records"
     return out
 

@@ -48,7 +48,8 @@ def run_job(
     decisions: pd.DataFrame | None = None,
     options: JobOptions | None = None,
 ) -> JobResult:
-    """Reconcile ``records`` (the frame of :mod:`.records` plus ``period`` and ``area``).
+    """Reconcile ``records`` (the frame of :mod:`.records` plus ``period`` and ``area``, and
+    optionally ``record_group``: victims listed in one source record, never one person).
 
     ``decisions``: earlier reviewer decisions (``record_id_l``, ``record_id_r``, ``is_match``),
     applied as fixed links and non-links and, when numerous, as training labels.
@@ -56,7 +57,8 @@ def run_job(
     options = options or JobOptions()
     fixed = Decisions.from_frame(decisions)
     run = link_records(records, labels=decisions, options=options.training)
-    clusters = cluster_records(records["record_id"], run.pairs, options.threshold, fixed)
+    groups = records["record_group"] if "record_group" in records.columns else None
+    clusters = cluster_records(records["record_id"], run.pairs, options.threshold, fixed, groups)
     info = records[["record_id", "source", "period", "area"]].assign(
         record_id=records["record_id"].astype(str)
     )

@@ -10,7 +10,8 @@ Columns (pandas; only the first three are required, the rest may be missing or n
 ``given_name``      given name(s), any script
 ``family_name``     family name(s), any script, one or two surnames
 ``sex``             ``female`` / ``male`` (anything else counts as unknown)
-``age``             age in completed years
+``age``             age in completed years (lower end of a band)
+``age_max``         upper end of an age band (e.g. an unidentified body's estimated age)
 ``date_of_birth``   date of birth
 ``area_code``       code of the smallest administrative area known
 ``parent_code``     code of its parent area
@@ -35,8 +36,8 @@ from salus.analytics.linkage.names import name_forms
 
 REQUIRED = ("record_id", "source", "occurred_on")
 OPTIONAL = (
-    "occurred_until", "given_name", "family_name", "sex", "age", "date_of_birth", "area_code",
-    "parent_code", "neighbours", "longitude", "latitude", "weapon", "cause",
+    "occurred_until", "given_name", "family_name", "sex", "age", "age_max", "date_of_birth",
+    "area_code", "parent_code", "neighbours", "longitude", "latitude", "weapon", "cause",
 )
 UNKNOWN_CODES = frozenset({"", "unknown", "other", "none", "nan"})
 EPOCH = dt.date(1970, 1, 1)
@@ -54,7 +55,8 @@ def prepare_records(frame: pd.DataFrame) -> pd.DataFrame:
     Adds ``name_clean``, ``name_phonetic``, ``name_skeleton``, ``name_tokens`` (see
     :mod:`.names`), ``day`` (days since 1970-01-01), ``day_until``, ``window_a`` and
     ``window_b`` (staggered 7-day buckets: any two days at most 3 apart share one),
-    ``dob`` (ISO text), and fills ``age`` from the date of birth where it is missing.
+    ``dob`` (ISO text), ``age_low`` and ``age_high`` (``age`` filled from the date of birth
+    where it is missing; ``age_high`` is ``age_max`` or else ``age``).
     """
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
@@ -110,8 +112,10 @@ def _add_person(out: pd.DataFrame) -> None:
         dob.dt.month * 100 + dob.dt.day
     )
     from_dob = (years - before_birthday.astype(int)).astype("Int64")
-    age = pd.to_numeric(out["age"], errors="coerce").astype("Int64")
-    out["age"] = age.fillna(from_dob)
+    age = pd.to_numeric(out["age"], errors="coerce").astype("Int64").fillna(from_dob)
+    top = pd.to_numeric(out["age_max"], errors="coerce").astype("Int64")
+    out["age_low"] = age.astype("float64")
+    out["age_high"] = top.fillna(age).astype("float64")
     out["dob"] = dob.dt.strftime("%Y-%m-%d").astype(object).where(dob.notna(), None)
 
 

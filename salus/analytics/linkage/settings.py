@@ -16,9 +16,9 @@ Comparisons, in order (see :func:`comparisons`):
   parent area;
 * **weapon**, **cause**.
 
-Only pairs that share a place and a 7-day date bucket, or a name skeleton and a date bucket, an
-area, or a parent area within a month, are compared (:data:`PREDICTION_BLOCKS`), so the work
-grows with the records per area and week rather than with the square of all records.
+Only pairs that share an area or parent area and a 7-day date bucket, or a name skeleton and a
+date bucket, an area, or a parent area within a month, are compared (:data:`PREDICTION_BLOCKS`),
+so the work grows with the records per area and week rather than with the square of all records.
 """
 
 from __future__ import annotations
@@ -40,14 +40,17 @@ _POINTS = (
 PREDICTION_BLOCKS: tuple[str, ...] = (
     "l.area_code = r.area_code AND l.window_a = r.window_a",
     "l.area_code = r.area_code AND l.window_b = r.window_b",
+    "l.parent_code = r.parent_code AND l.window_a = r.window_a",
+    "l.parent_code = r.parent_code AND l.window_b = r.window_b",
     "l.name_skeleton = r.name_skeleton AND l.window_a = r.window_a",
     "l.name_skeleton = r.name_skeleton AND l.window_b = r.window_b",
     "l.name_skeleton = r.name_skeleton AND l.area_code = r.area_code",
     "l.name_skeleton = r.name_skeleton AND l.parent_code = r.parent_code "
     "AND abs(l.day - r.day) <= 31",
 )
-"""Pairs compared: same area and date bucket, or the same name skeleton and a date bucket, the
-same area (any date) or the same parent area within a month (a wrong area and a shifted date)."""
+"""Pairs compared: same area or parent area (a neighbouring municipality coded by mistake) and
+date bucket, or the same name skeleton and a date bucket (any place), the same area (any date)
+or the same parent area within a month (a wrong area and a shifted date)."""
 
 TRAINING_BLOCKS: tuple[str, ...] = (
     "l.area_code = r.area_code AND l.window_a = r.window_a AND abs(l.day - r.day) <= 3",
@@ -116,13 +119,18 @@ def sex_comparison() -> dict[str, Any]:
 
 
 def age_comparison() -> dict[str, Any]:
-    """Date of birth if both have it, else age in years (±2, ±5)."""
+    """Date of birth if both have it, else age in years or age bands (±2, ±5)."""
+
+    def within(years: int) -> str:
+        return f"age_low_l <= age_high_r + {years} AND age_low_r <= age_high_l + {years}"
+
     return _comparison("age", "victim's age or date of birth", [
-        _null("(dob_l IS NULL OR dob_r IS NULL) AND (age_l IS NULL OR age_r IS NULL)"),
+        _null("(dob_l IS NULL OR dob_r IS NULL) AND (age_low_l IS NULL OR age_low_r IS NULL)"),
         _level("dob_l = dob_r", "same date of birth"),
-        _level("age_l = age_r", "same age"),
-        _level("abs(age_l - age_r) <= 2", "ages within 2 years"),
-        _level("abs(age_l - age_r) <= 5", "ages within 5 years"),
+        _level("age_low_l = age_low_r AND age_high_l = age_high_r AND age_low_l = age_high_l",
+               "same age"),
+        _level(within(2), "ages within 2 years"),
+        _level(within(5), "ages within 5 years"),
         _else("ages differ"),
     ])
 
