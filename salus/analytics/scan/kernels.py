@@ -1,0 +1,216 @@
+"""Numba kernels of the cylinder scan: the inner loops, nothing else.
+
+Layout shared by every kernel
+-----------------------------
+``window_counts[z, w]`` and ``window_expected[z, w]`` hold, for location ``z``, the cases and the
+expected cases inside temporal window ``w``. ``neighbours[i, :sizes[i]]`` lists the locations of
+the circles centred on centre ``i``, nearest first: the cylinder ``(i, k, w)`` is the union of the
+first ``k + 1`` of them over window ``w``. ``total`` is the number of cases in the whole study
+period and ``min_cases`` the fewest cases a reported cylinder may hold.
+
+Pruning (exact, never changes a result)
+---------------------------------------
+The Poisson log-likelihood ratio of a cylinder with ``c`` cases and ``m`` expected (Kulldorff
+1997, 2001, 2005) is::
+
+    llr = c log(c / m) + (N - c) log((N - c) / (N - m))        if c > m, else 0.
+
+Since ``log x <= x - 1``, ``llr <= (c - m)^2 N / (m (N - m))``: a vectorised test of that bound
+(multiplications only) against the best value so far discards almost every cylinder. Survivors
+face the tighter ``llr <= (c - m) (sqrt(c / m) - (N - c) / (N - m))`` (from
+``log x <= (x - 1) / sqrt(x)`` for ``x >= 1``) before the two logarithms of the exact value.
+A location with no case in any window cannot raise any cylinder it joins (same ``c``, larger
+``m``), so the cylinders it closes are not evaluated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba as nb
+import numpy as np
+import numpy.typing as npt
+
+Array = npt.NDArray[Any]
+
+
+@nb.njit(cache=True, inline="always")
+def _llr(cases: float, expected: float, total: float) -> float:
+    """Poisson/multinomial log-likelihood ratio of one cylinder (0 unless cases > expected)."""
+    if cases <= expected or expected <= 0.0:
+        return 0.0
+    inside = cases * float(np.log(cases / expected))
+    rest = total - cases
+    if rest <= 0.0:
+        return inside
+    return inside + rest * float(np.log(rest / (total - expected)))
+
+
+@nb.njit(cache=True)
+def _has_case(window_counts: Array) -> Array:
+    """True for the locations with at least one case in some window."""
+    found: Array = (window_counts > 0.0).sum(axis=1) > 0
+    return found
+
+
+@nb.njit(cache=True, fastmath=True, inline="always")
+def _accumulate(acc_c: Array, acc_m: Array, window_counts: Array, window_expected: Array,
+                z: int) -> None:
+    """Add location ``z``'s windows to the running cylinder sums (indexing, no row views)."""
+    n = acc_c.shape[0]
+    for w in range(n):
+        acc_c[w] += window_counts[z, w]
+    for w in range(n):
+        acc_m[w] += window_expected[z, w]
+
+
+@nb.njit(cache=True, fastmath=True, inline="always")
+def _may_exceed(acc_c: Array, acc_m: Array, total: float, min_cases: float,
+                best: float) -> bool:
+    """True if some window may have an llr above ``best``.
+
+    Tests ``(c - m)^2 N > best m (N - m)`` with ``c >= min_cases`` and ``c > m``; ``best`` is
+    lowered by 1e-9 against rounding. A plain loop and a count, so that LLVM vectorises it.
+    """
+    slack = best * (1.0 - 1e-9)
+    hits = 0
+    for w in range(acc_c.shape[0]):
+        c = acc_c[w]
+        m = acc_m[w]
+        d = c - m
+        hits += (d * d * total > slack * m * (total - m)) & (c >= min_cases) & (d > 0.0)
+    return hits > 0
+
+
+@nb.njit(cache=True, fastmath=True)
+def _bound(c: float, m: float, total: float) -> float:
+    """Upper bound of the llr of ``c`` cases against ``m`` expected, for ``c > m > 0``."""
+    return (c - m) * (float(np.sqrt(c / m)) - (total - c) / (total - m))
+
+
+@nb.njit(cache=True)
+def _best_window(acc_c: Array, acc_m: Array, total: float, min_cases: float,
+                 best: float) -> tuple[float, int]:
+    """Exact llr of the windows that pass both bounds: (best llr, its window or -1)."""
+    best_w = -1
+    for w in range(acc_c.shape[0]):
+        c = acc_c[w]
+        m = acc_m[w]
+        if c < min_cases or c <= m or m <= 0.0 or _bound(c, m, total) <= best:
+            continue
+        value = _llr(c, m, total)
+        if value > best:
+            best, best_w = value, w
+    return best, best_w
+
+
+@nb.njit(cache=True, inline="always")
+def _scan_centre(i: int, window_counts: Array, has_case: Array, window_expected: Array,
+                 neighbours: Array, sizes: Array, total: float, min_cases: float, floor: float,
+                 acc_c: Array, acc_m: Array) -> tuple[float, int, int]:
+    """Best cylinder centred on ``i`` whose llr exceeds ``floor``: (llr, k, w), k = -1 if none."""
+    acc_c[:] = 0.0
+    acc_m[:] = 0.0
+    best, best_k, best_w = floor, -1, -1
+    for k in range(sizes[i]):
+        z = neighbours[i, k]
+        _accumulate(acc_c, acc_m, window_counts, window_expected, z)
+        if not has_case[z] or not _may_exceed(acc_c, acc_m, total, min_cases, best):
+            continue
+        value, w = _best_window(acc_c, acc_m, total, min_cases, best)
+        if w >= 0:
+            best, best_k, best_w = value, k, w
+    return best, best_k, best_w
+
+
+@nb.njit(cache=True, parallel=True)
+def best_per_centre(window_counts: Array, window_expected: Array, neighbours: Array,
+                    sizes: Array, total: float, min_cases: float) -> tuple[Array, Array, Array]:
+    """For every centre, the most likely cylinder: arrays (llr, k, w); k = -1 where none."""
+    n_centres = neighbours.shape[0]
+    n_windows = window_counts.shape[1]
+    has_case = _has_case(window_counts)
+    llr = np.zeros(n_centres)
+    best_k = np.full(n_centres, -1, dtype=np.int64)
+    best_w = np.full(n_centres, -1, dtype=np.int64)
+    for i in nb.prange(n_centres):
+        acc_c = np.empty(n_windows)
+        acc_m = np.empty(n_windows)
+        value, k, w = _scan_centre(i, window_counts, has_case, window_expected, neighbours, sizes,
+                                   total, min_cases, 0.0, acc_c, acc_m)
+        llr[i] = value
+        best_k[i] = k
+        best_w[i] = w
+    return llr, best_k, best_w
+
+
+@nb.njit(cache=True)
+def _window_sums(counts: Array, starts: Array, stops: Array, out: Array) -> None:
+    """out[z, w] = counts[z, starts[w]:stops[w]].sum(), through prefix sums."""
+    n_loc, n_time = counts.shape
+    prefix = np.zeros(n_time + 1)
+    for z in range(n_loc):
+        for t in range(n_time):
+            prefix[t + 1] = prefix[t] + counts[z, t]
+        for w in range(starts.shape[0]):
+            out[z, w] = prefix[stops[w]] - prefix[starts[w]]
+
+
+@nb.njit(cache=True)
+def window_sums(counts: Array, starts: Array, stops: Array) -> Array:
+    """Cases (or expected cases) of every location in every temporal window."""
+    out = np.empty((counts.shape[0], starts.shape[0]))
+    _window_sums(counts, starts, stops, out)
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def replicate_maxima(replicate_counts: Array, starts: Array, stops: Array,
+                     window_expected: Array, neighbours: Array, sizes: Array, total: float,
+                     min_cases: float, floor: float) -> Array:
+    """Largest llr over all cylinders of each replicate ``replicate_counts[b]`` (B x Z x T).
+
+    Values that stay below ``floor`` are returned as ``floor``: only exceedances of the
+    smallest reported llr matter for the Monte Carlo p-values.
+    """
+    n_rep = replicate_counts.shape[0]
+    n_loc = replicate_counts.shape[1]
+    n_windows = starts.shape[0]
+    maxima = np.empty(n_rep)
+    for b in nb.prange(n_rep):
+        counts = np.empty((n_loc, n_windows))
+        _window_sums(replicate_counts[b], starts, stops, counts)
+        has_case = _has_case(counts)
+        acc_c = np.empty(n_windows)
+        acc_m = np.empty(n_windows)
+        best = floor
+        for i in range(neighbours.shape[0]):
+            value, _, _ = _scan_centre(i, counts, has_case, window_expected, neighbours, sizes,
+                                       total, min_cases, best, acc_c, acc_m)
+            best = max(best, value)
+        maxima[b] = best
+    return maxima
+
+
+@nb.njit(cache=True, parallel=True)
+def permuted_counts(case_locations: Array, slot_times: Array, uniforms: Array,
+                    n_locations: int, n_times: int) -> Array:
+    """Space-time permutation replicates (Kulldorff et al. 2005), restricted to the scanned times.
+
+    Shuffling the times of all ``N`` cases and keeping the ``n`` that land on scanned times is the
+    same as drawing ``n`` case locations without replacement (a partial Fisher-Yates shuffle
+    driven by ``uniforms[b]``) and giving them the scanned times ``slot_times`` in order.
+    Returns counts of shape (B, n_locations, n_times).
+    """
+    n_rep = uniforms.shape[0]
+    n_cases = case_locations.shape[0]
+    n_slots = slot_times.shape[0]
+    out = np.zeros((n_rep, n_locations, n_times), dtype=np.float64)
+    for b in nb.prange(n_rep):
+        pool = case_locations.copy()
+        for j in range(n_slots):
+            r = j + int(uniforms[b, j] * (n_cases - j))
+            r = min(r, n_cases - 1)
+            pool[j], pool[r] = pool[r], pool[j]
+            out[b, pool[j], slot_times[j]] += 1.0
+    return out
