@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 
 def routers(public: bool) -> list[APIRouter]:
-    from salus.api import accounts, incidents, reference
+    from salus.api import accounts, imports, incidents, reference
 
     if public:
         return [reference.public_router]
-    return [accounts.router, incidents.router, reference.router]
+    return [accounts.router, incidents.router, reference.router, imports.router]

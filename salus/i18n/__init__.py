@@ -124,3 +124,8 @@ def label(taxonomy_id: str, code: str | None) -> str:
         return taxonomy.load(taxonomy_id).label(code, current_language.get())
     except (KeyError, taxonomy.UnknownTaxonomy):
         return code
+
+
+def month_abbr(month_number: int) -> str:
+    """Stand-alone abbreviated month name (``Mar``, ``mars``, ``3月``)."""
+    return format_date(dt.date(2000, month_number, 1), format="LLL", locale=_locale())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi import Request
@@ -22,6 +24,7 @@ class AppState:
     public: bool
     secure_cookies: bool | None
     suppression_threshold: int
+    staging: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="salus-uploads-")))
 
 
 def state(request: Request) -> AppState:

@@ -16,6 +16,7 @@ from salus import i18n
 from salus.auth.roles import Permission
 from salus.web import context as ctx
 from salus.web.csrf import csrf_token
+from salus.web.views import finding_message
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext marker for strings translated later
@@ -42,7 +43,7 @@ def environment() -> jinja2.Environment:
     env.globals.update(number=i18n.number, percent=i18n.percent, fmt_date=i18n.date,
                        fmt_month=i18n.month, fmt_datetime=i18n.datetime, label=i18n.label,
                        LANGUAGES=i18n.LANGUAGES, Permission=Permission,
-                       role_name=role_name)
+                       role_name=role_name, finding_message=finding_message)
     env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
     return env
 

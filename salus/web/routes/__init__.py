@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from salus.web.routes import admin, auth, dashboard, pages_public
+from salus.web.routes import admin, auth, dashboard, incidents, pages_public
 
-ROUTERS = [auth.router, admin.router, dashboard.router]
+ROUTERS = [auth.router, admin.router, dashboard.router, incidents.router]
 PUBLIC_ROUTERS = [pages_public.router]

@@ -1,0 +1,61 @@
+"""``/api/v1/imports``: bulk import of incidents, areas or population (dry run or commit)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+
+from salus.api.deps import api_viewer, db
+from salus.api.schemas import ERRORS
+from salus.auth.roles import Viewer
+from salus.usecases import import_jobs
+from salus.web import context as ctx
+
+router = APIRouter(tags=["imports"], responses=ERRORS)
+ViewerDep = Annotated[Viewer, Depends(api_viewer)]
+Db = Annotated[sa.Engine, Depends(db)]
+
+
+def _errors(items: list[Any]) -> list[dict[str, Any]]:
+    return [{"row": e.row, "column": e.column, "value": e.value, "code": e.code,
+             "message": e.message, "severity": e.severity} for e in items]
+
+
+@router.get("/imports/mappings")
+def list_mappings(viewer: ViewerDep) -> list[dict[str, str]]:
+    """The shipped column mappings (name, kind, description)."""
+    from salus.auth.roles import Permission
+    from salus.web.context import require_permission
+
+    require_permission(viewer, Permission.IMPORT)
+    return [{"name": n, "kind": k, "description": d} for n, k, d in import_jobs.mappings()]
+
+
+@router.get("/imports")
+def list_batches(viewer: ViewerDep, engine: Db) -> list[dict[str, Any]]:
+    """The latest import batches (newest first)."""
+    return import_jobs.list_batches(engine, viewer)
+
+
+@router.post("/imports")
+async def import_(request: Request, viewer: ViewerDep, engine: Db,
+                  file: Annotated[UploadFile, File()],
+                  kind: Annotated[Literal["incidents", "areas", "population"], Form()],
+                  mapping: Annotated[str, Form(max_length=200)] = "",
+                  mapping_yaml: Annotated[str | None, Form(max_length=200_000)] = None,
+                  dry_run: Annotated[bool, Form()] = True,
+                  skip_invalid: Annotated[bool, Form()] = False) -> dict[str, Any]:
+    """Upload a file; ``dry_run`` (the default) validates every row and writes nothing."""
+    content = await file.read(import_jobs.MAX_BYTES + 1)
+    staged = import_jobs.stage(ctx.state(request).staging, viewer, kind,
+                               file.filename or "upload", content, mapping, mapping_yaml)
+    if dry_run:
+        p = import_jobs.preview(engine, viewer, staged)
+        return {"dry_run": True, "rows_read": p.rows_read, "records": p.records,
+                "rejected": p.rejected, "errors": _errors(p.errors),
+                "warnings": _errors(p.warnings), "absent_columns": p.absent_columns}
+    report = import_jobs.commit(engine, viewer, staged, skip_invalid)
+    return {"dry_run": False, **report.summary(), "errors": _errors(report.errors),
+            "warnings": _errors(report.warnings)}
