@@ -32,8 +32,11 @@ female 45. 2024: K 2024-01-01 XC0101 male 22 (just outside 2023).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from salus.domain.model import (
@@ -49,6 +52,7 @@ from salus.domain.model import (
     SourceRecord,
     Weapon,
 )
+from salus.storage.db import create_engine, open_store
 from salus.storage.repository import save_areas, save_incidents, save_population
 
 AREAS = [
@@ -169,3 +173,47 @@ def build_observatory(engine: sa.Engine) -> None:
         save_areas(conn, AREAS)
         save_population(conn, population())
         save_incidents(conn, incidents())
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def observatory_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sa.Engine]:
+    """The observatory in a real store, for a module-scoped fixture parametrised by BACKENDS.
+
+    The same machinery as the ``engine`` fixture (a SQLite file; the run's PostgreSQL
+    database with a fresh schema, skipped where no server answers), built once per module
+    and backend and shared by the module's read-only tests so that the suite stays fast.
+    Modules that use it must not also use ``engine``, which would reset the PostgreSQL
+    database under it. Use it as::
+
+        @pytest.fixture(scope="module", params=BACKENDS)
+        def observatory(request, tmp_path_factory):
+            yield from observatory_store(request, tmp_path_factory)
+    """
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('observatory') / 'salus.db'}"
+    else:
+        url = request.getfixturevalue("postgres_database")
+        _fresh_schema(url)
+    engine = open_store(url)
+    build_observatory(engine)
+    yield engine
+    engine.dispose()
+
+
+def _fresh_schema(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def user_definition(folder: Path, text: str, name: str | None = None) -> Path:
+    """Write a user's indicator YAML file into ``folder``."""
+    path = folder / f"{name or uuid.uuid4().hex[:8]}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -69,7 +69,7 @@ def rate(counts: npt.ArrayLike, population: npt.ArrayLike, per: float = PER_100K
     x = np.asarray(counts, dtype=np.float64)
     n = np.asarray(population, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where((n > 0) & ~np.isnan(n), x / n * per, np.nan)
+        out = np.where((n > 0) & ~np.isnan(n), x * per / n, np.nan)
     return np.asarray(out, dtype=np.float64)
 
 
@@ -102,6 +102,6 @@ def rate_interval(
     with np.errstate(divide="ignore", invalid="ignore"):
         valid = (n > 0) & ~np.isnan(n)
         return (
-            np.asarray(np.where(valid, low / n * per, np.nan), dtype=np.float64),
-            np.asarray(np.where(valid, high / n * per, np.nan), dtype=np.float64),
+            np.asarray(np.where(valid, low * per / n, np.nan), dtype=np.float64),
+            np.asarray(np.where(valid, high * per / n, np.nan), dtype=np.float64),
         )

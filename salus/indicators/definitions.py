@@ -44,6 +44,7 @@ TOP_KEYS = (
 )
 VICTIM_KEYS = ("outcome",)
 MEASURES = ("victims", "incidents")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -75,11 +76,11 @@ def search_path(extra: Iterable[str | Path] = ()) -> list[Path]:
 def load_definitions(extra: Iterable[str | Path] = ()) -> dict[str, IndicatorDefinition]:
     """Every definition on the search path, by id. Two files with one id are an error."""
     found: dict[str, IndicatorDefinition] = {}
-    for folder in search_path(extra):
+    for index, folder in enumerate(search_path(extra)):
         if not folder.is_dir():
             raise DefinitionError(f"{folder}: indicator definition folder not found")
         for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
-            definition = load_file(path)
+            definition = load_file(path, _label(path, shipped=index == 0))
             if definition.id in found:
                 raise DefinitionError(
                     f"{path}: indicator id {definition.id!r} is already "
@@ -99,15 +100,21 @@ def get_definition(indicator_id: str, extra: Iterable[str | Path] = ()) -> Indic
     return definitions[indicator_id]
 
 
-def load_file(path: Path) -> IndicatorDefinition:
-    """Read and validate one YAML definition."""
+def _label(path: Path, shipped: bool) -> str:
+    """How errors and metadata name a file: shipped ones by their place in the package."""
+    return f"salus/indicators/{path.name}" if shipped else str(path)
+
+
+def load_file(path: Path, label: str | None = None) -> IndicatorDefinition:
+    """Read and validate one YAML definition (``label`` names it in errors and metadata)."""
+    label = label or str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # a safe loader
     except yaml.YAMLError as exc:
-        raise DefinitionError(f"{path}: not valid YAML: {exc}") from None
+        raise DefinitionError(f"{label}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
-        raise DefinitionError(f"{path}: expected a mapping of keys at the top level")
-    return parse_definition(raw, str(path))
+        raise DefinitionError(f"{label}: expected a mapping of keys at the top level")
+    return parse_definition(raw, label)
 
 
 def parse_definition(raw: Mapping[str, Any], source: str) -> IndicatorDefinition:

@@ -56,8 +56,9 @@ def run(
     con: ibis.BaseBackend, definition: IndicatorDefinition, request: Request
 ) -> IndicatorResult:
     """Compute ``definition`` for ``request`` on the backend ``con`` (see the module doc)."""
+    db = query.Source(con)
     filters = definition.filters.merge(request.filters, "request")
-    scope = resolve_scope(load_areas(con), request.grouping, filters.area)
+    scope = resolve_scope(load_areas(db), request.grouping, filters.area)
     timeline = periods.steps(request.period, request.grouping.time_grain)
     plan = query.CountPlan(
         filters=filters,
@@ -69,12 +70,12 @@ def run(
         level=scope.level if scope.by_area else None,
         area_id=scope.area_id,
     )
-    observed = con.execute(query.counts(con, plan))
+    observed = db.execute(query.counts(db, plan))
     observed, unplaced = _place(observed, scope, timeline)
     frame = complete_grid(observed, _axes(request.grouping, scope, timeline, filters), COUNTS)
     frame = _with_previous(frame, definition.measure, timeline)
     frame = attach_population(
-        con,
+        db,
         frame,
         DenominatorPlan(
             spans={i: s.span for i, s in enumerate(timeline) if s.current},
@@ -96,7 +97,7 @@ def run(
         request.public,
         request.threshold,
     )
-    metadata = describe(definition, request, filters, scope, unplaced, con.name)
+    metadata = describe(definition, request, filters, scope, unplaced, db.name)
     return IndicatorResult(
         definition.id, definition.title, definition.measure, columns, rows, metadata
     )

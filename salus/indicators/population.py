@@ -19,13 +19,13 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import ibis
 import numpy as np
 import pandas as pd
 
 from salus.analytics.periods import days_by_year, days_in_year
 from salus.analytics.tiling import ALL_SEXES, candidate_cells
 from salus.indicators import query
+from salus.indicators.query import Source
 
 ALL_AGES = "*"
 
@@ -47,15 +47,13 @@ class DenominatorPlan:
     age_band: str | None
 
 
-def attach_population(
-    con: ibis.BaseBackend, frame: pd.DataFrame, plan: DenominatorPlan
-) -> pd.DataFrame:
+def attach_population(db: Source, frame: pd.DataFrame, plan: DenominatorPlan) -> pd.DataFrame:
     """Add ``population`` and ``person_years`` columns (NaN where no denominator exists)."""
     frame = frame.copy()
     frame["dsex"] = frame.get("sex", plan.sex or ALL_SEXES)
     frame["dband"] = frame.get("age_band", plan.age_band or ALL_AGES)
     weights = _weights(plan.spans)
-    pop = _yearly(con, frame, sorted(weights.year.unique()), plan)
+    pop = _yearly(db, frame, sorted(weights.year.unique()), plan)
     keys = ["group_id", "year", "dsex", "dband"]
     rows = frame.reset_index(drop=True)
     rows["row"] = rows.index
@@ -82,19 +80,19 @@ def _weights(spans: Mapping[int, tuple[dt.date, dt.date]]) -> pd.DataFrame:
 
 
 def _yearly(
-    con: ibis.BaseBackend, frame: pd.DataFrame, years: list[int], plan: DenominatorPlan
+    db: Source, frame: pd.DataFrame, years: list[int], plan: DenominatorPlan
 ) -> pd.DataFrame:
     """Population per (group, year, dsex, dband) from the database, summed over the groups
     when the table is not split by area (every group must have a figure)."""
     columns = ["group_id", "year", "dsex", "dband", "population"]
     pairs = frame[["dsex", "dband"]].drop_duplicates().itertuples(index=False)
-    cand = candidates(con, years, [(str(s), str(b)) for s, b in pairs])
+    cand = candidates(db, years, [(str(s), str(b)) for s, b in pairs])
     if cand.empty or not plan.groups:
         return pd.DataFrame(columns=columns).astype(
             {"group_id": "int64", "year": "int64", "population": "float64"}
         )
     groups = list(plan.groups) if plan.restricted else None
-    pop = con.execute(query.denominators(con, years, cand, plan.level, groups))
+    pop = db.execute(query.denominators(db, years, cand, plan.level, groups))
     pop = pop.astype({"group_id": "int64", "year": "int64", "population": "float64"})
     if plan.by_area:
         return pop[columns]
@@ -106,11 +104,9 @@ def _yearly(
     return summed[columns]
 
 
-def candidates(
-    con: ibis.BaseBackend, years: list[int], pairs: Sequence[tuple[str, str]]
-) -> pd.DataFrame:
+def candidates(db: Source, years: list[int], pairs: Sequence[tuple[str, str]]) -> pd.DataFrame:
     """Cell sets that tile each wanted (sex, band), as rows for the denominator query."""
-    cells_frame = con.execute(query.population_cells(con, years))
+    cells_frame = db.execute(query.population_cells(db, years))
     available = [(str(s), int(lo), int(hi)) for s, lo, hi in cells_frame.itertuples(index=False)]
     records = []
     for dsex, dband in pairs:

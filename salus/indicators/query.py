@@ -30,6 +30,45 @@ INCIDENT_COLUMNS = {
 }
 
 
+COLUMNS = {
+    "area": ("id", "code", "name", "level", "parent_id"),
+    "area_ancestor": ("area_id", "ancestor_id", "ancestor_level"),
+    "population": ("area_id", "year", "sex", "age_min", "age_max", "population"),
+    "incident": (
+        "id",
+        "occurred_on",
+        "area_id",
+        "iccs_code",
+        "attempted",
+        "iccs_context",
+        "misuse_context",
+        "weapon_category",
+    ),
+    "person": ("incident_id", "role", "sex", "age_min", "age_max", "outcome"),
+}
+"""The only tables and columns the engine reads (what another engine needs a copy of)."""
+
+
+class Source:
+    """The store's tables as ibis expressions on one connection, each schema read once."""
+
+    def __init__(self, con: ibis.BaseBackend) -> None:
+        self.con = con
+        self._tables: dict[str, ir.Table] = {}
+
+    @property
+    def name(self) -> str:
+        return str(self.con.name)
+
+    def table(self, name: str) -> ir.Table:
+        if name not in self._tables:
+            self._tables[name] = self.con.table(name)
+        return self._tables[name]
+
+    def execute(self, expr: ir.Table) -> pd.DataFrame:
+        return self.con.execute(expr)
+
+
 @dataclass(frozen=True, slots=True)
 class CountPlan:
     """One counting query: events in ``[start, end)``, flagged current from ``split`` on."""
@@ -61,9 +100,9 @@ def age_span(code: str) -> tuple[int, int]:
     return low, OPEN_AGE if high is None else high
 
 
-def incidents(con: ibis.BaseBackend, plan: CountPlan) -> ir.Table:
+def incidents(db: Source, plan: CountPlan) -> ir.Table:
     """Filtered incidents with the columns the grouping needs (id, area, time keys, dims)."""
-    t = con.table("incident")
+    t = db.table("incident")
     f = plan.filters
     cond = [t.occurred_on >= plan.start, t.occurred_on < plan.end]
     for group in f.codes.get("offence", ()):
@@ -73,7 +112,7 @@ def incidents(con: ibis.BaseBackend, plan: CountPlan) -> ir.Table:
     if f.attempted is not None:
         cond.append(t.attempted == f.attempted)
     if plan.area_id is not None:
-        closure = con.table("area_ancestor")
+        closure = db.table("area_ancestor")
         cond.append(t.area_id.isin(closure.filter(closure.ancestor_id == plan.area_id).area_id))
     t = t.filter(cond)
     cols: dict[str, ir.Value] = {
@@ -90,9 +129,9 @@ def incidents(con: ibis.BaseBackend, plan: CountPlan) -> ir.Table:
     return t.select(**cols)
 
 
-def victims(con: ibis.BaseBackend, plan: CountPlan) -> ir.Table:
+def victims(db: Source, plan: CountPlan) -> ir.Table:
     """Persons with role victim that pass the person filters, with their group columns."""
-    p = con.table("person")
+    p = db.table("person")
     f = plan.filters
     cond = [p.role == "victim"]
     cond += [p.outcome.isin(sorted(codes)) for codes in f.expanded("outcome")]
@@ -125,10 +164,10 @@ def group_columns(plan: CountPlan) -> list[str]:
     return cols + [k for k in plan.grouping.keys if k in (*INCIDENT_COLUMNS, "sex", "age_band")]
 
 
-def counts(con: ibis.BaseBackend, plan: CountPlan) -> ir.Table:
+def counts(db: Source, plan: CountPlan) -> ir.Table:
     """Incidents and victims per group (``group_id`` is the area at ``plan.level``, if any)."""
-    inc = incidents(con, plan)
-    vic = victims(con, plan)
+    inc = incidents(db, plan)
+    vic = victims(db, plan)
     how = "inner" if plan.person_level else "left"
     joined = inc.join(vic, inc.iid == vic.vid, how=how)
     keys = ["area_id", *group_columns(plan)]
@@ -140,7 +179,7 @@ def counts(con: ibis.BaseBackend, plan: CountPlan) -> ir.Table:
         return agg.group_by(rest).aggregate(
             incidents=agg.incidents.sum(), victims=agg.victims.sum()
         )
-    closure = con.table("area_ancestor")
+    closure = db.table("area_ancestor")
     up = closure.filter(closure.ancestor_level == plan.level).select(
         member=closure.area_id, group_id=closure.ancestor_id
     )
@@ -150,14 +189,14 @@ def counts(con: ibis.BaseBackend, plan: CountPlan) -> ir.Table:
     )
 
 
-def population_cells(con: ibis.BaseBackend, years: list[int]) -> ir.Table:
+def population_cells(db: Source, years: list[int]) -> ir.Table:
     """Distinct (sex, age_min, age_max) cells present in the population table for ``years``."""
-    pop = con.table("population")
+    pop = db.table("population")
     return pop.filter(pop.year.isin(years)).select("sex", "age_min", "age_max").distinct()
 
 
 def denominators(
-    con: ibis.BaseBackend,
+    db: Source,
     years: list[int],
     candidates: pd.DataFrame,
     level: int,
@@ -171,7 +210,7 @@ def denominators(
     level where every area has a figure. The groups are the areas at ``level`` (only those
     in ``groups`` when given).
     """
-    pop, area, closure = con.table("population"), con.table("area"), con.table("area_ancestor")
+    pop, area, closure = db.table("population"), db.table("area"), db.table("area_ancestor")
     cand = ibis.memtable(candidates)
     p = pop.filter(pop.year.isin(years))
     p = p.join(

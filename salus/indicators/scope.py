@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import ibis
 import pandas as pd
 
 from salus.indicators.filters import DefinitionError, Grouping
+from salus.indicators.query import Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +29,10 @@ class Scope:
     labels: Mapping[int, tuple[str, str]] = field(default_factory=dict)
 
 
-def load_areas(con: ibis.BaseBackend) -> pd.DataFrame:
+def load_areas(db: Source) -> pd.DataFrame:
     """Every area: id, code, name, level, parent_id."""
-    t = con.table("area")
-    return con.execute(t.select("id", "code", "name", "level", "parent_id").order_by("code"))
+    t = db.table("area")
+    return db.execute(t.select("id", "code", "name", "level", "parent_id").order_by("code"))
 
 
 def resolve_scope(areas: pd.DataFrame, grouping: Grouping, area_code: str | None) -> Scope:

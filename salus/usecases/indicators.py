@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from salus.analytics.disclosure import DEFAULT_THRESHOLD, check_threshold
 from salus.analytics.periods import Period, PeriodError, parse_period
-from salus.indicators.definitions import IndicatorDefinition, get_definition, load_definitions
+from salus.indicators.definitions import IndicatorDefinition, load_definitions
 from salus.indicators.engine import Request, run
 from salus.indicators.filters import DefinitionError, parse_filters, parse_grouping
 from salus.indicators.result import IndicatorResult
@@ -96,7 +96,7 @@ def _definition(indicator_id: str, folders: Sequence[str | Path]) -> IndicatorDe
     known = load_definitions(folders)
     if indicator_id not in known:
         raise NotFound(f"unknown indicator {indicator_id!r} (known: {', '.join(sorted(known))})")
-    return get_definition(indicator_id, folders)
+    return known[indicator_id]
 
 
 def _request(
