@@ -1,0 +1,82 @@
+"""Farrington (1996) and Farrington-flexible against R's surveillance 1.20.3 (golden files).
+
+Tolerances: expected counts, upper bounds, scores and dispersions agree with R to a relative
+1e-9 (they agree to about 1e-14; the slack covers other BLAS/libm builds); alarms and the choice
+of a trend are identical. R blanks (NA, or 0 for ``farrington``) the bound where there are too
+few recent cases (``limit54``); Salus keeps it and says so in ``details["enough_cases"]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from surveillance_golden import case_names, load_case, python_arguments
+
+from salus.analytics.surveillance import (
+    FarringtonSettings,
+    farrington,
+    farrington_flexible,
+    run_farrington,
+)
+
+RTOL = 1e-9
+FLEXIBLE_CASES = case_names("flexible") + case_names("bench")
+
+
+def _run(case: dict) -> object:
+    method = farrington if case["func"] == "farrington" else farrington_flexible
+    return method(case["observed"], **python_arguments(case))
+
+
+@pytest.mark.parametrize("name", FLEXIBLE_CASES)
+def test_farrington_flexible_gives_rs_alarms_bounds_and_expected_counts(name: str) -> None:
+    case = load_case(name)
+    result = _run(case)
+    reported = ~np.isnan(case["upperbound"])
+    assert_array_equal(result.alarm, np.nan_to_num(case["alarm"]) == 1)
+    assert_array_equal(reported, result.details["enough_cases"] == 1)
+    assert_allclose(result.upper_bound[reported], case["upperbound"][reported], rtol=RTOL)
+    assert_allclose(result.expected[reported], case["expected"][reported], rtol=RTOL)
+    assert_allclose(result.details["dispersion"], case["phi"], rtol=RTOL)
+    assert_array_equal(result.details["trend"], case["trend"])
+
+
+@pytest.mark.parametrize("name", [n for n in FLEXIBLE_CASES if "muan" not in n
+                                  and "nbplugin" not in n])
+def test_the_delta_method_score_is_rs_score(name: str) -> None:
+    case = load_case(name)
+    result = _run(case)
+    assert_allclose(result.score, case["score"], rtol=RTOL, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", case_names("farrington"))
+def test_farrington_1996_gives_rs_alarms_and_bounds(name: str) -> None:
+    case = load_case(name)
+    result = _run(case)
+    enough = result.details["enough_cases"] == 1
+    assert_array_equal(result.alarm, case["alarm"] == 1)
+    assert_allclose(result.upper_bound[enough], case["upperbound"][enough], rtol=RTOL)
+    assert np.all(case["upperbound"][~enough] == 0)
+    assert_array_equal(result.details["trend"], case["trend"])
+
+
+def test_weekly_dates_put_some_reference_weeks_53_weeks_back_as_r_does() -> None:
+    case = load_case("flexible_default_salmNewport")
+    by_dates = farrington_flexible(case["observed"], dates=case["dates"], monitored=[412])
+    by_index = farrington_flexible(case["observed"], monitored=[412])
+    assert not np.allclose(by_dates.expected, by_index.expected)
+
+
+def test_the_pearson_dispersion_option_changes_the_bound_but_not_the_fit() -> None:
+    case = load_case("flexible_noufaily_salmNewport")
+    arguments = python_arguments(case) | {"trend": False}
+    r_like = farrington_flexible(case["observed"], **arguments)
+    fit_settings = {k: v for k, v in arguments.items() if k not in ("dates", "monitored")}
+    frequency = fit_settings.pop("frequency")
+    settings = FarringtonSettings(**fit_settings, inference_dispersion="pearson")
+    pearson = run_farrington(case["observed"], settings, method="farrington_flexible",
+                             dates=case["dates"], frequency=frequency, monitored=case["rows"])
+    assert_allclose(pearson.details["dispersion"], r_like.details["dispersion"], rtol=RTOL)
+    assert_allclose(pearson.expected, r_like.expected, rtol=RTOL)
+    assert not np.allclose(pearson.upper_bound, r_like.upper_bound)
