@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from web_support import GBV_NAME, GBV_NARRATIVE, PLAIN_NAME, add_cast, client, seed, sign_in
+from web_support import (
+    GBV_NAME,
+    GBV_NARRATIVE,
+    PLAIN_NAME,
+    add_cast,
+    client,
+    seed,
+    shared_observatory,
+    sign_in,
+)
+
+__all__ = ["shared_observatory"]
 
 ALL = ("admin", "ana", "dora", "monty", "pub")
 READERS = ("admin", "ana", "dora", "monty")
@@ -52,12 +63,15 @@ def _uids(engine: sa.Engine) -> dict[str, str]:
 
 @pytest.fixture
 def observatory(engine: sa.Engine) -> sa.Engine:
+    """A fresh store for tests that write."""
     seed(engine, per_district=6)
     add_cast(engine, scoped_area="R1")
     return engine
 
 
-def test_every_role_gets_exactly_the_endpoints_it_is_granted(observatory: sa.Engine) -> None:
+def test_every_role_gets_exactly_the_endpoints_it_is_granted(
+        shared_observatory: sa.Engine) -> None:
+    observatory = shared_observatory
     uids = _uids(observatory)
     for username in ALL:
         c = client(observatory)
@@ -74,7 +88,8 @@ def test_every_role_gets_exactly_the_endpoints_it_is_granted(observatory: sa.Eng
                 assert "R2-" not in r.text, (path, "area scope leak")
 
 
-def test_anonymous_callers_get_a_401_problem(observatory: sa.Engine) -> None:
+def test_anonymous_callers_get_a_401_problem(shared_observatory: sa.Engine) -> None:
+    observatory = shared_observatory
     c = client(observatory)
     for path in ("/api/v1/incidents", "/api/v1/me", "/api/v1/dashboard/headline"):
         r = c.get(path)

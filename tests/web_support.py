@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterator
 
+import pytest
 import sqlalchemy as sa
 
 with warnings.catch_warnings():
@@ -109,3 +111,31 @@ def _incident(code: str, year: int, k: int, dt: object, m: object) -> object:
         weapons=[m.Weapon("sharp" if gbv else "revolver_pistol")],  # type: ignore[attr-defined]
         persons=[victim], sensitivity=m.Sensitivity.GBV if gbv else m.Sensitivity.RESTRICTED,  # type: ignore[attr-defined]
         narrative=(GBV_NARRATIVE if gbv else "a shooting near the market") + f" {code}")
+
+
+# ---------------------------------------------------------------- one observatory per module
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared_observatory(request: pytest.FixtureRequest,
+                       tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
+    """A seeded store with the cast, built once per test module and backend.
+
+    For tests that only read: seeding takes a few seconds on PostgreSQL, so the read-only
+    matrix tests share one instead of resetting the database for each test.
+    """
+    from salus.storage.db import create_engine, open_store
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('observatory') / 'salus.db'}"
+    else:
+        url = request.getfixturevalue("postgres_database")
+        reset = create_engine(url)
+        with reset.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        reset.dispose()
+    engine = open_store(url)
+    seed(engine, per_district=6)
+    add_cast(engine, scoped_area="R1")
+    yield engine
+    engine.dispose()

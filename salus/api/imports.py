@@ -12,6 +12,7 @@ from salus.api.schemas import ERRORS
 from salus.auth.roles import Viewer
 from salus.usecases import import_jobs
 from salus.web import context as ctx
+from salus.web.panels import clear as clear_panels
 
 router = APIRouter(tags=["imports"], responses=ERRORS)
 ViewerDep = Annotated[Viewer, Depends(api_viewer)]
@@ -57,5 +58,6 @@ async def import_(request: Request, viewer: ViewerDep, engine: Db,
                 "rejected": p.rejected, "errors": _errors(p.errors),
                 "warnings": _errors(p.warnings), "absent_columns": p.absent_columns}
     report = import_jobs.commit(engine, viewer, staged, skip_invalid)
+    clear_panels()
     return {"dry_run": False, **report.summary(), "errors": _errors(report.errors),
             "warnings": _errors(report.warnings)}

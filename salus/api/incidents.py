@@ -24,6 +24,7 @@ from salus.auth.roles import Viewer
 from salus.usecases import incident_export, incident_write, incidents, persons
 from salus.usecases.incident_query import IncidentFilter, list_incidents
 from salus.usecases.paging import MAX_PER_PAGE, PageRequest
+from salus.web.panels import clear as clear_panels
 
 router = APIRouter(tags=["incidents"], responses=ERRORS)
 ViewerDep = Annotated[Viewer, Depends(api_viewer)]
@@ -80,6 +81,7 @@ def create(body: IncidentIn, viewer: ViewerDep, engine: Db) -> Saved:
     """Validate and store an incident (422 problem with every field error)."""
     data = body.model_dump(mode="json")
     uid, warnings = incident_write.create_incident(engine, viewer, data)
+    clear_panels()
     return Saved(uid=uid, warnings=warnings)
 
 
@@ -92,6 +94,7 @@ def detail(uid: str, viewer: ViewerDep, engine: Db) -> dict[str, object]:
 @router.put("/incidents/{uid}", response_model=Saved)
 def update(uid: str, body: IncidentIn, viewer: ViewerDep, engine: Db) -> Saved:
     warnings = incident_write.update_incident(engine, viewer, uid, body.model_dump(mode="json"))
+    clear_panels()
     return Saved(uid=uid, warnings=warnings)
 
 

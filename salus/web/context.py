@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ class AppState:
     public: bool
     secure_cookies: bool | None
     suppression_threshold: int
+    cache_key: str = field(default_factory=lambda: uuid.uuid4().hex)
     staging: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="salus-uploads-")))
 
 

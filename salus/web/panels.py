@@ -41,6 +41,7 @@ def _cached(key: tuple[Any, ...], compute: Any) -> Any:
 
 
 def clear() -> None:
+    """Forget every cached panel (after a write, so the next view shows it)."""
     with _lock:
         _cache.clear()
 
@@ -51,7 +52,8 @@ def filter_from_query(request: Request, viewer: Viewer, year: int | None, area: 
     require_permission(viewer, Permission.DASHBOARD)
     engine = ctx.engine(request)
     if year is None:
-        year = _cached((id(engine), "default_year"), lambda: dashboard.default_year(engine))
+        key = (ctx.state(request).cache_key, "default_year")
+        year = _cached(key, lambda: dashboard.default_year(engine))
     f = DashboardFilter(int(year), area or None, offence or None, context or None)
     return dashboard.scoped(engine, viewer, f)
 
@@ -60,6 +62,6 @@ def dashboard_panel(request: Request, viewer: Viewer, f: DashboardFilter,
                     panel: str) -> IndicatorResult:
     require_permission(viewer, Permission.DASHBOARD)
     st = ctx.state(request)
-    key = (id(st.engine), viewer.public, panel, f, st.suppression_threshold)
+    key = (st.cache_key, viewer.public, panel, f, st.suppression_threshold)
     return _cached(key, lambda: dashboard.panel(st.engine, viewer, f, panel,  # type: ignore[no-any-return]
                                                 st.suppression_threshold))

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from salus.web.routes import admin, auth, dashboard, incidents, pages_public
+from salus.web.routes import (
+    admin,
+    auth,
+    dashboard,
+    imports,
+    incidents,
+    pages_public,
+    reference,
+)
 
-ROUTERS = [auth.router, admin.router, dashboard.router, incidents.router]
+ROUTERS = [auth.router, admin.router, dashboard.router, incidents.router, imports.router,
+           reference.router]
 PUBLIC_ROUTERS = [pages_public.router]

@@ -18,6 +18,7 @@ from salus.web import context as ctx
 from salus.web import forms
 from salus.web.csrf import verify_csrf
 from salus.web.pages import needs
+from salus.web.panels import clear as clear_panels
 from salus.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -69,6 +70,7 @@ async def create(request: Request, viewer: Creator) -> Response:
         errors = exc.errors if isinstance(exc, ValidationFailed) else [
             {"field": "record_id", "code": "conflict", "message": exc.detail}]
         return _form(request, data, errors, None, status=422)
+    clear_panels()
     return RedirectResponse(f"/incidents/{uid}?saved=1" + ("&warnings=1" if warnings else ""),
                             status_code=303)
 
@@ -97,4 +99,5 @@ async def edit(request: Request, viewer: Editor, uid: str) -> Response:
         errors = exc.errors if isinstance(exc, ValidationFailed) else [
             {"field": "record_id", "code": "conflict", "message": exc.detail}]
         return _form(request, data, errors, uid, status=422)
+    clear_panels()
     return RedirectResponse(f"/incidents/{uid}?saved=1", status_code=303)
