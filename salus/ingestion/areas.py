@@ -166,10 +166,21 @@ class AreaCollector:
 
 
 def _geometry_warnings(number: int, column: str, area: Area) -> list[RowError]:
-    from shapely.geometry import shape
+    """An unreadable geometry is an error; a readable but invalid polygon a warning."""
+    import json
+
+    import shapely
+    from shapely.errors import ShapelyError
     from shapely.validation import explain_validity
 
-    geom = shape(area.geometry)
+    try:
+        geom = shapely.from_geojson(json.dumps(area.geometry))
+    except (ShapelyError, ValueError) as exc:
+        return [RowError(number, column, area.code, "geometry.invalid",
+                         f"the geometry of {area.code} cannot be read: {exc}")]
+    if geom is None or geom.is_empty:
+        return [RowError(number, column, area.code, "geometry.invalid",
+                         f"the geometry of {area.code} is empty")]
     if geom.is_valid:
         return []
     return [RowError(number, column, area.code, "geometry.invalid_topology",

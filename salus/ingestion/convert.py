@@ -233,21 +233,25 @@ def parse_time(value: Any) -> dt.time:
         raise CellError("value.invalid", f"{value!r} is not a time (HH:MM or HH:MM:SS)") from None
 
 
-def parse_geometry(value: Any) -> dict[str, Any]:
-    """A GeoJSON geometry (dict, or JSON text) that Shapely can read."""
-    from shapely.geometry import shape
+GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
+                  "MultiPolygon", "GeometryCollection"}
 
+
+def parse_geometry(value: Any) -> dict[str, Any]:
+    """A GeoJSON geometry object (dict, or JSON text): its type and coordinates are checked
+    here; Shapely reads it once, where it is used (areas: validity; incidents: the point)."""
     geometry = value
     if isinstance(value, str):
         try:
             geometry = json.loads(value)
         except json.JSONDecodeError:
             raise CellError("geometry.invalid", "the geometry is not GeoJSON text") from None
-    try:
-        shape(geometry)
-    except Exception as exc:  # noqa: BLE001 - Shapely raises many kinds for bad input
-        raise CellError("geometry.invalid", f"not a GeoJSON geometry: {exc}") from None
-    return _plain_json(geometry)
+    if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
+        raise CellError("geometry.invalid", "not a GeoJSON geometry (type Point, Polygon…)")
+    key = "geometries" if geometry["type"] == "GeometryCollection" else "coordinates"
+    if not isinstance(geometry.get(key), list) or not geometry[key]:
+        raise CellError("geometry.invalid", f"a {geometry['type']} needs non-empty {key}")
+    return geometry
 
 
 def parse_wkt(value: Any) -> dict[str, Any]:

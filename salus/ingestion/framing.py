@@ -180,7 +180,8 @@ def _data_rows(rest: Iterator[tuple[int, list[Any]]], columns: list[str],
     sparse_limit = max(1, len(keyed) // 2)
     in_trailer = False
     for number, cells in rest:
-        filled = [c for c in cells if not is_blank(c)]
+        filled = [c for c in cells if c is not None and c != "" and
+                  (c.__class__ is not str or not c.isspace())]
         if not filled:
             stats.blank += 1
             continue

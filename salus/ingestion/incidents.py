@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from salus.domain import taxonomy
@@ -128,7 +129,7 @@ class IncidentFactory:
             persons = []
             for group in self.groups:
                 n = self._group_count(number, group, row, problems)
-                persons += [_person(values | group.fixed) for _ in range(n)]
+                persons += _persons_alike(values | group.fixed, n)
             return persons
         if "count" in self.bound.columns:
             count = values.get("count")
@@ -137,9 +138,9 @@ class IncidentFactory:
                                             "count.invalid", "the victim count must be a whole "
                                             f"number from 1 to {MAX_COUNT}"))
                 return []
-            return [_person(values) for _ in range(count)]
+            return _persons_alike(values, count)
         if any(name in values for name in PERSON_FIELDS):
-            return [_person(values)]
+            return _persons_alike(values, 1)
         return []
 
     def _group_count(self, number: int, group: VictimGroup, row: dict[str, Any],
@@ -230,7 +231,15 @@ def covering_precision(start: dt.date, until: dt.date) -> DatePrecision | None:
     return None
 
 
-def _person(values: dict[str, Any]) -> Person:
+def _persons_alike(values: dict[str, Any], n: int) -> list[Person]:
+    """``n`` victims with the same attributes (separate objects: persons are mutable)."""
+    if n <= 0:
+        return []
+    kwargs = _person_kwargs(values)
+    return [Person(**kwargs) for _ in range(n)]
+
+
+def _person_kwargs(values: dict[str, Any]) -> dict[str, Any]:
     band = values.get("age_band")
     age = values.get("age")
     if age is not None:
@@ -238,16 +247,27 @@ def _person(values: dict[str, Any]) -> Person:
     elif "age_min" in values or "age_max" in values:
         age_range = AgeRange(values.get("age_min"), values.get("age_max"))
     elif band is not None and band in taxonomy.load("age_band"):
-        age_range = AgeRange(*taxonomy.age_band_range(band))
+        age_range = _band_range(band)
     else:
         age_range = AgeRange()
-    return Person(role=Role(values.get("role", "victim")), sex=Sex(values.get("sex", "unknown")),
-                  age=age_range, age_band=band, outcome=Outcome(values.get("outcome", "unknown")),
-                  relationship=values.get("relationship"),
-                  conflict_status=values.get("conflict_status"),
-                  nationality=values.get("nationality"), given_name=values.get("given_name"),
-                  family_name=values.get("family_name"),
-                  date_of_birth=values.get("date_of_birth"))
+    return {"role": _ROLES[values.get("role", "victim")],
+            "sex": _SEXES[values.get("sex", "unknown")], "age": age_range, "age_band": band,
+            "outcome": _OUTCOMES[values.get("outcome", "unknown")],
+            "relationship": values.get("relationship"),
+            "conflict_status": values.get("conflict_status"),
+            "nationality": values.get("nationality"), "given_name": values.get("given_name"),
+            "family_name": values.get("family_name"),
+            "date_of_birth": values.get("date_of_birth")}
+
+
+_ROLES = {r.value: r for r in Role}
+_SEXES = {s.value: s for s in Sex}
+_OUTCOMES = {o.value: o for o in Outcome}
+
+
+@cache
+def _band_range(band: str) -> AgeRange:
+    return AgeRange(*taxonomy.age_band_range(band))
 
 
 def _weapons(values: dict[str, Any]) -> list[Weapon]:

@@ -6,10 +6,13 @@ header, the HXL tags and the footer. The format is taken from ``format`` or snif
 file's first bytes (a ``.xls`` that is really a zip is read as XLSX) and its suffix.
 
 Text decoding (:func:`decode`): an explicit encoding is used strictly; otherwise UTF-8 (with or
-without BOM); otherwise charset-normalizer's guess, where any Western single-byte guess
-(cp1250/cp1252/Latin-1/Latin-9/Mac Roman…) is read as cp1252 — charset-normalizer often calls
-Spanish cp1252 text "cp1250", which would turn Ñ into Ń — or Latin-1 when the bytes use one of
-cp1252's five undefined positions. Binary data is an error (``file.encoding``).
+without BOM); otherwise cp1252 (Latin-1 when the bytes use one of cp1252's five undefined
+positions) when the result looks like Western European text — at most 30 % of its letters
+outside ASCII, as in Spanish, French or Portuguese spreadsheets saved on Windows;
+otherwise charset-normalizer's guess (e.g. cp1251 for Russian). charset-normalizer alone calls
+short Spanish cp1252 files "cp775" or "cp1250", which would turn Ñ into č or Ń. UTF-16 needs
+its byte-order mark; other NUL bytes mean binary data, an error (``file.encoding``), as is
+text charset-normalizer does not recognise.
 """
 
 from __future__ import annotations
@@ -35,8 +38,7 @@ from salus.ingestion.framing import (
 )
 
 FORMATS = ("csv", "hxl", "xlsx", "xls", "json", "geojson")
-WESTERN = {"cp1250", "cp1252", "latin_1", "iso8859_15", "iso8859_2", "mac_roman", "cp850",
-           "cp1254", "iso8859_9", "mac_latin2", "iso8859_3", "iso8859_4"}
+WESTERN_SHARE = 0.3
 CP1252_UNDEFINED = bytes([0x81, 0x8D, 0x8F, 0x90, 0x9D])
 DELIMITERS = ",;\t|"
 
@@ -112,19 +114,37 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Decode ``data`` and say which encoding was used (rules in the module docstring)."""
     if encoding:
         return _decode_strict(data, encoding), encoding
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _decode_strict(data, "utf-16"), "utf-16"
+    if b"\x00" in data:
+        raise failure("file.encoding", "the file contains NUL bytes: binary data, or UTF-16 "
+                      "without a byte-order mark; pass --encoding", column="(file)")
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
+    western = _western(data)
+    if western is not None:
+        return western
     best = charset_normalizer.from_bytes(data[:200_000]).best()
-    if best is None or b"\x00" in data:
+    if best is None:
         raise failure("file.encoding", "the file is neither UTF-8 nor any text encoding "
                       "charset-normalizer recognises (binary data?); pass --encoding",
                       column="(file)")
-    guess = best.encoding
-    if guess in WESTERN:
-        guess = "latin_1" if any(b in data for b in CP1252_UNDEFINED) else "cp1252"
-    return _decode_strict(data, guess), guess
+    return _decode_strict(data, best.encoding), best.encoding
+
+
+def _western(data: bytes) -> tuple[str, str] | None:
+    """cp1252 / Latin-1 text when it reads as mostly-ASCII Western European text."""
+    encoding = "latin_1" if any(b in data for b in CP1252_UNDEFINED) else "cp1252"
+    text = data.decode(encoding)
+    letters = [ch for ch in text if ch.isalpha()]
+    foreign = sum(1 for ch in letters if not ch.isascii())
+    if any(ch < " " and ch not in "\t\r\n" for ch in text):
+        return None
+    if letters and foreign / len(letters) <= WESTERN_SHARE:
+        return text, encoding
+    return None
 
 
 def _decode_strict(data: bytes, encoding: str) -> str:
