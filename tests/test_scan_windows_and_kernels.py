@@ -42,15 +42,22 @@ def test_pruned_kernels_find_the_brute_force_maximum(prospective: bool) -> None:
         c, m = counts[:, scanned].copy(), expected[:, scanned].copy()
         wc = kernels.window_sums(c, windows.starts, windows.stops)
         wm = kernels.window_sums(m, windows.starts, windows.stops)
-        llr, _, _ = kernels.best_per_centre(wc, wm, circles.neighbours, circles.sizes,
-                                            counts.sum(), 2.0)
-        maxima = kernels.replicate_maxima(c[None], windows.starts, windows.stops, wm,
+        none = np.zeros(0)
+        llr, _, _ = kernels.best_per_centre(wc, (wm, none, none), circles.neighbours,
+                                            circles.sizes, counts.sum(), 2.0)
+        location = counts.sum(axis=1)
+        per_window = kernels.window_sums(c.sum(axis=0)[None, :], windows.starts, windows.stops)
+        factored = (wm, location, per_window[0] / counts.sum())
+        separable, _, _ = kernels.best_per_centre(wc, factored, circles.neighbours,
+                                                  circles.sizes, counts.sum(), 2.0)
+        maxima = kernels.replicate_maxima(c[None], windows.starts, windows.stops, factored,
                                           circles.neighbours, circles.sizes, counts.sum(), 2.0,
                                           0.0)
         truth = _brute_force(c, m, counts.sum(), circles.neighbours, circles.sizes,
                              windows.starts, windows.stops)
         assert truth > 0
         assert llr.max() == pytest.approx(truth, rel=1e-12)
+        assert separable.max() == pytest.approx(truth, rel=1e-12)
         assert maxima[0] == pytest.approx(truth, rel=1e-12)
         dense = dense_maxima(np, wc[None], wm, circles.neighbours, circles.sizes,
                              float(counts.sum()), 2.0)

@@ -96,7 +96,7 @@ def replicate_maxima(data: _Prepared, draw: Generator, options: ScanOptions,
         counts = np.ascontiguousarray(draw(rng, size))
         if xp is None:
             maxima = kernels.replicate_maxima(
-                counts, windows.starts, windows.stops, data.window_expected,
+                counts, windows.starts, windows.stops, data.kernel_expected,
                 circles.neighbours, circles.sizes, data.total, float(options.min_cases), floor)
         else:
             maxima = _dense_batch(xp, data, counts, options.min_cases)

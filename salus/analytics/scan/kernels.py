@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 Array = npt.NDArray[Any]
+Expected = tuple[Array, Array, Array]
 
 
 @nb.njit(cache=True, inline="always")
@@ -54,20 +55,16 @@ def _has_case(window_counts: Array) -> Array:
 
 
 @nb.njit(cache=True, fastmath=True, inline="always")
-def _accumulate(acc_c: Array, acc_m: Array, window_counts: Array, window_expected: Array,
-                z: int) -> None:
-    """Add location ``z``'s windows to the running cylinder sums (indexing, no row views)."""
-    n = acc_c.shape[0]
-    for w in range(n):
-        acc_c[w] += window_counts[z, w]
-    for w in range(n):
-        acc_m[w] += window_expected[z, w]
+def _accumulate(acc: Array, table: Array, z: int) -> None:
+    """Add row ``z`` of ``table`` to the running cylinder sums (indexing, no row views)."""
+    for w in range(acc.shape[0]):
+        acc[w] += table[z, w]
 
 
 @nb.njit(cache=True, fastmath=True, inline="always")
-def _may_exceed(acc_c: Array, acc_m: Array, total: float, min_cases: float,
+def _may_exceed(acc_c: Array, scale: float, base: Array, total: float, min_cases: float,
                 best: float) -> bool:
-    """True if some window may have an llr above ``best``.
+    """True if some window may have an llr above ``best``; expected ``m = scale * base[w]``.
 
     Tests ``(c - m)^2 N > best m (N - m)`` with ``c >= min_cases`` and ``c > m``; ``best`` is
     lowered by 1e-9 against rounding. A plain loop and a count, so that LLVM vectorises it.
@@ -76,7 +73,7 @@ def _may_exceed(acc_c: Array, acc_m: Array, total: float, min_cases: float,
     hits = 0
     for w in range(acc_c.shape[0]):
         c = acc_c[w]
-        m = acc_m[w]
+        m = scale * base[w]
         d = c - m
         hits += (d * d * total > slack * m * (total - m)) & (c >= min_cases) & (d > 0.0)
     return hits > 0
@@ -89,13 +86,13 @@ def _bound(c: float, m: float, total: float) -> float:
 
 
 @nb.njit(cache=True)
-def _best_window(acc_c: Array, acc_m: Array, total: float, min_cases: float,
+def _best_window(acc_c: Array, scale: float, base: Array, total: float, min_cases: float,
                  best: float) -> tuple[float, int]:
     """Exact llr of the windows that pass both bounds: (best llr, its window or -1)."""
     best_w = -1
     for w in range(acc_c.shape[0]):
         c = acc_c[w]
-        m = acc_m[w]
+        m = scale * base[w]
         if c < min_cases or c <= m or m <= 0.0 or _bound(c, m, total) <= best:
             continue
         value = _llr(c, m, total)
@@ -105,26 +102,42 @@ def _best_window(acc_c: Array, acc_m: Array, total: float, min_cases: float,
 
 
 @nb.njit(cache=True, inline="always")
-def _scan_centre(i: int, window_counts: Array, has_case: Array, window_expected: Array,
+def _scan_centre(i: int, window_counts: Array, has_case: Array, expected: Expected,
                  neighbours: Array, sizes: Array, total: float, min_cases: float, floor: float,
                  acc_c: Array, acc_m: Array) -> tuple[float, int, int]:
-    """Best cylinder centred on ``i`` whose llr exceeds ``floor``: (llr, k, w), k = -1 if none."""
+    """Best cylinder centred on ``i`` whose llr exceeds ``floor``: (llr, k, w), k = -1 if none.
+
+    ``expected`` is ``(window_expected, location_weight, window_weight)``; when
+    ``location_weight`` is not empty the expected counts factor as
+    ``location_weight[z] * window_weight[w]`` (space-time permutation) and are not summed.
+    """
+    window_expected, location_weight, window_weight = expected
+    separable = location_weight.shape[0] > 0
     acc_c[:] = 0.0
     acc_m[:] = 0.0
+    share = 0.0
     best, best_k, best_w = floor, -1, -1
     for k in range(sizes[i]):
         z = neighbours[i, k]
-        _accumulate(acc_c, acc_m, window_counts, window_expected, z)
-        if not has_case[z] or not _may_exceed(acc_c, acc_m, total, min_cases, best):
+        if separable:
+            share += location_weight[z]
+            scale, base = share, window_weight
+        else:
+            _accumulate(acc_m, window_expected, z)
+            scale, base = 1.0, acc_m
+        if not has_case[z]:  # adds no case: every cylinder it closes is dominated
             continue
-        value, w = _best_window(acc_c, acc_m, total, min_cases, best)
+        _accumulate(acc_c, window_counts, z)
+        if not _may_exceed(acc_c, scale, base, total, min_cases, best):
+            continue
+        value, w = _best_window(acc_c, scale, base, total, min_cases, best)
         if w >= 0:
             best, best_k, best_w = value, k, w
     return best, best_k, best_w
 
 
 @nb.njit(cache=True, parallel=True)
-def best_per_centre(window_counts: Array, window_expected: Array, neighbours: Array,
+def best_per_centre(window_counts: Array, expected: Expected, neighbours: Array,
                     sizes: Array, total: float, min_cases: float) -> tuple[Array, Array, Array]:
     """For every centre, the most likely cylinder: arrays (llr, k, w); k = -1 where none."""
     n_centres = neighbours.shape[0]
@@ -136,7 +149,7 @@ def best_per_centre(window_counts: Array, window_expected: Array, neighbours: Ar
     for i in nb.prange(n_centres):
         acc_c = np.empty(n_windows)
         acc_m = np.empty(n_windows)
-        value, k, w = _scan_centre(i, window_counts, has_case, window_expected, neighbours, sizes,
+        value, k, w = _scan_centre(i, window_counts, has_case, expected, neighbours, sizes,
                                    total, min_cases, 0.0, acc_c, acc_m)
         llr[i] = value
         best_k[i] = k
@@ -166,7 +179,7 @@ def window_sums(counts: Array, starts: Array, stops: Array) -> Array:
 
 @nb.njit(cache=True, parallel=True)
 def replicate_maxima(replicate_counts: Array, starts: Array, stops: Array,
-                     window_expected: Array, neighbours: Array, sizes: Array, total: float,
+                     expected: Expected, neighbours: Array, sizes: Array, total: float,
                      min_cases: float, floor: float) -> Array:
     """Largest llr over all cylinders of each replicate ``replicate_counts[b]`` (B x Z x T).
 
@@ -185,7 +198,7 @@ def replicate_maxima(replicate_counts: Array, starts: Array, stops: Array,
         acc_m = np.empty(n_windows)
         best = floor
         for i in range(neighbours.shape[0]):
-            value, _, _ = _scan_centre(i, counts, has_case, window_expected, neighbours, sizes,
+            value, _, _ = _scan_centre(i, counts, has_case, expected, neighbours, sizes,
                                        total, min_cases, best, acc_c, acc_m)
             best = max(best, value)
         maxima[b] = best

@@ -93,10 +93,26 @@ class _Prepared:
     window_counts: FloatArray
     window_expected: FloatArray
     total: float
+    location_weight: FloatArray
+    window_weight: FloatArray
+
+    @property
+    def kernel_expected(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Expected counts as the kernels take them (see ``kernels._scan_centre``)."""
+        return self.window_expected, self.location_weight, self.window_weight
+
+
+def _permutation_factors(counts: FloatArray,
+                         windows: TemporalWindows) -> tuple[FloatArray, FloatArray]:
+    """``N_z`` and ``N_w / N``: the permutation model's expected counts ``N_z N_w / N``."""
+    per_time = np.ascontiguousarray(counts[:, windows.offset:].sum(axis=0)[None, :])
+    per_window = kernels.window_sums(per_time, windows.starts, windows.stops)[0]
+    return counts.sum(axis=1), per_window / counts.sum()
 
 
 def _prepare(counts: FloatArray, expected: FloatArray, population: FloatArray,
-             coordinates: npt.ArrayLike, options: ScanOptions) -> _Prepared:
+             coordinates: npt.ArrayLike, options: ScanOptions,
+             separable: bool = False) -> _Prepared:
     circles = spatial_windows(coordinates, population, max_share=options.max_share,
                               max_neighbours=options.max_neighbours,
                               max_radius=options.max_radius, metric=options.metric)
@@ -104,18 +120,20 @@ def _prepare(counts: FloatArray, expected: FloatArray, population: FloatArray,
                                prospective=options.prospective,
                                min_duration=options.min_duration)
     scanned = slice(windows.offset, None)
+    factors = _permutation_factors(counts, windows) if separable and counts.sum() > 0 \
+        else (np.zeros(0), np.zeros(0))
     return _Prepared(counts, expected, circles, windows,
                      kernels.window_sums(np.ascontiguousarray(counts[:, scanned]),
                                          windows.starts, windows.stops),
                      kernels.window_sums(np.ascontiguousarray(expected[:, scanned]),
                                          windows.starts, windows.stops),
-                     float(counts.sum()))
+                     float(counts.sum()), *factors)
 
 
 def _candidates(data: _Prepared, options: ScanOptions) -> list[tuple[float, int, int, int]]:
     """Most likely cylinder of each centre, then those sharing no location with a better one."""
     llr, best_k, best_w = kernels.best_per_centre(
-        data.window_counts, data.window_expected, data.circles.neighbours, data.circles.sizes,
+        data.window_counts, data.kernel_expected, data.circles.neighbours, data.circles.sizes,
         data.total, float(options.min_cases))
     order = sorted(range(len(llr)), key=lambda i: (-llr[i], i))
     chosen: list[tuple[float, int, int, int]] = []
@@ -220,7 +238,8 @@ def space_time_permutation_scan(counts: npt.ArrayLike, coordinates: npt.ArrayLik
     """
     xy = np.asarray(coordinates, dtype=np.float64)
     table = _as_table(counts, len(xy))
-    data = _prepare(table, permutation_expected(table), table.sum(axis=1), xy, options)
+    data = _prepare(table, permutation_expected(table), table.sum(axis=1), xy, options,
+                    separable=True)
     draw = montecarlo.permutation_generator(table, data.windows.offset)
     return _run(data, draw, "space-time permutation", options,
                 _names(location_ids, len(xy)), _names(time_labels, table.shape[1]))
