@@ -10,7 +10,15 @@ from salus.indicators.result import IndicatorResult, IndicatorRow
 
 TAXONOMY_OF = {"sex": "sex", "age_band": "age_band", "weapon": "weapon",
                "iccs_context": "iccs_context", "misuse_context": "misuse_context"}
-SPECIAL = {"not_recorded": "Not recorded", "unknown": "Unknown"}
+def _mark(message: str) -> str:
+    """Marks a string for extraction; translated where it is shown."""
+    return message
+
+
+SPECIAL = {"not_recorded": _mark("Not recorded"), "unknown": _mark("Unknown")}
+ERROR_TITLES = (_mark("Forbidden"), _mark("Not found"), _mark("Not authenticated"),
+                _mark("Too many attempts"), _mark("Validation failed"), _mark("Conflict"),
+                _mark("Bad request"), _mark("Invalid username or password"))
 
 
 def group_label(column: str, value: str | None) -> str:
