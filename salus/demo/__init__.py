@@ -19,6 +19,7 @@ from salus.demo.build import (
     clear_demo,
     generate,
     holds_only_demo,
+    planted,
     store_is_empty,
     stored_params,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "clear_demo",
     "generate",
     "holds_only_demo",
+    "planted",
     "store_is_empty",
     "stored_params",
 ]

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from salus.demo.config import DEFAULT_INCIDENTS, DEFAULT_SEED, DEFAULT_YEARS, DemoConfig
 from salus.demo.events import Plan, draw_events, plan_features
-from salus.demo.geography import Country, build_country
+from salus.demo.geography import COUNTRY_CODE, Country, build_country
 from salus.demo.incidents import SourceBatch, police_records
 from salus.demo.manifest import Manifest
 from salus.demo.population import Population, build_population, population_rows
@@ -104,6 +104,12 @@ def generate(config: DemoConfig) -> DemoData:
     )
 
 
+def planted(config: DemoConfig) -> Plan:
+    """The planted features of a demo (hotspots, gap…), without drawing its events."""
+    country = build_country(config)
+    return plan_features(config, country, build_population(config, country))
+
+
 def _rates(config: DemoConfig) -> dict[str, float]:
     r = config.rates
     return {
@@ -185,11 +191,12 @@ def build_demo(
     years: tuple[int, int] = DEFAULT_YEARS,
 ) -> DemoSummary:
     """Generate the demo and write it into an empty store, in one transaction."""
+    with engine.connect() as conn:
+        _require_empty(conn)
     data = generate(DemoConfig(seed=seed, incidents=incidents, years=years))
     manifest_digest = content_digest(data)
     with engine.begin() as conn:
-        if not store_is_empty(conn):
-            raise StoreNotEmptyError("the store already holds data; the demo needs an empty one")
+        _require_empty(conn)
         batch = repository.start_batch(
             conn,
             BATCH_KIND,
@@ -219,6 +226,11 @@ def content_digest(data: DemoData) -> str:
     for row in data.population_rows:
         h.update(repr(dataclasses.astuple(row)).encode("utf-8"))
     return h.hexdigest()
+
+
+def _require_empty(conn: sa.Connection) -> None:
+    if not store_is_empty(conn):
+        raise StoreNotEmptyError("the store already holds data; the demo needs an empty one")
 
 
 def store_is_empty(conn: sa.Connection) -> bool:
@@ -273,21 +285,27 @@ def stored_params(conn: sa.Connection) -> dict[str, Any] | None:
 
 
 def holds_only_demo(conn: sa.Connection) -> bool:
-    """Whether every import batch is a demo and every incident came from one."""
-    other_batches = (
+    """Whether the store is empty or holds a demo and nothing else: every import batch is a
+    demo, every incident came from one, and every area is Verdania's."""
+    if store_is_empty(conn):
+        return True
+    if stored_params(conn) is None:
+        return False
+    demo_ids = sa.select(t.import_batch.c.id).where(t.import_batch.c.kind == BATCH_KIND)
+    checks = (
         sa.select(sa.func.count())
         .select_from(t.import_batch)
-        .where(t.import_batch.c.kind != BATCH_KIND)
-    )
-    demo_ids = sa.select(t.import_batch.c.id).where(t.import_batch.c.kind == BATCH_KIND)
-    foreign = (
+        .where(t.import_batch.c.kind != BATCH_KIND),
         sa.select(sa.func.count())
         .select_from(t.incident)
         .where(
             t.incident.c.import_batch_id.is_(None) | t.incident.c.import_batch_id.not_in(demo_ids)
-        )
+        ),
+        sa.select(sa.func.count())
+        .select_from(t.area)
+        .where(t.area.c.code.not_like(f"{COUNTRY_CODE}%")),
     )
-    return conn.execute(other_batches).scalar_one() == 0 and conn.execute(foreign).scalar_one() == 0
+    return all(conn.execute(q).scalar_one() == 0 for q in checks)
 
 
 def clear_demo(conn: sa.Connection) -> None:

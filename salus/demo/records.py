@@ -93,16 +93,18 @@ def recorded_victim(
 def _name(
     rng: np.random.Generator, name: PersonName, model: ErrorModel, native: bool, errors: list[str]
 ) -> tuple[str | None, str | None]:
-    u = rng.random(5)
+    u = rng.random(6)
     if u[0] < model.unnamed:
         errors.append("unnamed")
         return None, None
     variant = 1 + bucket(model.variants, float(u[1]))
-    if native and name.script != "latin" and u[1] < model.native:
+    if native and name.script == "cyrillic" and u[5] < model.native:
         variant = 0
     given, family = name.given[variant], name.family[variant]
-    if name.script != "latin" and variant != 1:
-        errors.append("native_script" if variant == 0 else "transliteration")
+    if variant == 0:
+        errors.append("native_script")
+    elif (given, family) != (name.given[1], name.family[1]):
+        errors.append("transliteration")
     if name.script == "latin" and " " in family and u[2] < model.drop_surname:
         family = family.split(" ")[0]
         errors.append("surname_dropped")
