@@ -122,7 +122,7 @@ def _strata(conn: sa.Connection, area_ids: pd.Series, level: int,
     query = sa.select(anc.c.area_id, t.area.c.code).join(
         t.area, t.area.c.id == anc.c.ancestor_id
     ).where(anc.c.ancestor_level == level)
-    mapping = dict(conn.execute(query).tuples().all())
+    mapping = {row[0]: row[1] for row in conn.execute(query)}
     own = dict(zip(areas["area_id"], areas["area_code"], strict=True))
     return area_ids.map(lambda i: mapping.get(i, own[i]))
 

@@ -3,9 +3,10 @@
 Training follows Splink's recommended sequence for the Fellegi–Sunter model (Fellegi & Sunter
 1969; Winkler 1988 for EM): the share of matching pairs from near-certain deterministic rules,
 ``u`` probabilities from random pairs, then ``m`` probabilities by expectation–maximisation on
-the blocked pairs of :data:`~.settings.TRAINING_BLOCKS`. Reviewers' confirmed matches, once
-there are enough of them, re-estimate ``m`` from labels (a biased sample of hard cases, so only
-from :data:`MIN_LABELLED_MATCHES` on).
+the blocked pairs of :data:`~.settings.TRAINING_BLOCKS` (a pass that fails on too few pairs,
+where an ``m`` probability underflows to zero, is skipped and the others' estimates kept).
+Reviewers' confirmed matches, once there are enough of them, re-estimate ``m`` from labels (a
+biased sample of hard cases, so only from :data:`MIN_LABELLED_MATCHES` on).
 
 Everything runs offline: no Splink dataset download, no DuckDB extension.
 """
@@ -27,6 +28,8 @@ from salus.analytics.linkage.settings import (
     violence_settings,
 )
 
+logger = logging.getLogger(__name__)
+
 MIN_LABELLED_MATCHES = 50
 """Reviewer-confirmed matches needed before they are used to estimate ``m``."""
 
@@ -39,7 +42,8 @@ class TrainingOptions:
 
     seed: int = 1
     deterministic_recall: float = 0.7
-    max_pairs_for_u: float = 2e6
+    max_pairs_for_u: float = 5e5
+    u_chunks: int = 3
     training_blocks: tuple[str, ...] = TRAINING_BLOCKS
     deterministic_rules: tuple[str, ...] = DETERMINISTIC_RULES
     threads: int | None = None
@@ -127,10 +131,13 @@ def _train(linker: Linker, options: TrainingOptions) -> None:
         list(options.deterministic_rules), recall=options.deterministic_recall
     )
     training.estimate_u_using_random_sampling(
-        max_pairs=options.max_pairs_for_u, seed=options.seed
+        max_pairs=options.max_pairs_for_u, seed=options.seed, num_chunks=options.u_chunks
     )
     for rule in options.training_blocks:
-        training.estimate_parameters_using_expectation_maximisation(rule)
+        try:
+            training.estimate_parameters_using_expectation_maximisation(rule)
+        except ValueError as exc:  # an m probability underflowed to 0 (too few pairs)
+            logger.warning("EM pass on %r skipped: %s", rule, exc)
 
 
 def _train_from_labels(
