@@ -1,4 +1,4 @@
-"""Load the R reference cases of ``tests/golden/surveillance/`` (made by tests/reference/surveillance.R).
+"""The R reference cases of ``tests/golden/surveillance/`` (tests/reference/surveillance.R).
 
 Each JSON file holds the inputs R was given and R's outputs; :func:`load_case` turns them into
 arrays (R's NA becomes NaN, 1-based ranges become 0-based rows) and :func:`python_arguments`
@@ -14,13 +14,31 @@ from typing import Any
 import numpy as np
 
 GOLDEN = Path(__file__).parent / "golden" / "surveillance"
-ARRAYS = ("observed", "population", "upperbound", "alarm", "expected", "score", "phi", "trend",
-          "cusum", "m")
+ARRAYS = (
+    "observed",
+    "population",
+    "upperbound",
+    "alarm",
+    "expected",
+    "score",
+    "phi",
+    "trend",
+    "cusum",
+    "m",
+)
 R_TO_PYTHON = {
-    "b": "b", "w": "w", "alpha": "alpha", "trend": "trend", "reweight": "reweight",
-    "limit54": "limit54", "powertrans": "power_transform", "noPeriods": "no_periods",
-    "pastWeeksNotIncluded": "past_weeks_not_included", "weightsThreshold": "weights_threshold",
-    "pThresholdTrend": "p_threshold_trend", "thresholdMethod": "threshold_method",
+    "b": "b",
+    "w": "w",
+    "alpha": "alpha",
+    "trend": "trend",
+    "reweight": "reweight",
+    "limit54": "limit54",
+    "powertrans": "power_transform",
+    "noPeriods": "no_periods",
+    "pastWeeksNotIncluded": "past_weeks_not_included",
+    "weightsThreshold": "weights_threshold",
+    "pThresholdTrend": "p_threshold_trend",
+    "thresholdMethod": "threshold_method",
     "populationOffset": "population_offset",
 }
 
@@ -42,8 +60,11 @@ def load_case(name: str) -> dict[str, Any]:
 
 def python_arguments(case: dict[str, Any]) -> dict[str, Any]:
     """Keyword arguments for ``farrington``/``farrington_flexible`` equivalent to R's call."""
-    arguments: dict[str, Any] = {"dates": case["dates"], "frequency": int(case["freq"]),
-                                 "monitored": case["rows"]}
+    arguments: dict[str, Any] = {
+        "dates": case["dates"],
+        "frequency": int(case["freq"]),
+        "monitored": case["rows"],
+    }
     for key, value in case["control"].items():
         arguments[R_TO_PYTHON[key]] = tuple(value) if key == "limit54" else value
     if arguments.get("population_offset"):

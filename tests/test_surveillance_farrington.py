@@ -42,8 +42,9 @@ def test_farrington_flexible_gives_rs_alarms_bounds_and_expected_counts(name: st
     assert_array_equal(result.details["trend"], case["trend"])
 
 
-@pytest.mark.parametrize("name", [n for n in FLEXIBLE_CASES if "muan" not in n
-                                  and "nbplugin" not in n])
+@pytest.mark.parametrize(
+    "name", [n for n in FLEXIBLE_CASES if "muan" not in n and "nbplugin" not in n]
+)
 def test_the_delta_method_score_is_rs_score(name: str) -> None:
     case = load_case(name)
     result = _run(case)
@@ -75,8 +76,14 @@ def test_the_pearson_dispersion_option_changes_the_bound_but_not_the_fit() -> No
     fit_settings = {k: v for k, v in arguments.items() if k not in ("dates", "monitored")}
     frequency = fit_settings.pop("frequency")
     settings = FarringtonSettings(**fit_settings, inference_dispersion="pearson")
-    pearson = run_farrington(case["observed"], settings, method="farrington_flexible",
-                             dates=case["dates"], frequency=frequency, monitored=case["rows"])
+    pearson = run_farrington(
+        case["observed"],
+        settings,
+        method="farrington_flexible",
+        dates=case["dates"],
+        frequency=frequency,
+        monitored=case["rows"],
+    )
     assert_allclose(pearson.details["dispersion"], r_like.details["dispersion"], rtol=RTOL)
     assert_allclose(pearson.expected, r_like.expected, rtol=RTOL)
     assert not np.allclose(pearson.upper_bound, r_like.upper_bound)

@@ -29,8 +29,9 @@ def count_matrix(counts: npt.ArrayLike) -> FloatArray:
     return matrix
 
 
-def monitored_rows(monitored: npt.ArrayLike | None, n_times: int, first: int,
-                   default_first: int | None = None) -> IntArray:
+def monitored_rows(
+    monitored: npt.ArrayLike | None, n_times: int, first: int, default_first: int | None = None
+) -> IntArray:
     """0-based rows to evaluate: ``monitored`` if given, else ``default_first .. n_times - 1``.
 
     ``first`` is the earliest row with enough history; ``default_first`` defaults to it.
@@ -44,9 +45,13 @@ def monitored_rows(monitored: npt.ArrayLike | None, n_times: int, first: int,
     rows = np.arange(start, n_times) if monitored is None else np.asarray(monitored, np.int64)
     rows = np.sort(rows.astype(np.int64).ravel())
     if rows.size == 0:
-        raise ValueError(f"nothing to monitor: the series has {n_times} points, "
-                         f"the method needs at least {first + 1}")
+        raise ValueError(
+            f"nothing to monitor: the series has {n_times} points, "
+            f"the method needs at least {first + 1}"
+        )
     if rows[0] < first or rows[-1] >= n_times:
-        raise ValueError(f"monitored rows must lie in [{first}, {n_times - 1}] "
-                         f"(0-based), got [{rows[0]}, {rows[-1]}]")
+        raise ValueError(
+            f"monitored rows must lie in [{first}, {n_times - 1}] "
+            f"(0-based), got [{rows[0]}, {rows[-1]}]"
+        )
     return rows

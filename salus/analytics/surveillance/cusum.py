@@ -38,7 +38,7 @@ Höhle, M. (2007). surveillance: An R package for the monitoring of infectious d
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -50,9 +50,14 @@ from salus.analytics.surveillance.results import SurveillanceResult
 Transform = Literal["standard", "pearson_negbin", "rossi", "anscombe", "anscombe2nd"]
 
 
-def standardise(y: FloatArray, m: FloatArray, transform: Transform,
-                dispersion: float) -> FloatArray:
+def standardise(
+    y: FloatArray, m: FloatArray, transform: Transform, dispersion: float
+) -> FloatArray:
     """Standardised counts ``z_t`` of ``y`` given in-control means ``m`` (see module notes)."""
+    return np.asarray(_standardise(y, m, transform, dispersion), dtype=np.float64)
+
+
+def _standardise(y: FloatArray, m: FloatArray, transform: Transform, dispersion: float) -> Any:
     if transform == "standard":
         return (y - m) / np.sqrt(m)
     if transform == "pearson_negbin":
@@ -66,8 +71,9 @@ def standardise(y: FloatArray, m: FloatArray, transform: Transform,
     raise ValueError(f"unknown transform {transform!r}")
 
 
-def _upper_bound(m: FloatArray, previous: FloatArray, h: float, k: float,
-                 transform: Transform, dispersion: float) -> FloatArray:
+def _upper_bound(
+    m: FloatArray, previous: FloatArray, h: float, k: float, transform: Transform, dispersion: float
+) -> FloatArray:
     """Count that brings the sum to ``h`` given the previous sum (R's ``upperbound``)."""
     room = h + k - previous
     with np.errstate(invalid="ignore"):
@@ -76,8 +82,7 @@ def _upper_bound(m: FloatArray, previous: FloatArray, h: float, k: float,
         elif transform == "pearson_negbin":
             bound = np.sqrt(m + dispersion * m**2) * room + m
         elif transform == "rossi":
-            bound = (2 * np.sqrt(m) * room + 5 * m
-                     - 2 * np.sqrt(4 * m**2 + 2 * m**1.5 * room))
+            bound = 2 * np.sqrt(m) * room + 5 * m - 2 * np.sqrt(4 * m**2 + 2 * m**1.5 * room)
         else:
             shift = m ** (2 / 3) - (m ** (1 / 3) / 9 if transform == "anscombe2nd" else 0.0)
             inner = 2 / 3 * m ** (1 / 6) * room + shift
@@ -85,9 +90,13 @@ def _upper_bound(m: FloatArray, previous: FloatArray, h: float, k: float,
     return np.where(np.isnan(bound) | (bound < 0), 0.0, bound)
 
 
-def _in_control_mean(matrix: FloatArray, rows: npt.NDArray[np.int64],
-                     expected: npt.ArrayLike | Literal["glm"] | None,
-                     frequency: int, start_period: int) -> FloatArray:
+def _in_control_mean(
+    matrix: FloatArray,
+    rows: npt.NDArray[np.int64],
+    expected: npt.ArrayLike | Literal["glm"] | None,
+    frequency: int,
+    start_period: int,
+) -> FloatArray:
     history = matrix[: rows[0]]
     if expected is None:
         return np.broadcast_to(history.mean(axis=0), (len(rows), matrix.shape[1])).copy()
@@ -103,11 +112,18 @@ def _in_control_mean(matrix: FloatArray, rows: npt.NDArray[np.int64],
     return np.broadcast_to(values, (len(rows), matrix.shape[1])).astype(np.float64)
 
 
-def cusum(counts: npt.ArrayLike, *, k: float = 1.04, h: float = 2.26,
-          transform: Transform = "standard", dispersion: float = 0.1,
-          expected: npt.ArrayLike | Literal["glm"] | None = None,
-          monitored: npt.ArrayLike | None = None, frequency: int = 52,
-          start_period: int = 1) -> SurveillanceResult:
+def cusum(
+    counts: npt.ArrayLike,
+    *,
+    k: float = 1.04,
+    h: float = 2.26,
+    transform: Transform = "standard",
+    dispersion: float = 0.1,
+    expected: npt.ArrayLike | Literal["glm"] | None = None,
+    monitored: npt.ArrayLike | None = None,
+    frequency: int = 52,
+    start_period: int = 1,
+) -> SurveillanceResult:
     """Poisson or negative-binomial CUSUM of standardised counts (Rogerson & Yamada 2004).
 
     Parameters
@@ -148,10 +164,25 @@ def cusum(counts: npt.ArrayLike, *, k: float = 1.04, h: float = 2.26,
     for i in range(len(rows)):
         sums[i + 1] = np.maximum(0.0, sums[i] + (z[i] - k))
     upper = _upper_bound(m, sums[:-1], h, k, transform, dispersion)
-    parameters = {"k": k, "h": h, "transform": transform, "dispersion": dispersion,
-                  "expected": "glm" if isinstance(expected, str) else
-                  "history mean" if expected is None else "given"}
+    parameters = {
+        "k": k,
+        "h": h,
+        "transform": transform,
+        "dispersion": dispersion,
+        "expected": "glm"
+        if isinstance(expected, str)
+        else "history mean"
+        if expected is None
+        else "given",
+    }
     return SurveillanceResult(
-        method=f"cusum_{transform}", parameters=parameters, time_index=rows,
-        observed=matrix[rows], expected=m, upper_bound=upper, score=sums[1:],
-        alarm=sums[1:] >= h, details={"z": z})
+        method=f"cusum_{transform}",
+        parameters=parameters,
+        time_index=rows,
+        observed=matrix[rows],
+        expected=m,
+        upper_bound=upper,
+        score=sums[1:],
+        alarm=sums[1:] >= h,
+        details={"z": z},
+    )

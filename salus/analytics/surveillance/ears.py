@@ -1,4 +1,4 @@
-"""EARS C1, C2 and C3 aberration detection (Hutwagner et al. 2003), as in R's ``surveillance::earsC``.
+"""EARS C1, C2 and C3 (Hutwagner et al. 2003), as in R's ``surveillance::earsC``.
 
 The Early Aberration Reporting System compares each count with the mean and standard deviation of
 a short moving baseline:
@@ -40,7 +40,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy.stats import norm
 
 from salus.analytics.surveillance._series import FloatArray, count_matrix, monitored_rows
-from salus.analytics.surveillance.results import SurveillanceResult
+from salus.analytics.surveillance.results import BoolArray, SurveillanceResult
 
 EarsMethod = Literal["C1", "C2", "C3"]
 C3Convention = Literal["hutwagner", "surveillance"]
@@ -48,23 +48,31 @@ _FIRST_LAG = {"C1": 1, "C2": 3, "C3": 3}
 _DEFAULT_ALPHA = {"C1": 0.001, "C2": 0.001, "C3": 0.025}
 
 
-def _baseline(counts: FloatArray, rows: npt.NDArray[np.int64], first_lag: int,
-              baseline: int, min_sigma: float) -> tuple[FloatArray, FloatArray]:
-    """Mean and floored sd of the ``baseline`` counts ending ``first_lag`` periods before each row."""
+def _baseline(
+    counts: FloatArray, rows: npt.NDArray[np.int64], first_lag: int, baseline: int, min_sigma: float
+) -> tuple[FloatArray, FloatArray]:
+    """Mean and floored sd of the ``baseline`` counts ending ``first_lag`` rows before each row."""
     windows = sliding_window_view(counts, baseline, axis=0)  # (T - baseline + 1, areas, baseline)
     chosen = windows[rows - first_lag - baseline + 1]
     return chosen.mean(axis=2), np.maximum(chosen.std(axis=2, ddof=1), min_sigma)
 
 
-def _c2_statistic(counts: FloatArray, rows: npt.NDArray[np.int64], baseline: int,
-                  min_sigma: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _c2_statistic(
+    counts: FloatArray, rows: npt.NDArray[np.int64], baseline: int, min_sigma: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     mean, sd = _baseline(counts, rows, 3, baseline, min_sigma)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (counts[rows] - mean) / sd, mean, sd
 
 
-def _c3(counts: FloatArray, rows: npt.NDArray[np.int64], baseline: int, min_sigma: float,
-        z: float, convention: C3Convention) -> tuple[FloatArray, ...]:
+def _c3(
+    counts: FloatArray,
+    rows: npt.NDArray[np.int64],
+    baseline: int,
+    min_sigma: float,
+    z: float,
+    convention: C3Convention,
+) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
     """Expected, upper bound, score and alarm of C3 under either convention."""
     c2_now, mean, sd = _c2_statistic(counts, rows, baseline, min_sigma)
     lag1 = np.maximum(0.0, _c2_statistic(counts, rows - 1, baseline, min_sigma)[0] - 1.0)
@@ -81,10 +89,16 @@ def _c3(counts: FloatArray, rows: npt.NDArray[np.int64], baseline: int, min_sigm
     return mean, upper, score, alarm
 
 
-def ears(counts: npt.ArrayLike, method: EarsMethod = "C1", *, baseline: int = 7,
-         alpha: float | None = None, min_sigma: float = 0.0,
-         monitored: npt.ArrayLike | None = None,
-         convention: C3Convention = "hutwagner") -> SurveillanceResult:
+def ears(
+    counts: npt.ArrayLike,
+    method: EarsMethod = "C1",
+    *,
+    baseline: int = 7,
+    alpha: float | None = None,
+    min_sigma: float = 0.0,
+    monitored: npt.ArrayLike | None = None,
+    convention: C3Convention = "hutwagner",
+) -> SurveillanceResult:
     """EARS C1, C2 or C3 on one or many count series (Hutwagner et al. 2003).
 
     Parameters
@@ -121,18 +135,30 @@ def ears(counts: npt.ArrayLike, method: EarsMethod = "C1", *, baseline: int = 7,
     matrix = count_matrix(counts)
     first = baseline + (0 if method == "C1" else 2 if method == "C2" else 4)
     rows = monitored_rows(monitored, matrix.shape[0], first)
+    expected, sd = _baseline(matrix, rows, _FIRST_LAG[method], baseline, min_sigma)
     if method == "C3":
         expected, upper, score, alarm = _c3(matrix, rows, baseline, min_sigma, z, convention)
-        sd = _baseline(matrix, rows, 3, baseline, min_sigma)[1]
     else:
-        expected, sd = _baseline(matrix, rows, _FIRST_LAG[method], baseline, min_sigma)
         upper = expected + z * sd
         with np.errstate(divide="ignore", invalid="ignore"):
             score = (matrix[rows] - expected) / sd
         alarm = matrix[rows] > upper
-    parameters = {"method": method, "baseline": baseline, "alpha": level, "z": z,
-                  "min_sigma": min_sigma, "convention": convention}
+    parameters = {
+        "method": method,
+        "baseline": baseline,
+        "alpha": level,
+        "z": z,
+        "min_sigma": min_sigma,
+        "convention": convention,
+    }
     return SurveillanceResult(
-        method=f"ears_{method.lower()}", parameters=parameters, time_index=rows,
-        observed=matrix[rows], expected=expected, upper_bound=upper, score=score,
-        alarm=alarm, details={"sd": sd})
+        method=f"ears_{method.lower()}",
+        parameters=parameters,
+        time_index=rows,
+        observed=matrix[rows],
+        expected=expected,
+        upper_bound=upper,
+        score=score,
+        alarm=alarm,
+        details={"sd": sd},
+    )

@@ -56,8 +56,11 @@ _COL = {name: i for i, name in enumerate(OUTPUT_COLUMNS)}
 #: Settings recommended by Noufaily et al. (2013), as in the ``surveillance`` vignette
 #: "monitoringCounts": ``farrington_flexible(counts, **NOUFAILY_2013)``.
 NOUFAILY_2013: dict[str, Any] = {
-    "no_periods": 10, "past_weeks_not_included": 26, "weights_threshold": 2.58,
-    "p_threshold_trend": 1.0, "threshold_method": "nbPlugin",
+    "no_periods": 10,
+    "past_weeks_not_included": 26,
+    "weights_threshold": 2.58,
+    "p_threshold_trend": 1.0,
+    "threshold_method": "nbPlugin",
 }
 
 
@@ -105,14 +108,25 @@ def _as_dates(dates: npt.ArrayLike | None, n_times: int) -> npt.NDArray[np.datet
     return days
 
 
-def _first_row(n_times: int, settings: FarringtonSettings, frequency: int,
-               dates: npt.NDArray[np.datetime64] | None) -> int:
+def _first_row(
+    n_times: int,
+    settings: FarringtonSettings,
+    frequency: int,
+    dates: npt.NDArray[np.datetime64] | None,
+) -> int:
     """Earliest row whose reference windows all lie inside the series."""
     first = frequency * settings.b + settings.w
     for row in range(first, n_times):
         try:
-            build_layout(np.array([row]), settings.b, settings.w, frequency,
-                         settings.no_periods, settings.past_weeks_not_included, dates)
+            build_layout(
+                np.array([row]),
+                settings.b,
+                settings.w,
+                frequency,
+                settings.no_periods,
+                settings.past_weeks_not_included,
+                dates,
+            )
             return row
         except ValueError:
             continue
@@ -132,26 +146,51 @@ def _inference_dispersion(fit: FloatArray, settings: FarringtonSettings) -> Floa
     return fit[..., _COL["dispersion"]]
 
 
-def _fit(series: FloatArray, log_population: FloatArray, layout: FitLayout,
-         rows: npt.NDArray[np.int64], settings: FarringtonSettings) -> FloatArray:
+def _fit(
+    series: FloatArray,
+    log_population: FloatArray,
+    layout: FitLayout,
+    rows: npt.NDArray[np.int64],
+    settings: FarringtonSettings,
+) -> FloatArray:
     """Fit every (row, area) model, dropping the trend where Farrington's rules say so."""
     problems = np.arange(len(rows) * series.shape[0])
-    arguments = (series, log_population, layout.rows, layout.levels, layout.times,
-                 layout.target_time, rows)
-    options = {"n_levels": settings.no_periods, "reweight": settings.reweight,
-               "weights_threshold": settings.weights_threshold}
-    out = fit_problems(*arguments, problems, trend=settings.trend, **options)
+    arguments = (
+        series,
+        log_population,
+        layout.rows,
+        layout.levels,
+        layout.times,
+        layout.target_time,
+        rows,
+    )
+
+    def fit(chosen: npt.NDArray[np.int64], trend: bool) -> FloatArray:
+        return fit_problems(
+            *arguments,
+            chosen,
+            n_levels=settings.no_periods,
+            trend=trend,
+            reweight=settings.reweight,
+            weights_threshold=settings.weights_threshold,
+        )
+
+    out = fit(problems, settings.trend)
     if settings.trend:
         with np.errstate(invalid="ignore", divide="ignore"):
-            t_value = out[:, _COL["trend"]] / np.sqrt(_inference_dispersion(out, settings)
-                                                       * out[:, _COL["trend_var"]])
+            t_value = out[:, _COL["trend"]] / np.sqrt(
+                _inference_dispersion(out, settings) * out[:, _COL["trend_var"]]
+            )
             p_value = 2.0 * student_t.sf(np.abs(t_value), out[:, _COL["df"]])
         mu0 = np.maximum(np.exp(out[:, _COL["eta0"]]), MEAN_FLOOR)
-        keep = ((settings.b >= 3) & (p_value < settings.p_threshold_trend)
-                & (mu0 <= out[:, _COL["max_response"]]))
+        keep = (
+            (settings.b >= 3)
+            & (p_value < settings.p_threshold_trend)
+            & (mu0 <= out[:, _COL["max_response"]])
+        )
         refit = np.flatnonzero((out[:, _COL["trend_used"]] == 1) & ~keep)
         if refit.size:
-            out[refit] = fit_problems(*arguments, problems[refit], trend=False, **options)
+            out[refit] = fit(problems[refit], False)
     return out.reshape(len(rows), series.shape[0], len(OUTPUT_COLUMNS))
 
 
@@ -173,32 +212,56 @@ def _bounds(fit: FloatArray, settings: FarringtonSettings) -> tuple[FloatArray, 
         return np.exp(eta0), quantile_upper_bound(quantile_mean, phi, settings.alpha)
 
 
-def run_farrington(counts: npt.ArrayLike, settings: FarringtonSettings, *, method: str,
-                   dates: npt.ArrayLike | None = None, frequency: int = 52,
-                   monitored: npt.ArrayLike | None = None,
-                   population: npt.ArrayLike | None = None) -> SurveillanceResult:
+def run_farrington(
+    counts: npt.ArrayLike,
+    settings: FarringtonSettings,
+    *,
+    method: str,
+    dates: npt.ArrayLike | None = None,
+    frequency: int = 52,
+    monitored: npt.ArrayLike | None = None,
+    population: npt.ArrayLike | None = None,
+) -> SurveillanceResult:
     """Run Farrington's method with explicit ``settings`` (see :func:`farrington_flexible`)."""
     matrix = count_matrix(counts)
     days = _as_dates(dates, matrix.shape[0])
-    rows = monitored_rows(monitored, matrix.shape[0], 0,
-                          _first_row(matrix.shape[0], settings, frequency, days))
-    layout = build_layout(rows, settings.b, settings.w, frequency, settings.no_periods,
-                          settings.past_weeks_not_included, days)
+    rows = monitored_rows(
+        monitored, matrix.shape[0], 0, _first_row(matrix.shape[0], settings, frequency, days)
+    )
+    layout = build_layout(
+        rows,
+        settings.b,
+        settings.w,
+        frequency,
+        settings.no_periods,
+        settings.past_weeks_not_included,
+        days,
+    )
     log_population = np.zeros_like(matrix)
     if settings.population_offset:
         if population is None:
             raise ValueError("population_offset=True needs a population")
-        log_population = np.log(np.broadcast_to(np.asarray(population, np.float64),
-                                                matrix.shape))
-    fit = _fit(np.ascontiguousarray(matrix.T), np.ascontiguousarray(log_population.T),
-               layout, rows, settings)
+        log_population = np.log(np.broadcast_to(np.asarray(population, np.float64), matrix.shape))
+    fit = _fit(
+        np.ascontiguousarray(matrix.T),
+        np.ascontiguousarray(log_population.T),
+        layout,
+        rows,
+        settings,
+    )
     expected, upper = _bounds(fit, settings)
     return _result(matrix, rows, fit, expected, upper, settings, method)
 
 
-def _result(matrix: FloatArray, rows: npt.NDArray[np.int64], fit: FloatArray,
-            expected: FloatArray, upper: FloatArray, settings: FarringtonSettings,
-            method: str) -> SurveillanceResult:
+def _result(
+    matrix: FloatArray,
+    rows: npt.NDArray[np.int64],
+    fit: FloatArray,
+    expected: FloatArray,
+    upper: FloatArray,
+    settings: FarringtonSettings,
+    method: str,
+) -> SurveillanceResult:
     observed = matrix[rows]
     span = settings.limit54[1]
     cumulative = np.vstack([np.zeros((1, matrix.shape[1])), np.cumsum(matrix, axis=0)])
@@ -207,24 +270,48 @@ def _result(matrix: FloatArray, rows: npt.NDArray[np.int64], fit: FloatArray,
     with np.errstate(invalid="ignore", divide="ignore"):
         score = (observed - expected) / (upper - expected)
         alarm = enough & (observed > upper) & (observed != 0)
-    details = {"dispersion": np.maximum(fit[..., _COL["dispersion"]], 1.0),
-               "trend": fit[..., _COL["trend_used"]], "converged": fit[..., _COL["status"]],
-               "recent_cases": recent, "enough_cases": enough.astype(np.float64)}
-    return SurveillanceResult(method=method, parameters=asdict(settings), time_index=rows,
-                              observed=observed, expected=expected, upper_bound=upper,
-                              score=score, alarm=alarm, details=details)
+    details = {
+        "dispersion": np.maximum(fit[..., _COL["dispersion"]], 1.0),
+        "trend": fit[..., _COL["trend_used"]],
+        "converged": fit[..., _COL["status"]],
+        "recent_cases": recent,
+        "enough_cases": enough.astype(np.float64),
+    }
+    return SurveillanceResult(
+        method=method,
+        parameters=asdict(settings),
+        time_index=rows,
+        observed=observed,
+        expected=expected,
+        upper_bound=upper,
+        score=score,
+        alarm=alarm,
+        details=details,
+    )
 
 
 def farrington_flexible(
-    counts: npt.ArrayLike, *, dates: npt.ArrayLike | None = None, frequency: int = 52,
-    monitored: npt.ArrayLike | None = None, population: npt.ArrayLike | None = None,
-    b: int = 5, w: int = 3, reweight: bool = True, weights_threshold: float = 2.58,
-    alpha: float = 0.05, trend: bool = True, p_threshold_trend: float = 0.05,
-    limit54: tuple[int, int] = (5, 4), power_transform: PowerTransform = "2/3",
-    population_offset: bool = False, no_periods: int = 1,
-    past_weeks_not_included: int | None = None, threshold_method: ThresholdMethod = "delta",
+    counts: npt.ArrayLike,
+    *,
+    dates: npt.ArrayLike | None = None,
+    frequency: int = 52,
+    monitored: npt.ArrayLike | None = None,
+    population: npt.ArrayLike | None = None,
+    b: int = 5,
+    w: int = 3,
+    reweight: bool = True,
+    weights_threshold: float = 2.58,
+    alpha: float = 0.05,
+    trend: bool = True,
+    p_threshold_trend: float = 0.05,
+    limit54: tuple[int, int] = (5, 4),
+    power_transform: PowerTransform = "2/3",
+    population_offset: bool = False,
+    no_periods: int = 1,
+    past_weeks_not_included: int | None = None,
+    threshold_method: ThresholdMethod = "delta",
 ) -> SurveillanceResult:
-    """Improved Farrington method of Noufaily et al. (2013), as ``surveillance::farringtonFlexible``.
+    """Improved Farrington method (Noufaily et al. 2013), as ``surveillance::farringtonFlexible``.
 
     Defaults are R's (the original algorithm with a one-sided bound);
     ``farrington_flexible(counts, **NOUFAILY_2013)`` gives the improved method.
@@ -272,19 +359,43 @@ def farrington_flexible(
         dispersion ``phi``, whether a trend was fitted, convergence and the recent cases.
     """
     settings = FarringtonSettings(
-        b=b, w=w, reweight=reweight, weights_threshold=weights_threshold, alpha=alpha,
-        trend=trend, p_threshold_trend=p_threshold_trend, limit54=limit54,
-        power_transform=power_transform, population_offset=population_offset,
-        no_periods=no_periods, threshold_method=threshold_method,
-        past_weeks_not_included=w if past_weeks_not_included is None else past_weeks_not_included)
-    return run_farrington(counts, settings, method="farrington_flexible", dates=dates,
-                          frequency=frequency, monitored=monitored, population=population)
+        b=b,
+        w=w,
+        reweight=reweight,
+        weights_threshold=weights_threshold,
+        alpha=alpha,
+        trend=trend,
+        p_threshold_trend=p_threshold_trend,
+        limit54=limit54,
+        power_transform=power_transform,
+        population_offset=population_offset,
+        no_periods=no_periods,
+        threshold_method=threshold_method,
+        past_weeks_not_included=w if past_weeks_not_included is None else past_weeks_not_included,
+    )
+    return run_farrington(
+        counts,
+        settings,
+        method="farrington_flexible",
+        dates=dates,
+        frequency=frequency,
+        monitored=monitored,
+        population=population,
+    )
 
 
 def farrington(
-    counts: npt.ArrayLike, *, dates: npt.ArrayLike | None = None, frequency: int = 52,
-    monitored: npt.ArrayLike | None = None, b: int = 5, w: int = 3, reweight: bool = True,
-    alpha: float = 0.05, trend: bool = True, limit54: tuple[int, int] = (5, 4),
+    counts: npt.ArrayLike,
+    *,
+    dates: npt.ArrayLike | None = None,
+    frequency: int = 52,
+    monitored: npt.ArrayLike | None = None,
+    b: int = 5,
+    w: int = 3,
+    reweight: bool = True,
+    alpha: float = 0.05,
+    trend: bool = True,
+    limit54: tuple[int, int] = (5, 4),
     power_transform: PowerTransform = "2/3",
 ) -> SurveillanceResult:
     """Original Farrington et al. (1996) algorithm, as ``surveillance::farrington``.
@@ -295,9 +406,22 @@ def farrington(
     :func:`farrington_flexible`.
     """
     settings = FarringtonSettings(
-        b=b, w=w, reweight=reweight, weights_threshold=1.0, alpha=alpha, trend=trend,
-        p_threshold_trend=0.05, limit54=limit54, power_transform=power_transform,
-        no_periods=1, past_weeks_not_included=w, threshold_method="delta",
-        two_sided_z=True, se_with_floored_dispersion=True, inference_dispersion="pearson")
-    return run_farrington(counts, settings, method="farrington", dates=dates,
-                          frequency=frequency, monitored=monitored)
+        b=b,
+        w=w,
+        reweight=reweight,
+        weights_threshold=1.0,
+        alpha=alpha,
+        trend=trend,
+        p_threshold_trend=0.05,
+        limit54=limit54,
+        power_transform=power_transform,
+        no_periods=1,
+        past_weeks_not_included=w,
+        threshold_method="delta",
+        two_sided_z=True,
+        se_with_floored_dispersion=True,
+        inference_dispersion="pearson",
+    )
+    return run_farrington(
+        counts, settings, method="farrington", dates=dates, frequency=frequency, monitored=monitored
+    )

@@ -22,6 +22,7 @@ Noufaily, A. et al. (2013). *Statistics in Medicine* 32(7), 1206-1222.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -39,8 +40,18 @@ EPSILON = 1e-8
 MEAN_FLOOR = float(np.finfo(np.float64).eps)
 LOG_MEAN_FLOOR = float(np.log(MEAN_FLOOR))
 #: Columns of the per-problem output matrix returned by :func:`fit_problems`.
-OUTPUT_COLUMNS = ("status", "trend_used", "eta0", "var0", "dispersion", "trend",
-                  "trend_var", "df", "max_response", "prior_weighted_dispersion")
+OUTPUT_COLUMNS = (
+    "status",
+    "trend_used",
+    "eta0",
+    "var0",
+    "dispersion",
+    "trend",
+    "trend_var",
+    "df",
+    "max_response",
+    "prior_weighted_dispersion",
+)
 
 
 #: Floating-point reassociation lets LLVM vectorise the sums; NaN and infinity keep their IEEE
@@ -54,9 +65,19 @@ def jit(func: F) -> F:
 
 
 @jit
-def _update(coef: FloatArray, level: IntArray, time: FloatArray, offset: FloatArray,
-            y: FloatArray, y_log_y: FloatArray, prior: FloatArray, n: int, n_levels: int,
-            eta: FloatArray, mu: FloatArray) -> float:
+def _update(
+    coef: FloatArray,
+    level: IntArray,
+    time: FloatArray,
+    offset: FloatArray,
+    y: FloatArray,
+    y_log_y: FloatArray,
+    prior: FloatArray,
+    n: int,
+    n_levels: int,
+    eta: FloatArray,
+    mu: FloatArray,
+) -> float:
     """Linear predictor, mean (floored at machine epsilon) and deviance of ``coef``.
 
     The deviance ``2 sum prior (y log(y / mu) - (y - mu))`` is computed as
@@ -72,9 +93,21 @@ def _update(coef: FloatArray, level: IntArray, time: FloatArray, offset: FloatAr
 
 
 @jit
-def _wls_step(y: FloatArray, prior: FloatArray, offset: FloatArray, level: IntArray,
-              time: FloatArray, n: int, n_levels: int, trend: bool, eta: FloatArray,
-              mu: FloatArray, work: FloatArray, sums: FloatArray, coef: FloatArray) -> None:
+def _wls_step(
+    y: FloatArray,
+    prior: FloatArray,
+    offset: FloatArray,
+    level: IntArray,
+    time: FloatArray,
+    n: int,
+    n_levels: int,
+    trend: bool,
+    eta: FloatArray,
+    mu: FloatArray,
+    work: FloatArray,
+    sums: FloatArray,
+    coef: FloatArray,
+) -> None:
     """One weighted least-squares step: new coefficients in ``coef``.
 
     ``work`` receives the working weights and ``sums`` the rows ``[sum w, sum w t, sum w z,
@@ -111,9 +144,21 @@ def _schur(sums: FloatArray, n_levels: int) -> float:
 
 
 @jit
-def _irls(y: FloatArray, prior: FloatArray, offset: FloatArray, level: IntArray,
-          time: FloatArray, n: int, n_levels: int, trend: bool, eta: FloatArray,
-          mu: FloatArray, work: FloatArray, sums: FloatArray, coef: FloatArray) -> int:
+def _irls(
+    y: FloatArray,
+    prior: FloatArray,
+    offset: FloatArray,
+    level: IntArray,
+    time: FloatArray,
+    n: int,
+    n_levels: int,
+    trend: bool,
+    eta: FloatArray,
+    mu: FloatArray,
+    work: FloatArray,
+    sums: FloatArray,
+    coef: FloatArray,
+) -> int:
     """R's ``glm.fit`` for one problem: 1 converged, 0 not converged, -1 no finite deviance."""
     y_log_y, old_dev = np.empty(n), 0.0
     for i in range(n):
@@ -151,8 +196,9 @@ def _dispersion(y: FloatArray, mu: FloatArray, work: FloatArray, n: int, rank: i
 
 
 @jit
-def _prior_weighted_dispersion(y: FloatArray, mu: FloatArray, prior: FloatArray, n: int,
-                               df: float) -> float:
+def _prior_weighted_dispersion(
+    y: FloatArray, mu: FloatArray, prior: FloatArray, n: int, df: float
+) -> float:
     """``sum(prior (y - mu)^2 / mu^2) / df``: what ``summary.glm`` reports once
     ``surveillance`` has replaced a model's working weights by its prior weights."""
     total = 0.0
@@ -162,25 +208,44 @@ def _prior_weighted_dispersion(y: FloatArray, mu: FloatArray, prior: FloatArray,
 
 
 @jit
-def _hat(i: int, work: FloatArray, sums: FloatArray, level: IntArray, time: FloatArray,
-         schur: float, trend: bool) -> float:
+def _hat(
+    i: int,
+    work: FloatArray,
+    sums: FloatArray,
+    level: IntArray,
+    time: FloatArray,
+    schur: float,
+    trend: bool,
+) -> float:
     j = level[i]
     leverage = 1.0 / sums[0, j]
     if trend:
         leverage += (sums[1, j] / sums[0, j] - time[i]) ** 2 / schur
-    return work[i] * leverage
+    return float(work[i] * leverage)
 
 
 @jit
-def _anscombe_weights(y: FloatArray, mu: FloatArray, work: FloatArray, sums: FloatArray,
-                      level: IntArray, time: FloatArray, n: int, schur: float, trend: bool,
-                      phi: float, threshold: float, prior: FloatArray) -> None:
+def _anscombe_weights(
+    y: FloatArray,
+    mu: FloatArray,
+    work: FloatArray,
+    sums: FloatArray,
+    level: IntArray,
+    time: FloatArray,
+    n: int,
+    schur: float,
+    trend: bool,
+    phi: float,
+    threshold: float,
+    prior: FloatArray,
+) -> None:
     """Farrington's weights: ``gamma s^-2`` above ``threshold``, else ``gamma`` (sum = n)."""
     denominator = 0.0
     for i in range(n):
         scale = np.sqrt(phi * (1.0 - _hat(i, work, sums, level, time, schur, trend)))
-        s = 1.5 * (y[i] ** (2.0 / 3.0) * mu[i] ** (-1.0 / 6.0) - np.sqrt(mu[i])) / scale
-        prior[i] = s ** -2.0 if s > threshold else 1.0
+        root = np.sqrt(mu[i])  # mu^(-1/6) = 1 / cbrt(sqrt(mu)); cbrt is far cheaper than pow
+        s = 1.5 * (np.cbrt(y[i]) ** 2 / np.cbrt(root) - root) / scale
+        prior[i] = s**-2.0 if s > threshold else 1.0
         denominator += prior[i]
     for i in range(n):
         prior[i] *= n / denominator
@@ -195,31 +260,43 @@ def _n_present(level: IntArray, n: int, n_levels: int) -> int:
 
 
 @jit
-def _fit_one(y: FloatArray, offset: FloatArray, level: IntArray, time: FloatArray, n: int,
-             n_levels: int, trend: bool, reweight: bool, threshold: float,
-             target_time: float, target_offset: float, out: FloatArray) -> None:
+def _fit_one(
+    y: FloatArray,
+    offset: FloatArray,
+    level: IntArray,
+    time: FloatArray,
+    n: int,
+    n_levels: int,
+    trend: bool,
+    reweight: bool,
+    threshold: float,
+    target_time: float,
+    target_offset: float,
+    out: FloatArray,
+) -> None:
     """Fit, re-weight and refit one problem; write :data:`OUTPUT_COLUMNS` into ``out``."""
     prior, eta, mu, work = np.ones(n), np.empty(n), np.empty(n), np.empty(n)
     sums, coef = np.zeros((4, n_levels + 1)), np.zeros(n_levels + 1)
     status = _irls(y, prior, offset, level, time, n, n_levels, trend, eta, mu, work, sums, coef)
     if trend and status != 1:
         trend = False
-        status = _irls(y, prior, offset, level, time, n, n_levels, trend, eta, mu, work, sums,
-                       coef)
+        status = _irls(y, prior, offset, level, time, n, n_levels, trend, eta, mu, work, sums, coef)
     out[:] = np.nan
     rank = _n_present(level, n, n_levels) + (1 if trend else 0)
     if status == 1 and reweight:
         phi = max(_dispersion(y, mu, work, n, rank), 1.0)
-        _anscombe_weights(y, mu, work, sums, level, time, n, _schur(sums, n_levels), trend,
-                          phi, threshold, prior)
+        _anscombe_weights(
+            y, mu, work, sums, level, time, n, _schur(sums, n_levels), trend, phi, threshold, prior
+        )
         refit = _irls(y, prior, offset, level, time, n, n_levels, trend, eta, mu, work, sums, coef)
         status = 1 if refit >= 0 else -1  # R does not check that the re-weighted fit converged
     if status != 1:
         out[0] = 0.0
         return
     j, schur = n_levels - 1, _schur(sums, n_levels)
-    var0 = 1.0 / sums[0, j] + ((sums[1, j] / sums[0, j] - target_time) ** 2 / schur if trend
-                               else 0.0)
+    var0 = 1.0 / sums[0, j] + (
+        (sums[1, j] / sums[0, j] - target_time) ** 2 / schur if trend else 0.0
+    )
     out[0], out[1] = 1.0, 1.0 if trend else 0.0
     out[2] = target_offset + coef[j] + coef[n_levels] * target_time
     out[3], out[4] = var0, _dispersion(y, mu, work, n, rank)
@@ -229,10 +306,21 @@ def _fit_one(y: FloatArray, offset: FloatArray, level: IntArray, time: FloatArra
 
 
 @jit
-def _fit_all(series: FloatArray, log_population: FloatArray, rows: IntArray, levels: IntArray,
-             times: FloatArray, target_time: FloatArray, targets: IntArray, problems: IntArray,
-             n_levels: int, trend: bool, reweight: bool, threshold: float,
-             out: FloatArray) -> None:
+def _fit_all(
+    series: FloatArray,
+    log_population: FloatArray,
+    rows: IntArray,
+    levels: IntArray,
+    times: FloatArray,
+    target_time: FloatArray,
+    targets: IntArray,
+    problems: IntArray,
+    n_levels: int,
+    trend: bool,
+    reweight: bool,
+    threshold: float,
+    out: FloatArray,
+) -> None:
     """Fit ``problems`` (numbered ``k * areas + area``) one after the other, without the GIL."""
     n_areas = series.shape[0]
     for p in range(len(problems)):
@@ -245,14 +333,37 @@ def _fit_all(series: FloatArray, log_population: FloatArray, rows: IntArray, lev
         for i in range(n):
             y[i] = series[area, rows[k, i]]
             offset[i] = log_population[area, rows[k, i]]
-        _fit_one(y, offset, levels[k], times[k], n, n_levels, trend, reweight, threshold,
-                 target_time[k], log_population[area, targets[k]], out[p])
+        _fit_one(
+            y,
+            offset,
+            levels[k],
+            times[k],
+            n,
+            n_levels,
+            trend,
+            reweight,
+            threshold,
+            target_time[k],
+            log_population[area, targets[k]],
+            out[p],
+        )
 
 
-def fit_problems(series: FloatArray, log_population: FloatArray, rows: IntArray,
-                 levels: IntArray, times: FloatArray, target_time: FloatArray,
-                 targets: IntArray, problems: IntArray, *, n_levels: int, trend: bool,
-                 reweight: bool, weights_threshold: float) -> FloatArray:
+def fit_problems(
+    series: FloatArray,
+    log_population: FloatArray,
+    rows: IntArray,
+    levels: IntArray,
+    times: FloatArray,
+    target_time: FloatArray,
+    targets: IntArray,
+    problems: IntArray,
+    *,
+    n_levels: int,
+    trend: bool,
+    reweight: bool,
+    weights_threshold: float,
+) -> FloatArray:
     """Fit Farrington's model for the given problems.
 
     Parameters
@@ -279,11 +390,24 @@ def fit_problems(series: FloatArray, log_population: FloatArray, rows: IntArray,
     """
     out = np.empty((len(problems), len(OUTPUT_COLUMNS)))
     bounds = np.linspace(0, len(problems), max(1, min(threads(), len(problems))) + 1)
-    chunks = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    chunks = [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
 
     def fit_chunk(chunk: slice) -> None:
-        _fit_all(series, log_population, rows, levels, times, target_time, targets,
-                 problems[chunk], n_levels, trend, reweight, weights_threshold, out[chunk])
+        _fit_all(
+            series,
+            log_population,
+            rows,
+            levels,
+            times,
+            target_time,
+            targets,
+            problems[chunk],
+            n_levels,
+            trend,
+            reweight,
+            weights_threshold,
+            out[chunk],
+        )
 
     with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
         list(pool.map(fit_chunk, chunks))

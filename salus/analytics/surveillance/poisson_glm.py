@@ -62,8 +62,9 @@ def _deviance(y: FloatArray, mu: FloatArray, weights: FloatArray) -> FloatArray:
     return np.asarray(2.0 * np.sum(weights * (ylogy - (y - mu)), axis=0), dtype=np.float64)
 
 
-def _weighted_solve(design: FloatArray, working: FloatArray, weights: FloatArray
-                    ) -> tuple[FloatArray, FloatArray]:
+def _weighted_solve(
+    design: FloatArray, working: FloatArray, weights: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """Coefficients ``(p, series)`` and ``(X'WX)^{-1}`` per series of one IRLS step."""
     information = np.einsum("ip,is,iq->spq", design, weights, design)
     score = np.einsum("ip,is->sp", design, weights * working)
@@ -71,10 +72,15 @@ def _weighted_solve(design: FloatArray, working: FloatArray, weights: FloatArray
     return np.einsum("spq,sq->ps", inverse, score), inverse
 
 
-def fit_poisson_glm(design: npt.ArrayLike, y: npt.ArrayLike,
-                    prior_weights: npt.ArrayLike | None = None,
-                    offset: npt.ArrayLike | None = None, *, epsilon: float = 1e-8,
-                    max_iterations: int = 25) -> PoissonGlmFit:
+def fit_poisson_glm(
+    design: npt.ArrayLike,
+    y: npt.ArrayLike,
+    prior_weights: npt.ArrayLike | None = None,
+    offset: npt.ArrayLike | None = None,
+    *,
+    epsilon: float = 1e-8,
+    max_iterations: int = 25,
+) -> PoissonGlmFit:
     """Fit ``log E[y] = offset + X beta`` by IRLS for each column of ``y`` (R's ``glm.fit``).
 
     As in R, the fitted mean is floored at machine epsilon (:func:`inverse_link`), which keeps
@@ -97,10 +103,18 @@ def fit_poisson_glm(design: npt.ArrayLike, y: npt.ArrayLike,
     """
     x = np.asarray(design, dtype=np.float64)
     response = np.asarray(y, dtype=np.float64).reshape(x.shape[0], -1)
-    weights = np.ones_like(response) if prior_weights is None else np.broadcast_to(
-        np.asarray(prior_weights, np.float64).reshape(x.shape[0], -1), response.shape)
-    shift = np.zeros_like(response) if offset is None else np.broadcast_to(
-        np.asarray(offset, np.float64).reshape(x.shape[0], -1), response.shape)
+    weights = (
+        np.ones_like(response)
+        if prior_weights is None
+        else np.broadcast_to(
+            np.asarray(prior_weights, np.float64).reshape(x.shape[0], -1), response.shape
+        )
+    )
+    shift = (
+        np.zeros_like(response)
+        if offset is None
+        else np.broadcast_to(np.asarray(offset, np.float64).reshape(x.shape[0], -1), response.shape)
+    )
     eta = np.log(response + 0.1)
     mu = inverse_link(eta)
     old_deviance = _deviance(response, mu, weights)
@@ -111,8 +125,9 @@ def fit_poisson_glm(design: npt.ArrayLike, y: npt.ArrayLike,
     working_weights = weights * mu
     for _ in range(max_iterations):
         working_weights[:, active] = (weights * mu)[:, active]
-        beta, inv = _weighted_solve(x, (eta - shift + (response - mu) / mu)[:, active],
-                                    working_weights[:, active])
+        beta, inv = _weighted_solve(
+            x, (eta - shift + (response - mu) / mu)[:, active], working_weights[:, active]
+        )
         coefficients[:, active], inverse[active] = beta, inv
         iterations[active] += 1
         eta[:, active] = x @ beta + shift[:, active]
@@ -125,6 +140,11 @@ def fit_poisson_glm(design: npt.ArrayLike, y: npt.ArrayLike,
             break
     residual_df = np.sum(weights > 0, axis=0) - x.shape[1]
     pearson = np.sum(working_weights * ((response - mu) / mu) ** 2, axis=0)
-    return PoissonGlmFit(coefficients=coefficients, fitted=mu, unscaled_covariance=inverse,
-                         dispersion=pearson / residual_df, converged=~active,
-                         iterations=iterations)
+    return PoissonGlmFit(
+        coefficients=coefficients,
+        fitted=mu,
+        unscaled_covariance=inverse,
+        dispersion=pearson / residual_df,
+        converged=~active,
+        iterations=iterations,
+    )

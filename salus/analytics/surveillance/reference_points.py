@@ -48,8 +48,9 @@ def _nearest_same_weekday(day: dt.date, like: dt.date) -> dt.date:
     return day + dt.timedelta(days=shift if shift <= 3 else shift - 7)
 
 
-def reference_rows(row: int, b: int, frequency: int,
-                   dates: npt.NDArray[np.datetime64] | None) -> IntArray:
+def reference_rows(
+    row: int, b: int, frequency: int, dates: npt.NDArray[np.datetime64] | None
+) -> IntArray:
     """Rows of the reference points 1..b years before ``row`` (0-based), newest first.
 
     Raises
@@ -67,12 +68,15 @@ def reference_rows(row: int, b: int, frequency: int,
         found = np.searchsorted(dates, np.array(wanted, dtype="datetime64[D]"))
         found = np.minimum(found, len(dates) - 1)
         if not np.array_equal(dates[found], np.array(wanted, dtype="datetime64[D]")):
-            raise ValueError(f"some reference dates of {today} are not in the series; "
-                             "decrease b or monitor later periods")
+            raise ValueError(
+                f"some reference dates of {today} are not in the series; "
+                "decrease b or monitor later periods"
+            )
         rows = found
     if rows.min() < 0:
-        raise ValueError(f"row {row} has only {row} periods of history; decrease b or "
-                         "monitor later periods")
+        raise ValueError(
+            f"row {row} has only {row} periods of history; decrease b or monitor later periods"
+        )
     return np.asarray(rows, dtype=np.int64)
 
 
@@ -84,8 +88,9 @@ def _label_gap(labels: IntArray, start: int, stop: int, no_periods: int) -> None
     labels[start:stop] = np.repeat(np.arange(no_periods - 1), lengths)
 
 
-def fit_rows(row: int, references: IntArray, w: int, no_periods: int,
-             past_periods_excluded: int) -> tuple[IntArray, IntArray]:
+def fit_rows(
+    row: int, references: IntArray, w: int, no_periods: int, past_periods_excluded: int
+) -> tuple[IntArray, IntArray]:
     """Rows used to fit the model for ``row`` and their seasonal level (0-based).
 
     Level ``no_periods - 1`` is the level of the windows and of ``row`` itself.
@@ -95,16 +100,16 @@ def fit_rows(row: int, references: IntArray, w: int, no_periods: int,
         raise ValueError(f"row {row}: the oldest window starts before the series; decrease b or w")
     labels = np.full(row - oldest + 1, -1, dtype=np.int64)
     window_level = no_periods - 1
-    labels[row - w - oldest:] = window_level
+    labels[row - w - oldest :] = window_level
     newer = row
     for ref in references:
-        labels[ref - w - oldest: ref + w + 1 - oldest] = window_level
+        labels[ref - w - oldest : ref + w + 1 - oldest] = window_level
         if no_periods > 1:
             if newer - ref - 2 * w - 1 < no_periods - (2 * w + 1):
                 raise ValueError("too many seasonal periods (no_periods) for this frequency")
             _label_gap(labels, ref + w + 1 - oldest, newer - w - oldest, no_periods)
         newer = int(ref)
-    labels[max(0, row - past_periods_excluded - oldest):] = -1
+    labels[max(0, row - past_periods_excluded - oldest) :] = -1
     used = np.flatnonzero(labels >= 0)
     return used + oldest, labels[used]
 
@@ -131,12 +136,26 @@ class FitLayout:
     target_time: FloatArray
 
 
-def build_layout(monitored: IntArray, b: int, w: int, frequency: int, no_periods: int,
-                 past_periods_excluded: int,
-                 dates: npt.NDArray[np.datetime64] | None) -> FitLayout:
+def build_layout(
+    monitored: IntArray,
+    b: int,
+    w: int,
+    frequency: int,
+    no_periods: int,
+    past_periods_excluded: int,
+    dates: npt.NDArray[np.datetime64] | None,
+) -> FitLayout:
     """Fitting rows, levels and times for every monitored row (see :func:`fit_rows`)."""
-    pieces = [fit_rows(int(row), reference_rows(int(row), b, frequency, dates), w, no_periods,
-                       past_periods_excluded) for row in monitored]
+    pieces = [
+        fit_rows(
+            int(row),
+            reference_rows(int(row), b, frequency, dates),
+            w,
+            no_periods,
+            past_periods_excluded,
+        )
+        for row in monitored
+    ]
     n_max = max(len(r) for r, _ in pieces)
     rows = np.zeros((len(pieces), n_max), dtype=np.int64)
     levels = np.full((len(pieces), n_max), -1, dtype=np.int64)

@@ -66,7 +66,7 @@ class AlertPoint:
 
 
 def _frozen(array: npt.ArrayLike, dtype: type) -> npt.NDArray[Any]:
-    out = np.array(array, dtype=dtype, copy=True)
+    out: npt.NDArray[Any] = np.array(array, dtype=dtype, copy=True)
     out.setflags(write=False)
     return out
 

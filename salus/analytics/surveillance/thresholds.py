@@ -31,8 +31,9 @@ PowerTransform = Literal["2/3", "1/2", "none"]
 _EXPONENT = {"2/3": 2.0 / 3.0, "1/2": 0.5, "none": 1.0}
 
 
-def delta_upper_bound(mu0: FloatArray, se_mu0: FloatArray, phi: FloatArray, z: float,
-                      power_transform: PowerTransform) -> FloatArray:
+def delta_upper_bound(
+    mu0: FloatArray, se_mu0: FloatArray, phi: FloatArray, z: float, power_transform: PowerTransform
+) -> FloatArray:
     """Farrington's upper bound ``(mu0^e + z sd(y^e))^(1/e)`` (see module notes).
 
     Parameters
