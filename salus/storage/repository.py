@@ -249,7 +249,8 @@ def _bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]
         return
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(rows[0]))
     names = list(compiled.positiontup or ())
-    processors = [table.c[n].type.bind_processor(conn.dialect) for n in names]
+    processors = [table.c[n].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+                  for n in names]
     columns = [[r[n] for r in rows] if f is None else [f(r[n]) for r in rows]
                for n, f in zip(names, processors, strict=True)]
     conn.exec_driver_sql(str(compiled), list(zip(*columns, strict=True)))
