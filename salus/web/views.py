@@ -55,10 +55,15 @@ def row_label(result: IndicatorResult, row: IndicatorRow) -> str:
     return " · ".join(group_label(c, row.group.get(c)) for c in cols)
 
 
-def table(result: IndicatorResult) -> list[dict[str, Any]]:
-    """Rows for an HTML table: label, counts (``<5`` when suppressed), rate, change."""
+def table(result: IndicatorResult, skip_empty: bool = False) -> list[dict[str, Any]]:
+    """Rows for an HTML table: label, counts (``<5`` when suppressed), rate, change.
+
+    ``skip_empty`` leaves out groups with no victim (the CSV keeps every group).
+    """
     out = []
     for row in result.rows:
+        if skip_empty and row.victims == 0 and not row.suppressed and not row.previous:
+            continue
         out.append({"label": row_label(result, row), "group": dict(row.group),
                     "victims": count_text(row, "victims", result.threshold),
                     "incidents": count_text(row, "incidents", result.threshold),

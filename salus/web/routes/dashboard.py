@@ -75,5 +75,5 @@ def panel(request: Request, viewer: Dash, panel: str,
     if panel not in BREAKDOWNS:
         return Response(status_code=404)
     result = dashboard_panel(request, viewer, f, panel)
-    return render(request, "_breakdown.html", f=f, q=q, name=panel, rows=views.table(result),
-                  chart=views.chart(result))
+    return render(request, "_breakdown.html", f=f, q=q, name=panel,
+                  rows=views.table(result, skip_empty=True), chart=views.chart(result))

@@ -33,7 +33,8 @@
     var v = values.filter(function (x) { return x !== null && x !== undefined; })
                   .sort(function (a, b) { return a - b; });
     if (!v.length) return [];
-    return [0.2, 0.4, 0.6, 0.8].map(function (q) { return v[Math.floor(q * (v.length - 1))]; });
+    var cuts = [0.2, 0.4, 0.6, 0.8].map(function (q) { return v[Math.floor(q * (v.length - 1))]; });
+    return cuts.filter(function (c, i) { return c < v[v.length - 1] && cuts.indexOf(c) === i; });
   }
 
   function colour(value, cuts) {
