@@ -19,6 +19,9 @@ from salus.analytics.surveillance import (
     farrington_flexible,
     run_farrington,
 )
+from salus.analytics.surveillance.glm_kernel import OUTPUT_COLUMNS, fit_problems
+from salus.analytics.surveillance.poisson_glm import fit_poisson_glm
+from salus.analytics.surveillance.reference_points import build_layout
 
 RTOL = 1e-9
 FLEXIBLE_CASES = case_names("flexible") + case_names("bench")
@@ -87,3 +90,36 @@ def test_the_pearson_dispersion_option_changes_the_bound_but_not_the_fit() -> No
     assert_allclose(pearson.details["dispersion"], r_like.details["dispersion"], rtol=RTOL)
     assert_allclose(pearson.expected, r_like.expected, rtol=RTOL)
     assert not np.allclose(pearson.upper_bound, r_like.upper_bound)
+
+
+def test_the_structured_kernel_agrees_with_a_dense_glm_fit() -> None:
+    rng = np.random.default_rng(5)
+    counts = rng.poisson(4.0, (330, 6)).astype(float)
+    row = np.array([320])
+    layout = build_layout(
+        row, b=5, w=3, frequency=52, no_periods=10, past_periods_excluded=26, dates=None
+    )
+    used = layout.levels[0] >= 0
+    levels, times = layout.levels[0][used], layout.times[0][used]
+    design = np.column_stack([np.eye(10)[levels], times])
+    dense = fit_poisson_glm(design, counts[layout.rows[0][used]])
+    kernel = fit_problems(
+        np.ascontiguousarray(counts.T),
+        np.zeros((6, 330)),
+        layout.rows,
+        layout.levels,
+        layout.times,
+        layout.target_time,
+        row,
+        np.arange(6),
+        n_levels=10,
+        trend=True,
+        reweight=False,
+        weights_threshold=2.58,
+    )
+    column = dict(zip(OUTPUT_COLUMNS, kernel.T, strict=True))
+    target = np.r_[np.eye(10)[9], layout.target_time[0]]
+    assert_allclose(column["eta0"], target @ dense.coefficients, rtol=1e-9)
+    assert_allclose(column["var0"], target @ dense.unscaled_covariance @ target, rtol=1e-9)
+    assert_allclose(column["dispersion"], dense.dispersion, rtol=1e-9)
+    assert_allclose(column["trend"], dense.coefficients[-1], rtol=1e-9)

@@ -103,18 +103,8 @@ def fit_poisson_glm(
     """
     x = np.asarray(design, dtype=np.float64)
     response = np.asarray(y, dtype=np.float64).reshape(x.shape[0], -1)
-    weights = (
-        np.ones_like(response)
-        if prior_weights is None
-        else np.broadcast_to(
-            np.asarray(prior_weights, np.float64).reshape(x.shape[0], -1), response.shape
-        )
-    )
-    shift = (
-        np.zeros_like(response)
-        if offset is None
-        else np.broadcast_to(np.asarray(offset, np.float64).reshape(x.shape[0], -1), response.shape)
-    )
+    weights = _like(prior_weights, response, 1.0)
+    shift = _like(offset, response, 0.0)
     eta = np.log(response + 0.1)
     mu = inverse_link(eta)
     old_deviance = _deviance(response, mu, weights)
@@ -125,26 +115,31 @@ def fit_poisson_glm(
     working_weights = weights * mu
     for _ in range(max_iterations):
         working_weights[:, active] = (weights * mu)[:, active]
-        beta, inv = _weighted_solve(
-            x, (eta - shift + (response - mu) / mu)[:, active], working_weights[:, active]
-        )
-        coefficients[:, active], inverse[active] = beta, inv
+        working = (eta - shift + (response - mu) / mu)[:, active]
+        beta, inverse[active] = _weighted_solve(x, working, working_weights[:, active])
+        coefficients[:, active] = beta
         iterations[active] += 1
         eta[:, active] = x @ beta + shift[:, active]
         mu[:, active] = inverse_link(eta[:, active])
         deviance = _deviance(response, mu, weights)
-        done = np.abs(deviance - old_deviance) / (np.abs(deviance) + 0.1) < epsilon
+        active &= np.abs(deviance - old_deviance) / (np.abs(deviance) + 0.1) >= epsilon
         old_deviance = deviance
-        active &= ~done
         if not active.any():
             break
-    residual_df = np.sum(weights > 0, axis=0) - x.shape[1]
     pearson = np.sum(working_weights * ((response - mu) / mu) ** 2, axis=0)
     return PoissonGlmFit(
         coefficients=coefficients,
         fitted=mu,
         unscaled_covariance=inverse,
-        dispersion=pearson / residual_df,
+        dispersion=pearson / (np.sum(weights > 0, axis=0) - x.shape[1]),
         converged=~active,
         iterations=iterations,
     )
+
+
+def _like(values: npt.ArrayLike | None, response: FloatArray, default: float) -> FloatArray:
+    """``values`` shaped like ``response`` (one column per series), or ``default`` everywhere."""
+    if values is None:
+        return np.full_like(response, default)
+    column = np.asarray(values, np.float64).reshape(response.shape[0], -1)
+    return np.broadcast_to(column, response.shape).astype(np.float64)
