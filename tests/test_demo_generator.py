@@ -17,9 +17,10 @@ from shapely.geometry import shape
 from salus.demo import DemoConfig, DemoData, generate
 from salus.demo.build import content_digest
 from salus.demo.incidents import in_gap
+from salus.demo.truth import TrueVictim
 from salus.domain import taxonomy
 from salus.domain.geometry import AreaLocator
-from salus.domain.model import Incident, Role
+from salus.domain.model import Incident, Person, Role
 from salus.domain.validation import Severity, validate_incident
 from salus.ingestion import hashing
 
@@ -137,7 +138,7 @@ def test_every_generated_incident_passes_validation(demo: DemoData) -> None:
             assert incident.natural_key() in flagged
 
 
-def _victims(incidents: list[Incident], iccs: str) -> list:  # type: ignore[type-arg]
+def _victims(incidents: list[Incident], iccs: str) -> list[Person]:
     return [
         p
         for i in incidents
@@ -258,13 +259,14 @@ def test_the_manifest_names_the_true_person_behind_every_listed_victim(demo: Dem
         _check_person(person, victim, row.errors.split(";") if row.errors else [])
 
 
-def _check_person(person, victim, errors: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _check_person(person: Person, victim: TrueVictim, errors: list[str]) -> None:
     if "sex_missing" not in errors:
         assert person.sex.value == victim.sex
     if person.age.low is not None and "age_estimated" not in errors:
         assert abs(person.age.low - victim.age) <= (2 if "age_shift" in errors else 0)
     if "age_estimated" in errors:
-        assert person.age.low <= victim.age <= person.age.high
+        low, high = person.age.low, person.age.high
+        assert low is not None and high is not None and low <= victim.age <= high
     if not errors and victim.name is not None and victim.name.script == "latin":
         assert (person.given_name, person.family_name) == (
             victim.name.given[1],

@@ -168,10 +168,10 @@ def draw_events(config: DemoConfig, country: Country, population: Population, pl
     boost = _hotspot_factor(config, country, plan)
     counts = rng.multinomial(config.incidents, [o.share for o in OFFENCES])
     parts = []
-    for k, (offence, n) in enumerate(zip(OFFENCES, counts, strict=True)):
-        setting = np.array([SETTING_FACTOR[m.setting] for m in country.municipalities])
-        weights = people * (place * setting**offence.urban_power)[:, None] * days[None, :]
-        if offence.hotspot:
+    setting = np.array([SETTING_FACTOR[m.setting] for m in country.municipalities])
+    for k, (spec, n) in enumerate(zip(OFFENCES, counts, strict=True)):
+        weights = people * (place * setting**spec.urban_power)[:, None] * days[None, :]
+        if spec.hotspot:
             weights = weights * boost
         cells = rng.choice(weights.size, size=int(n), p=(weights / weights.sum()).ravel())
         town, day = np.divmod(cells, config.days)
@@ -191,7 +191,8 @@ def _day_weights(config: DemoConfig) -> np.ndarray:
     feast = np.array([1.6 if (d.month, d.day) in FEAST_DAYS else 1.0 for d in dates])
     trend = np.exp(-0.03 * np.arange(config.days) / 365.25)
     lockdown = np.array([LOCKDOWN[2] if LOCKDOWN[0] <= d <= LOCKDOWN[1] else 1.0 for d in dates])
-    return season * weekday * feast * trend * lockdown
+    weights: np.ndarray = season * weekday * feast * trend * lockdown
+    return weights
 
 
 def _place_factor(config: DemoConfig, country: Country, plan: Plan) -> np.ndarray:

@@ -119,7 +119,8 @@ def build_country(config: DemoConfig) -> Country:
 
 def geojson(geom: BaseGeometry) -> dict[str, Any]:
     """GeoJSON of a (snapped) geometry with coordinates rounded to the grid, as lists."""
-    return _rounded(mapping(geom))
+    rounded: dict[str, Any] = _rounded(mapping(geom))
+    return rounded
 
 
 def _rounded(value: Any) -> Any:

@@ -44,7 +44,8 @@ class Population:
 
     def municipal_totals(self) -> np.ndarray:
         """People per municipality and year, ``[m, y]``."""
-        return self.cells.sum(axis=(2, 3))
+        totals: np.ndarray = self.cells.sum(axis=(2, 3))
+        return totals
 
     def country_total(self, year: int) -> int:
         return int(self.cells[:, self.years.index(year)].sum())

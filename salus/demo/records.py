@@ -93,13 +93,13 @@ def recorded_victim(
 def _name(
     rng: np.random.Generator, name: PersonName, model: ErrorModel, native: bool, errors: list[str]
 ) -> tuple[str | None, str | None]:
-    u = rng.random(6)
+    u = rng.random(5)
     if u[0] < model.unnamed:
         errors.append("unnamed")
         return None, None
     variant = 1 + bucket(model.variants, float(u[1]))
-    if native and name.script == "cyrillic" and u[5] < model.native:
-        variant = 0
+    if native and name.script == "cyrillic" and u[1] < model.native:
+        variant = 0  # the others get the outlet's own transliteration (u[1] >= native)
     given, family = name.given[variant], name.family[variant]
     if variant == 0:
         errors.append("native_script")

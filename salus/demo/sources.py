@@ -38,6 +38,7 @@ from salus.domain.model import (
     Incident,
     LocationPrecision,
     OccurrenceDate,
+    Person,
     Point,
     Sensitivity,
     SourceRecord,
@@ -175,14 +176,8 @@ def _article(
     day, shift = recorded_date(rng, event, MEDIA_ERRORS, (config.first_day, config.last_day))
     published = max(day, event.date + dt.timedelta(int(rng.choice(3, p=(0.5, 0.4, 0.1)))))
     record_id = f"{outlet.slug}-{published:%Y%m%d}-{number:04d}"
-    persons, victims = [], []
-    listed = rng.random() < MEDIA_LISTS_VICTIMS
-    for victim in event.deaths if listed else []:
-        person, errors = recorded_victim(
-            rng, victim, MEDIA_ERRORS, relationship=False, native=outlet.russian
-        )
-        persons.append(person)
-        victims.append((victim.person_id, errors))
+    listed = bool(rng.random() < MEDIA_LISTS_VICTIMS)
+    persons, victims = _listed(rng, event, outlet) if listed else ([], [])
     place = country.place(area)
     kind = weapon_kind(event.weapon, firearm_codes())
     mentioned = rng.random() < 0.7
@@ -206,6 +201,20 @@ def _article(
         uid=record_uid(config.seed, MEDIA_TYPE, outlet.name, record_id),
     )
     batch.add(incident, event, wrong, shift, victims)
+
+
+def _listed(
+    rng: np.random.Generator, event: TrueEvent, outlet: Outlet
+) -> tuple[list[Person], list[tuple[str, list[str]]]]:
+    """The dead as an article lists them, with the mistakes made."""
+    persons, victims = [], []
+    for victim in event.deaths:
+        person, errors = recorded_victim(
+            rng, victim, MEDIA_ERRORS, relationship=False, native=outlet.russian
+        )
+        persons.append(person)
+        victims.append((victim.person_id, errors))
+    return persons, victims
 
 
 def _headline(event: TrueEvent, names: dict[str, str], kind: str, outlet: Outlet) -> str:

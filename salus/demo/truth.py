@@ -126,7 +126,7 @@ def _fill(
     police = (rng.random(n) < SECURITY_FORCE_SHARE) & (key == "unknown")
     extra = np.where(rng.random(n) < 0.15, rng.integers(1, 4, n), 0)
     for i, row in enumerate(rows):
-        firearm = weapons[i] is not None and _is_firearm(weapons[i])
+        firearm = _is_firearm(weapons[i])
         draft.context[row] = key
         draft.weapon[row], draft.legal[row] = weapons[i], legal[i]
         draft.location[row] = locations[i]
@@ -143,8 +143,8 @@ def _codes(rng: np.random.Generator, weights: dict[str, float], n: int) -> list[
     return [keys[int(i)] for i in draw(rng, [weights[k] for k in keys], n)]
 
 
-def _is_firearm(code: str) -> bool:
-    return code in firearm_codes()
+def _is_firearm(code: str | None) -> bool:
+    return code is not None and code in firearm_codes()
 
 
 @cache
@@ -165,10 +165,7 @@ def _legal(
 ) -> list[str | None]:
     table = DOMESTIC_LEGAL if ctx.misuse == "domestic_violence" else offence.legal_status
     statuses = _codes(rng, table, len(weapons))
-    return [
-        s if w is not None and _is_firearm(w) else None
-        for w, s in zip(weapons, statuses, strict=True)
-    ]
+    return [s if _is_firearm(w) else None for w, s in zip(weapons, statuses, strict=True)]
 
 
 def _victims(
@@ -209,7 +206,8 @@ def _ages(rng: np.random.Generator, bands: tuple[float, ...], n: int) -> np.ndar
     band = draw(rng, bands, n)
     width = np.array([15, 15, 15, 15, 1])[band]
     tail = np.where(band == 4, np.minimum(rng.exponential(9, n), 38).astype(int), 0)
-    return lows[band] + (rng.random(n) * width).astype(int) + tail
+    ages: np.ndarray = lows[band] + (rng.random(n) * width).astype(int) + tail
+    return ages
 
 
 def _suspects(rng: np.random.Generator, ctx: Context, rows: np.ndarray, draft: _Draft) -> None:
@@ -253,41 +251,49 @@ def _assemble(
     exact: np.ndarray,
 ) -> list[TrueEvent]:
     rng = config.stream("people")
-    towns = country.municipalities
+    towns = [m.code for m in country.municipalities]
     out: list[TrueEvent] = []
     person = 0
     for i in range(len(events)):
-        offence = OFFENCES[int(events.offence[i])]
-        date = config.first_day + dt.timedelta(int(events.day[i]))
-        minute = int(events.minute[i])
-        misuse = draft.misuse[i]
-        if is_celebration(config, int(events.day[i]), int(events.offence[i])):
-            misuse = "celebratory_shooting"
-        event = TrueEvent(
-            f"E{i + 1:07d}",
-            date,
-            dt.time(minute // 60, minute % 60),
-            towns[int(events.town[i])].code,
-            offence,
-            draft.context[i],
-            misuse,
-            draft.weapon[i],
-            draft.legal[i],
-            draft.count[i],
-            draft.location[i],
-            (float(xy[i, 0]), float(xy[i, 1])),
-            bool(exact[i]),
-            suspects=draft.suspects[i],
-        )
+        event = _event(config, towns, events, draft, i, (float(xy[i, 0]), float(xy[i, 1])))
+        event.exact = bool(exact[i])
+        named = event.offence.iccs in NAMED_OFFENCES
         for sex, age, outcome, relation in draft.victims[i]:
             person += 1
             event.victims.append(
-                _person(
-                    rng, person, date, sex, age, outcome, relation, offence.iccs in NAMED_OFFENCES
-                )
+                _person(rng, person, event.date, sex, age, outcome, relation, named)
             )
         out.append(event)
     return out
+
+
+def _event(
+    config: DemoConfig,
+    towns: list[str],
+    events: Events,
+    draft: _Draft,
+    i: int,
+    point: tuple[float, float],
+) -> TrueEvent:
+    """Event ``i`` without its victims (its point taken as exact until said otherwise)."""
+    day, minute, code = int(events.day[i]), int(events.minute[i]), int(events.offence[i])
+    misuse = "celebratory_shooting" if is_celebration(config, day, code) else draft.misuse[i]
+    return TrueEvent(
+        f"E{i + 1:07d}",
+        config.first_day + dt.timedelta(day),
+        dt.time(minute // 60, minute % 60),
+        towns[int(events.town[i])],
+        OFFENCES[code],
+        draft.context[i],
+        misuse,
+        draft.weapon[i],
+        draft.legal[i],
+        draft.count[i],
+        draft.location[i],
+        point,
+        True,
+        suspects=draft.suspects[i],
+    )
 
 
 def _person(
