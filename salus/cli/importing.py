@@ -16,6 +16,7 @@ from typing import Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from salus.cli.common import console, db_option, err_console, open_db
 from salus.ingestion.errors import MappingError, RowError, write_errors_csv
@@ -99,6 +100,10 @@ def _run(kind: str, file: Path, mapping: str, skip_invalid: bool, errors: Path |
     except MappingError as exc:
         err_console.print(f"[red]Mapping error:[/red] {exc}")
         raise typer.Exit(2) from None
+    except SQLAlchemyError as exc:
+        err_console.print(f"[red]The database refused the import; nothing was written:[/red] "
+                          f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+        raise typer.Exit(1) from None
     finally:
         engine.dispose()
     problems = report.errors + report.warnings

@@ -81,9 +81,9 @@ def read_table(path: str | Path, options: ReadOptions | None = None) -> Table:
         text, encoding = decode(source.read_bytes(), opts.encoding)
         raw, hint = _csv_rows(text, opts.delimiter), text.count("\n") + 1
     elif fmt == "xlsx":
-        raw, hint, encoding = _xlsx_rows(source, opts.sheet), None, None
+        (raw, hint), encoding = _xlsx_rows(source, opts.sheet), None
     else:
-        raw, hint, encoding = _xls_rows(source, opts.sheet), None, None
+        (raw, hint), encoding = _xls_rows(source, opts.sheet), None
     framed = frame_grid(raw, opts.header, stats)
     return Table(framed.columns, framed.tags, framed.rows, stats, fmt, hint, encoding)
 
@@ -180,38 +180,48 @@ def _sniff_delimiter(sample: str) -> str:
 
 
 def _xlsx_rows(path: Path, sheet: int | str | tuple[str, ...] | None
-               ) -> Iterator[tuple[int, list[Any]]]:
+               ) -> tuple[Iterator[tuple[int, list[Any]]], int | None]:
+    """Rows of one sheet (openpyxl, read-only, cached values of formulas) and its height."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        ws = book[_pick_sheet(book.sheetnames, sheet, path)]
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
         raise failure("file.format", f"{path.name} cannot be read as XLSX: {exc}",
                       value=path.name) from None
-    try:
-        ws = book[_pick_sheet(book.sheetnames, sheet, path)]
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield number, list(values)
-    finally:
-        book.close()
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                yield number, list(values)
+        finally:
+            book.close()
+
+    return rows(), ws.max_row
 
 
 def _xls_rows(path: Path, sheet: int | str | tuple[str, ...] | None
-              ) -> Iterator[tuple[int, list[Any]]]:
+              ) -> tuple[Iterator[tuple[int, list[Any]]], int | None]:
+    """Rows of one sheet (xlrd; date cells converted from Excel serials) and its height."""
     import xlrd
 
     try:
         book = xlrd.open_workbook(str(path), on_demand=True)
+        ws = book.sheet_by_name(_pick_sheet(book.sheet_names(), sheet, path))
     except (xlrd.XLRDError, OSError, AssertionError) as exc:
         raise failure("file.format", f"{path.name} cannot be read as XLS: {exc}",
                       value=path.name) from None
-    try:
-        ws = book.sheet_by_name(_pick_sheet(book.sheet_names(), sheet, path))
-        for i in range(ws.nrows):
-            yield i + 1, _xls_cells(ws.row_types(i), ws.row_values(i), book.datemode)
-    finally:
-        book.release_resources()
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for i in range(ws.nrows):
+                yield i + 1, _xls_cells(ws.row_types(i), ws.row_values(i), book.datemode)
+        finally:
+            book.release_resources()
+
+    return rows(), ws.nrows
 
 
 def _xls_cells(types: Any, values: list[Any], datemode: int) -> list[Any]:

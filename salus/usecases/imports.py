@@ -96,9 +96,23 @@ def import_file(engine: sa.Engine, kind: str, path: str | Path, mapping: str | P
 def _context(engine: sa.Engine, kind: str, today: dt.date | None) -> StoreContext:
     with engine.connect() as conn:
         levels = repo.area_levels(conn)
-        geometries = repo.area_geometries(conn) if kind == "incidents" else {}
-    locator = AreaLocator(geometries).contains if geometries else None
+    locator = _LazyLocator(engine).contains if kind == "incidents" else None
     return StoreContext(levels, locator, today or dt.datetime.now(dt.UTC).date())
+
+
+class _LazyLocator:
+    """Point-in-area checks that load the polygons on the first point only: files without
+    coordinates (most police tables) never pay for parsing megabytes of GeoJSON."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        self._locator: AreaLocator | None = None
+
+    def contains(self, longitude: float, latitude: float, area_code: str) -> bool | None:
+        if self._locator is None:
+            with self._engine.connect() as conn:
+                self._locator = AreaLocator(repo.area_geometries(conn))
+        return self._locator.contains(longitude, latitude, area_code)
 
 
 def _fill(report: ImportReport, result: PipelineResult) -> None:
