@@ -11,7 +11,7 @@ Every problem runs exactly the iterations of R's ``glm.fit`` (start ``mu = y + 0
 floored at machine epsilon, step halving on a non-finite deviance, stop when
 ``|dev - dev_old| / (|dev| + 0.1) < 1e-8`` or after 25 iterations) and Farrington's re-weighting
 by Anscombe residuals (``surveillance::algo.farrington.fitGLM.flexible``). Problems are spread over
-the CPU cores with ``numba.prange``.
+the CPU cores by a thread pool; the compiled loop releases the GIL (``nogil``).
 
 References
 ----------
@@ -417,4 +417,8 @@ def fit_problems(
 def threads() -> int:
     """Worker threads: ``SALUS_THREADS`` if set, else the CPUs this process may use."""
     configured = os.environ.get("SALUS_THREADS")
-    return int(configured) if configured else len(os.sched_getaffinity(0))
+    if configured:
+        return max(1, int(configured))
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
