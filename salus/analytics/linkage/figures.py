@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from salus.analytics.mse import (
@@ -79,7 +80,7 @@ def reconcile_figures(
 
 
 def _victims(joined: pd.DataFrame, sources: list[str]) -> pd.DataFrame:
-    """One row per cluster: its period, area and the set of sources that recorded it."""
+    """One row per cluster: its period, area and ``mask``, the bit set of sources recording it."""
     rank = {s: i for i, s in enumerate(sources)}
     joined = joined.assign(rank=joined["source"].map(rank).fillna(len(rank)))
     place = (
@@ -88,23 +89,36 @@ def _victims(joined: pd.DataFrame, sources: list[str]) -> pd.DataFrame:
         .sort_values(["cluster_id", "n", "rank"], ascending=[True, False, True])
         .drop_duplicates("cluster_id")
     )
-    members = joined.groupby("cluster_id")["source"].agg(lambda s: frozenset(s))
-    place["members"] = place["cluster_id"].map(members)
-    return place[["cluster_id", "period", "area", "members"]]
+    place["mask"] = place["cluster_id"].map(source_masks(joined, sources))
+    return place[["cluster_id", "period", "area", "mask"]]
+
+
+def source_masks(joined: pd.DataFrame, sources: Sequence[str]) -> pd.Series:
+    """Per cluster id, the sources that recorded it as bits (bit ``i`` = ``sources[i]``)."""
+    bits = {s: 1 << i for i, s in enumerate(sources)}
+    distinct = joined[["cluster_id", "source"]].drop_duplicates()
+    values = distinct["source"].map(bits).fillna(0).astype("int64")
+    return values.groupby(distinct["cluster_id"]).sum()
 
 
 def _row(period: str, area: str, victims: pd.DataFrame, sources: Sequence[str],
          confidence: float) -> ReconciledRow:
-    members = list(victims["members"])
-    per_source = {s: sum(s in m for m in members) for s in sources}
-    confirmed = sum(len(m & set(sources)) >= 2 for m in members)
-    row = ReconciledRow(period, area, per_source, confirmed, len(members))
+    masks = victims["mask"].to_numpy(dtype=np.int64)
+    flags = np.column_stack([(masks >> i) & 1 for i in range(len(sources))])
+    per_source = {s: int(flags[:, i].sum()) for i, s in enumerate(sources)}
+    confirmed = int((flags.sum(axis=1) >= 2).sum())
+    row = ReconciledRow(period, area, per_source, confirmed, len(masks))
     if len(sources) < 2:
         return row
+    counts = victims["mask"].value_counts()
+    patterns = {
+        tuple((int(m) >> i) & 1 for i in range(len(sources))): float(c)
+        for m, c in counts.items() if m
+    }
     try:
-        result = estimate_total(CaptureTable.from_memberships(sources, members),
+        result = estimate_total(CaptureTable.from_counts(sources, patterns),
                                 confidence=confidence)
     except (NotEstimableError, CaptureTableError):
         return row
-    return ReconciledRow(period, area, per_source, confirmed, len(members), result.total,
+    return ReconciledRow(period, area, per_source, confirmed, len(masks), result.total,
                          result.lower, result.upper, result.chosen.formula)

@@ -70,6 +70,9 @@ class NameForms:
     phonetic: str | None
     skeleton: str | None
     tokens: tuple[str, ...]
+    keys: tuple[str, ...] = ()
+    """Distinct skeleton tokens of two letters or more: blocking keys robust to a dropped
+    surname, a swapped order or a typo in the other name."""
 
 
 def to_latin(text: str) -> str:
@@ -81,12 +84,13 @@ def to_latin(text: str) -> str:
     return anyascii(stripped)
 
 
-def clean_tokens(text: str | None) -> list[str]:
+@lru_cache(maxsize=200_000)
+def clean_tokens(text: str | None) -> tuple[str, ...]:
     """Lower-case Latin tokens of a name; hyphens, apostrophes and articles' dashes split."""
     if not text:
-        return []
+        return ()
     latin = to_latin(text).lower().replace("'", "").replace("`", "")
-    return [t for t in _NOT_LETTER.split(latin) if t]
+    return tuple(t for t in _NOT_LETTER.split(latin) if t)
 
 
 @lru_cache(maxsize=100_000)
@@ -112,7 +116,7 @@ def name_forms(given: str | None, family: str | None) -> NameForms:
     The Arabic article and ``ʿabd`` are kept glued to the next word (``al-Hasan`` →
     ``alhasan``, ``عبد الله`` → ``bdalh``) so that they do not count as tokens of their own.
     """
-    tokens = _join_articles(clean_tokens(given) + clean_tokens(family))
+    tokens = _join_articles([*clean_tokens(given), *clean_tokens(family)])
     if not tokens:
         return NameForms(None, None, None, ())
     phon = sorted(phonetic_token(t) for t in tokens)
@@ -122,6 +126,7 @@ def name_forms(given: str | None, family: str | None) -> NameForms:
         phonetic=" ".join(phon),
         skeleton=" ".join(skel) or None,
         tokens=tuple(phon),
+        keys=tuple(sorted({k for k in skel if len(k) >= 2})),
     )
 
 

@@ -52,7 +52,7 @@ class RecordFrameError(ValueError):
 def prepare_records(frame: pd.DataFrame) -> pd.DataFrame:
     """Validate the record frame and add the columns the linkage model uses.
 
-    Adds ``name_clean``, ``name_phonetic``, ``name_skeleton``, ``name_tokens`` (see
+    Adds ``name_clean``, ``name_phonetic``, ``name_skeleton``, ``name_tokens``, ``name_keys`` (see
     :mod:`.names`), ``day`` (days since 1970-01-01), ``day_until``, ``window_a`` and
     ``window_b`` (staggered 7-day buckets: any two days at most 3 apart share one),
     ``dob`` (ISO text), ``age_low`` and ``age_high`` (``age`` filled from the date of birth
@@ -100,6 +100,7 @@ def _add_names(out: pd.DataFrame) -> None:
     out["name_phonetic"] = [f.phonetic for f in forms]
     out["name_skeleton"] = [f.skeleton for f in forms]
     out["name_tokens"] = [list(f.tokens) if f.tokens else None for f in forms]
+    out["name_keys"] = [list(f.keys) if f.keys else None for f in forms]
 
 
 def _add_person(out: pd.DataFrame) -> None:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from salus.analytics.linkage.clusters import Decisions
+from salus.analytics.linkage.figures import source_masks
 
 DEFAULT_BAND = (0.1, 0.95)
 
@@ -49,12 +50,10 @@ def review_queue(
     queue = pairs[(pairs["match_probability"] >= low) & (pairs["match_probability"] < high)]
     queue = _without_decided(queue, decisions or Decisions())
     info = clusters.set_index("record_id")
-    sources = clusters.groupby("cluster_id")["source"].agg(frozenset)
     left, right = info.loc[queue["record_id_l"]], info.loc[queue["record_id_r"]]
-    cross = np.array([
-        sources[a] != sources[b]
-        for a, b in zip(left["cluster_id"], right["cluster_id"], strict=True)
-    ], dtype=float)
+    masks = source_masks(clusters, sorted(clusters["source"].unique()))
+    cross = (masks.reindex(left["cluster_id"]).to_numpy()
+             != masks.reindex(right["cluster_id"]).to_numpy()).astype(float)
     sensitivity = _sensitivity(strata, left["period"].to_numpy(), left["area"].to_numpy())
     p = queue["match_probability"].to_numpy(dtype=float)
     out = queue.copy()

@@ -16,9 +16,10 @@ Comparisons, in order (see :func:`comparisons`):
   parent area;
 * **weapon**, **cause**.
 
-Only pairs that share an area or parent area and a 7-day date bucket, or a name skeleton and a
-date bucket, an area, or a parent area within a month, are compared (:data:`PREDICTION_BLOCKS`),
-so the work grows with the records per area and week rather than with the square of all records.
+Only pairs that share an area and a 7-day date bucket, a name key, parent area and date bucket,
+or a name skeleton and a date bucket, an area, or a parent area within a month, are compared
+(:data:`PREDICTION_BLOCKS`), so the work grows with the records per area and week rather than
+with the square of all records.
 """
 
 from __future__ import annotations
@@ -40,24 +41,29 @@ _POINTS = (
 PREDICTION_BLOCKS: tuple[str, ...] = (
     "l.area_code = r.area_code AND l.window_a = r.window_a",
     "l.area_code = r.area_code AND l.window_b = r.window_b",
-    "l.parent_code = r.parent_code AND l.window_a = r.window_a",
-    "l.parent_code = r.parent_code AND l.window_b = r.window_b",
+    "l.name_keys = r.name_keys AND l.parent_code = r.parent_code AND l.window_a = r.window_a",
+    "l.name_keys = r.name_keys AND l.parent_code = r.parent_code AND l.window_b = r.window_b",
     "l.name_skeleton = r.name_skeleton AND l.window_a = r.window_a",
     "l.name_skeleton = r.name_skeleton AND l.window_b = r.window_b",
     "l.name_skeleton = r.name_skeleton AND l.area_code = r.area_code",
     "l.name_skeleton = r.name_skeleton AND l.parent_code = r.parent_code "
     "AND abs(l.day - r.day) <= 31",
 )
-"""Pairs compared: same area or parent area (a neighbouring municipality coded by mistake) and
-date bucket, or the same name skeleton and a date bucket (any place), the same area (any date)
-or the same parent area within a month (a wrong area and a shifted date)."""
+"""Pairs compared: same area and date bucket; one name key (a skeleton token, see
+:mod:`.names`), the parent area and a date bucket (a neighbouring municipality coded by mistake
+and a dropped or misspelt name); or the same name skeleton and a date bucket (any place), the
+same area (any date) or the same parent area within a month. ``name_keys`` is an array exploded
+before the join (:data:`EXPLODED`)."""
+
+EXPLODED = frozenset({"name_keys"})
 
 TRAINING_BLOCKS: tuple[str, ...] = (
     "l.area_code = r.area_code AND l.window_a = r.window_a AND abs(l.day - r.day) <= 3",
-    "l.name_skeleton = r.name_skeleton AND l.sex = r.sex",
+    "l.name_skeleton = r.name_skeleton AND l.sex = r.sex AND l.age_low = r.age_low",
 )
 """EM passes: the first estimates the name, person, weapon and cause levels, the second the
-date and place levels. Splink leaves out of a pass every comparison whose columns the blocking
+date and place levels (on the same name, sex and age: few non-matches even for common names).
+Splink leaves out of a pass every comparison whose columns the blocking
 rule names; the first rule names ``day`` so that the date comparison is left out too: among
 pairs blocked on a 7-day window, close dates would otherwise pass for evidence of a match."""
 
@@ -182,6 +188,14 @@ def comparisons() -> list[dict[str, Any]]:
     ]
 
 
+def _blocking_rule(rule: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"blocking_rule": rule, "sql_dialect": "duckdb"}
+    exploded = sorted(c for c in EXPLODED if f"l.{c} " in rule)
+    if exploded:
+        out["arrays_to_explode"] = exploded
+    return out
+
+
 def violence_settings(
     link_type: str = "link_and_dedupe",
     blocking_rules: tuple[str, ...] = PREDICTION_BLOCKS,
@@ -192,9 +206,7 @@ def violence_settings(
         "unique_id_column_name": "record_id",
         "source_dataset_column_name": "source_dataset",
         "comparisons": comparisons(),
-        "blocking_rules_to_generate_predictions": [
-            {"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in blocking_rules
-        ],
+        "blocking_rules_to_generate_predictions": [_blocking_rule(r) for r in blocking_rules],
         "retain_matching_columns": True,
         "retain_intermediate_calculation_columns": True,
         "additional_columns_to_retain": ["source"],
