@@ -123,3 +123,22 @@ def test_the_structured_kernel_agrees_with_a_dense_glm_fit() -> None:
     assert_allclose(column["var0"], target @ dense.unscaled_covariance @ target, rtol=1e-9)
     assert_allclose(column["dispersion"], dense.dispersion, rtol=1e-9)
     assert_allclose(column["trend"], dense.coefficients[-1], rtol=1e-9)
+
+
+def test_monthly_dates_and_period_indices_pick_the_same_reference_months() -> None:
+    counts = np.random.default_rng(3).poisson(30.0, (96, 4)).astype(float)
+    months = np.arange("2016-01", "2024-01", dtype="datetime64[M]").astype("datetime64[D]")
+    by_dates = farrington_flexible(counts, dates=months, frequency=12, monitored=range(80, 96))
+    by_index = farrington_flexible(counts, frequency=12, monitored=range(80, 96))
+    assert_allclose(by_dates.upper_bound, by_index.upper_bound, rtol=1e-12)
+
+
+def test_a_population_offset_needs_positive_populations() -> None:
+    counts = np.ones((300, 1))
+    with pytest.raises(ValueError, match="positive"):
+        farrington_flexible(counts, population=np.zeros((300, 1)), population_offset=True)
+
+
+def test_too_short_a_history_is_refused_with_a_reason() -> None:
+    with pytest.raises(ValueError, match="decrease b"):
+        farrington_flexible(np.ones((300, 1)), monitored=[200])

@@ -237,11 +237,7 @@ def run_farrington(
         settings.past_weeks_not_included,
         days,
     )
-    log_population = np.zeros_like(matrix)
-    if settings.population_offset:
-        if population is None:
-            raise ValueError("population_offset=True needs a population")
-        log_population = np.log(np.broadcast_to(np.asarray(population, np.float64), matrix.shape))
+    log_population = _log_population(population, matrix.shape, settings.population_offset)
     fit = _fit(
         np.ascontiguousarray(matrix.T),
         np.ascontiguousarray(log_population.T),
@@ -251,6 +247,20 @@ def run_farrington(
     )
     expected, upper = _bounds(fit, settings)
     return _result(matrix, rows, fit, expected, upper, settings, method)
+
+
+def _log_population(
+    population: npt.ArrayLike | None, shape: tuple[int, ...], offset: bool
+) -> FloatArray:
+    """``log(population)`` per row and area for the offset, zeros without offset."""
+    if not offset:
+        return np.zeros(shape)
+    if population is None:
+        raise ValueError("population_offset=True needs a population")
+    values = np.broadcast_to(np.asarray(population, np.float64), shape)
+    if not np.all(np.isfinite(values) & (values > 0)):
+        raise ValueError("population must be positive and finite")
+    return np.log(values)
 
 
 def _result(
