@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy.engine import make_url
 
 from salus.cli.common import console, err_console
 from salus.usecases.demo import DEFAULT_DEMO_URL, DemoConflict, DemoResult, run_demo
@@ -51,14 +52,15 @@ def demo(
         err_console.print(f"[red]{exc.detail}[/red]")
         raise typer.Exit(1) from None
     elapsed = time.perf_counter() - started
+    shown = make_url(db).render_as_string(hide_password=True)
     if result.built:
         console.print(
-            f"[green]Demo built[/green] in {db} in {elapsed:.1f} s "
+            f"[green]Demo built[/green] in {shown} in {elapsed:.1f} s "
             f"(seed {result.params['seed']}, {result.params['incidents']:,} true events)"
         )
     else:
         console.print(
-            f"The store {db} already holds the demo (seed {result.params['seed']}); "
+            f"The store {shown} already holds the demo (seed {result.params['seed']}); "
             "pass --rebuild to build it again."
         )
     console.print(_records_table(result))
@@ -66,7 +68,7 @@ def demo(
     _print_headline(result)
     for path in result.manifest_files:
         console.print(f"manifest: {path}")
-    console.print(f"Next: salus indicators sdg-16-1-1 --db {db} --period {result.headline.year}")
+    console.print(f"Next: salus indicators sdg-16-1-1 --db {shown} --period {result.headline.year}")
 
 
 def _records_table(result: DemoResult) -> Table:
