@@ -54,8 +54,10 @@ def _serialiser(kind: type, obj: Any) -> Callable[[Any], Any]:
         namespace: dict[str, Any] = {"L": _LEAVES, "P": _plain}
         exec(f"def serialise(o):\n    return {{{items}}}\n", namespace)
         return namespace["serialise"]  # type: ignore[no-any-return]
-    if kind is list or kind is tuple:
-        return lambda o: kind(v if v.__class__ in _LEAVES else _plain(v) for v in o)
+    if kind is list:
+        return lambda o: [v if v.__class__ in _LEAVES else _plain(v) for v in o]
+    if kind is tuple:
+        return lambda o: tuple([v if v.__class__ in _LEAVES else _plain(v) for v in o])
     if kind is dict:
         return lambda o: {k: _plain(v) for k, v in o.items()}
     if issubclass(kind, dt.date | dt.time):

@@ -278,6 +278,10 @@ def _weapons(values: dict[str, Any]) -> list[Weapon]:
                    description=values.get("weapon_description"))]
 
 
+def _cell_getter(key: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda row: row.get(key)
+
+
 def _victim_groups(bound: Bound, columns: list[str], tags: dict[str, str]) -> list[VictimGroup]:
     index = {normalise(c): c for c in reversed(columns) if c}
     groups = []
@@ -295,5 +299,5 @@ def _victim_groups(bound: Bound, columns: list[str], tags: dict[str, str]) -> li
                 except CellError as p:
                     raise failure("mapping.invalid", f"mapping {bound.mapping.name}: "
                                   f"victims[{i}].{name}: {p.message}") from None
-        groups.append(VictimGroup(key, lambda row, k=key: row.get(k), fixed))
+        groups.append(VictimGroup(key, _cell_getter(key), fixed))
     return groups

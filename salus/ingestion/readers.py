@@ -77,13 +77,15 @@ def read_table(path: str | Path, options: ReadOptions | None = None) -> Table:
     stats = ReadStats()
     if fmt in ("json", "geojson"):
         return _read_json(source, fmt, opts, stats)
+    hint: int | None
+    encoding: str | None = None
     if fmt in ("csv", "hxl"):
         text, encoding = decode(source.read_bytes(), opts.encoding)
         raw, hint = _csv_rows(text, opts.delimiter), text.count("\n") + 1
     elif fmt == "xlsx":
-        (raw, hint), encoding = _xlsx_rows(source, opts.sheet), None
+        raw, hint = _xlsx_rows(source, opts.sheet)
     else:
-        (raw, hint), encoding = _xls_rows(source, opts.sheet), None
+        raw, hint = _xls_rows(source, opts.sheet)
     framed = frame_grid(raw, opts.header, stats)
     return Table(framed.columns, framed.tags, framed.rows, stats, fmt, hint, encoding)
 

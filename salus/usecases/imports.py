@@ -81,7 +81,7 @@ def import_file(engine: sa.Engine, kind: str, path: str | Path, mapping: str | P
     source = Path(path)
     report = ImportReport(kind, str(source), m.name)
     try:
-        result = run_pipeline(source, m, _context(engine, kind, today), progress)
+        result = run_pipeline(source, m, store_context(engine, kind, today), progress)
     except FileImportError as exc:
         report.errors = [exc.error]
         report.seconds = time.perf_counter() - started
@@ -93,7 +93,8 @@ def import_file(engine: sa.Engine, kind: str, path: str | Path, mapping: str | P
     return report
 
 
-def _context(engine: sa.Engine, kind: str, today: dt.date | None) -> StoreContext:
+def store_context(engine: sa.Engine, kind: str, today: dt.date | None = None) -> StoreContext:
+    """What the pipeline needs of the store: area codes and levels, lazy point-in-area checks."""
     with engine.connect() as conn:
         levels = repo.area_levels(conn)
     locator = _LazyLocator(engine).contains if kind == "incidents" else None
