@@ -167,6 +167,8 @@ columns: {area_code: code, year: year, population: people, age_band: band}
                              .order_by(t.population.c.population)).all()
     assert [tuple(c) for c in cells] == [(2019, 900, 15, 29), (2019, 1200, 15, 29),
                                         (2020, 1250, 15, 29)]
+    again = import_file(store, "population", source, write_mapping(tmp_path, mapping))
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
 
 
 def test_population_of_an_unknown_area_is_an_error(store, tmp_path):
@@ -196,3 +198,12 @@ def test_the_incident_mapping_reads_semicolon_csv_with_spanish_headers(store, tm
     mapping = write_mapping(tmp_path, INCIDENT_MAPPING)
     report = import_file(store, "incidents", source, mapping)
     assert report.written and report.inserted == 1
+
+
+def test_a_missing_sheet_is_an_error_naming_the_sheets_there_are(store, tmp_path):
+    source = write_xlsx(tmp_path / "book.xlsx", [["ID", "FECHA", "MUNICIPIO"]])
+    mapping = INCIDENT_MAPPING.replace("kind: incidents\n",
+                                       "kind: incidents\nsource: {sheet: Resumen}\n")
+    report = import_file(store, "incidents", source, write_mapping(tmp_path, mapping))
+    (error,) = report.errors
+    assert (error.code, error.value) == ("file.format", "Resumen") and "Sheet" in error.message

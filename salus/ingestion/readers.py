@@ -194,6 +194,9 @@ def _xlsx_rows(path: Path, sheet: int | str | tuple[str, ...] | None
         raise failure("file.format", f"{path.name} cannot be read as XLSX: {exc}",
                       value=path.name) from None
 
+    height = ws.max_row
+    ws.reset_dimensions()  # trust the rows, not the declared size (often "A1" when exported)
+
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
             for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
@@ -201,7 +204,7 @@ def _xlsx_rows(path: Path, sheet: int | str | tuple[str, ...] | None
         finally:
             book.close()
 
-    return rows(), ws.max_row
+    return rows(), height
 
 
 def _xls_rows(path: Path, sheet: int | str | tuple[str, ...] | None
