@@ -39,7 +39,8 @@ def codes(
     try:
         tax = taxonomy.load(list_id)
     except taxonomy.UnknownTaxonomy:
-        console.print(f"[red]No code list {list_id!r}[/red]; known: {', '.join(taxonomy.available())}")
+        known = ", ".join(taxonomy.available())
+        console.print(f"[red]No code list {list_id!r}[/red]; known: {known}")
         raise typer.Exit(2) from None
     table = Table(title=f"{tax.id} {tax.version}")
     table.add_column("code")

@@ -63,7 +63,7 @@ class Taxonomy:
         return found
 
 
-class UnknownTaxonomy(KeyError):
+class UnknownTaxonomy(KeyError):  # noqa: N818 - reads as the condition it reports
     pass
 
 
@@ -85,13 +85,15 @@ def load(taxonomy_id: str) -> Taxonomy:
 
 def available() -> list[str]:
     folder = resources.files("salus.domain").joinpath("taxonomies")
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    names = (p.name for p in folder.iterdir())
+    return sorted(n.removesuffix(".yaml") for n in names if n.endswith(".yaml"))
 
 
 def age_band_range(code: str) -> tuple[int, int | None]:
     """``min`` and ``max`` years of an age-band code (e.g. ``sdg:15-29``)."""
     entry = load("age_band").codes[code]
-    return int(entry.extra["min"]), None if entry.extra.get("max") is None else int(entry.extra["max"])
+    top = entry.extra.get("max")
+    return int(entry.extra["min"]), None if top is None else int(top)
 
 
 def age_bands(scheme: str) -> list[Code]:

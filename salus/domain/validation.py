@@ -125,7 +125,8 @@ def _persons(incident: Incident) -> list[Finding]:
         if person.age_band is not None and person.age_band not in taxonomy.load("age_band"):
             out.append(Finding("code.unknown", f"{where}.age_band", person.age_band,
                                "not a code of the age_band list"))
-        if person.relationship is not None and person.relationship not in taxonomy.load("relationship"):
+        relationship = person.relationship
+        if relationship is not None and relationship not in taxonomy.load("relationship"):
             out.append(Finding("code.unknown", f"{where}.relationship", person.relationship,
                                "not a code of the relationship list"))
         if person.date_of_birth and person.date_of_birth > incident.occurred.end:

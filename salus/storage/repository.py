@@ -138,7 +138,8 @@ def save_population(conn: sa.Connection, rows: Iterable[PopulationCount],
         k = (ids[p.area_code], p.year, p.sex, p.age_min or 0,
              t.OPEN_AGE if p.age_max is None else p.age_max)
         if k not in existing:
-            inserts.append(dict(zip(("area_id", "year", "sex", "age_min", "age_max"), k, strict=True))
+            names = ("area_id", "year", "sex", "age_min", "age_max")
+            inserts.append(dict(zip(names, k, strict=True))
                            | {"population": p.population, "import_batch_id": batch_id})
             existing[k] = (p.population, -1)
             counts.inserted += 1
@@ -282,7 +283,8 @@ def _person_row(p: Any, iid: int) -> dict[str, Any]:
     high = p.age.high
     return {
         "incident_id": iid, "role": p.role.value, "sex": p.sex.value,
-        "age_min": p.age.low, "age_max": t.OPEN_AGE if p.age.low is not None and high is None else high,
+        "age_min": p.age.low,
+        "age_max": t.OPEN_AGE if p.age.low is not None and high is None else high,
         "age_band": p.age_band, "outcome": p.outcome.value, "relationship": p.relationship,
         "conflict_status": p.conflict_status, "nationality": p.nationality,
         "given_name": p.given_name, "family_name": p.family_name,

@@ -43,7 +43,8 @@ area = sa.Table(
 area_ancestor = sa.Table(
     "area_ancestor",
     metadata,
-    sa.Column("area_id", sa.Integer, sa.ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("area_id", sa.Integer, sa.ForeignKey("area.id", ondelete="CASCADE"),
+              primary_key=True),
     sa.Column("ancestor_id", sa.Integer, sa.ForeignKey("area.id", ondelete="CASCADE"),
               primary_key=True),
     sa.Column("ancestor_level", sa.Integer, nullable=False),
