@@ -33,6 +33,7 @@ from salus.analytics.scan.windows import (
 )
 
 FloatArray = npt.NDArray[np.float64]
+MAX_CASES = 2**24
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,8 @@ def _as_table(counts: npt.ArrayLike, n_locations: int) -> FloatArray:
         raise ValueError("counts must have shape (locations, times)")
     if (table < 0).any() or not np.allclose(table, np.rint(table)):
         raise ValueError("counts must be non-negative whole numbers of incidents")
+    if table.sum() >= MAX_CASES:
+        raise ValueError(f"at most {MAX_CASES - 1:,} cases (float32 cylinder sums stay exact)")
     return np.ascontiguousarray(table)
 
 
