@@ -40,7 +40,8 @@ from scipy.stats import norm
 from scipy.stats import t as student_t
 
 from salus.analytics.surveillance._series import FloatArray, count_matrix, monitored_rows
-from salus.analytics.surveillance.glm_kernel import MEAN_FLOOR, OUTPUT_COLUMNS, fit_problems
+from salus.analytics.surveillance.glm_irls import MEAN_FLOOR
+from salus.analytics.surveillance.glm_kernel import OUTPUT_COLUMNS, fit_problems
 from salus.analytics.surveillance.reference_points import FitLayout, build_layout
 from salus.analytics.surveillance.results import SurveillanceResult
 from salus.analytics.surveillance.thresholds import (
