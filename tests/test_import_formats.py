@@ -207,3 +207,18 @@ def test_a_missing_sheet_is_an_error_naming_the_sheets_there_are(store, tmp_path
     report = import_file(store, "incidents", source, write_mapping(tmp_path, mapping))
     (error,) = report.errors
     assert (error.code, error.value) == ("file.format", "Resumen") and "Sheet" in error.message
+
+
+def test_times_dates_and_timestamps_read_back_as_written(store, tmp_path):
+    mapping = INCIDENT_MAPPING.replace("  count: [count, cantidad]\n", "  occurred_time: hora\n")
+    source = write_csv(tmp_path / "t.csv", [["id", "date", "area", "hora"],
+                                            ["T1", "01/02/2020", "XX-01", "23:15"]])
+    report = import_file(store, "incidents", source, write_mapping(tmp_path, mapping))
+    assert report.inserted == 1
+    with store.connect() as conn:
+        row = conn.execute(sa.select(t.incident)).one()
+    assert (row.occurred_on, row.occurred_until) == (dt.date(2020, 2, 1), dt.date(2020, 2, 1))
+    assert row.occurred_time == dt.time(23, 15)
+    assert isinstance(row.created_at, dt.datetime)
+    assert abs(row.created_at.replace(tzinfo=None) - dt.datetime.now(dt.UTC).replace(tzinfo=None)) \
+        < dt.timedelta(minutes=10)
