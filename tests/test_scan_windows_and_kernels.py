@@ -111,3 +111,21 @@ def test_the_gpu_backend_is_refused_cleanly_without_a_gpu() -> None:
                                                                backend="auto"))
     cpu = space_time_permutation_scan(counts, xy, ScanOptions(seed=1, replicates=9))
     np.testing.assert_array_equal(auto.replicate_maxima, cpu.replicate_maxima)
+
+
+def test_the_dense_path_gives_the_numba_maxima_in_small_chunks(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from salus.analytics.scan import backends, montecarlo, scan
+
+    xy, counts = _small(3)
+    options = ScanOptions(seed=4, replicates=7, max_duration=4)
+    data = scan._prepare(counts, permutation_expected(counts), counts.sum(axis=1), xy, options,
+                         separable=True)
+    draw = montecarlo.permutation_generator(counts, data.windows.offset)
+    batch = draw(np.random.default_rng(0), 7)
+    monkeypatch.setattr(backends, "DENSE_BYTES", 1)  # one replicate per chunk
+    dense = backends._dense_batch(np, data, batch, 2)
+    fast = kernels.replicate_maxima(batch, data.windows.starts, data.windows.stops,
+                                    data.kernel_expected, data.circles.neighbours,
+                                    data.circles.sizes, data.total, 2.0, 0.0)
+    np.testing.assert_allclose(dense, fast, rtol=1e-12)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from salus.analytics.scan.scan import ScanOptions, _Prepared
 
 FloatArray = npt.NDArray[np.float64]
+DENSE_BYTES = 2**30  # working memory of one chunk of the dense (GPU) path
 
 
 def gpu_module() -> ModuleType | None:
@@ -76,12 +77,20 @@ def dense_maxima(xp: Any, window_counts: Any, window_expected: Any, neighbours: 
 
 
 def _dense_batch(xp: Any, data: _Prepared, counts: FloatArray, min_cases: int) -> FloatArray:
-    windows = data.windows
+    """Replicate maxima on the array namespace ``xp``, in chunks of about ``DENSE_BYTES``."""
+    windows, circles = data.windows, data.circles
     sums = np.stack([kernels.window_sums(c, windows.starts, windows.stops) for c in counts])
-    maxima = dense_maxima(xp, xp.asarray(sums), xp.asarray(data.window_expected),
-                          xp.asarray(data.circles.neighbours), xp.asarray(data.circles.sizes),
-                          data.total, float(min_cases))
-    return np.asarray(maxima.get() if hasattr(maxima, "get") else maxima, dtype=np.float64)
+    cylinders = circles.neighbours.size * len(windows.starts)
+    step = max(1, DENSE_BYTES // (8 * 6 * cylinders))
+    expected, neighbours, sizes = (xp.asarray(data.window_expected),
+                                   xp.asarray(circles.neighbours), xp.asarray(circles.sizes))
+    out = []
+    for first in range(0, len(sums), step):
+        maxima = dense_maxima(xp, xp.asarray(sums[first:first + step]), expected, neighbours,
+                              sizes, data.total, float(min_cases))
+        out.append(np.asarray(maxima.get() if hasattr(maxima, "get") else maxima,
+                              dtype=np.float64))
+    return np.concatenate(out)
 
 
 def replicate_maxima(data: _Prepared, draw: Generator, options: ScanOptions,
