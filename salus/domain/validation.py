@@ -166,7 +166,8 @@ def _counts(incident: Incident) -> list[Finding]:
                            Severity.WARNING))
     low, high = incident.killed_low, incident.killed_high
     if low is not None and high is not None and low > high:
-        out.append(Finding("count.invalid", "killed_low", low, "the low estimate exceeds the high"))
+        out.append(Finding("victims.inconsistent", "killed_low", low,
+                           f"the low estimate exceeds the high ({high})", Severity.WARNING))
     best = incident.declared_killed
     if best is not None and low is not None and high is not None and not low <= best <= high:
         out.append(Finding("victims.inconsistent", "declared_killed", best,
