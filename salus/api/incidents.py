@@ -23,7 +23,7 @@ from salus.api.schemas import (
 from salus.auth.roles import Viewer
 from salus.usecases import incident_export, incident_write, incidents, persons
 from salus.usecases.incident_query import IncidentFilter, list_incidents
-from salus.usecases.paging import MAX_PER_PAGE, PageRequest
+from salus.usecases.paging import MAX_PAGE, MAX_PER_PAGE, PageRequest
 from salus.web.panels import clear as clear_panels
 
 router = APIRouter(tags=["incidents"], responses=ERRORS)
@@ -51,7 +51,8 @@ Filter = Annotated[IncidentFilter, Depends(incident_filter)]
 
 
 @router.get("/incidents", response_model=PageOut[IncidentSummary])
-def list_(viewer: ViewerDep, engine: Db, f: Filter, page: Annotated[int, Query(ge=1)] = 1,
+def list_(viewer: ViewerDep, engine: Db, f: Filter,
+          page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
           per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50) -> dict[str, object]:
     """Incidents in the caller's area scope (no person identities; GBV narratives masked)."""
     result = list_incidents(engine, viewer, f, PageRequest(page, per_page))
@@ -111,7 +112,7 @@ def list_persons(viewer: ViewerDep, engine: Db,
                  outcome: str | None = Query(None, max_length=10),
                  incident: str | None = Query(None, max_length=36),
                  area: str | None = Query(None, max_length=64),
-                 page: Annotated[int, Query(ge=1)] = 1,
+                 page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
                  per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50,
                  ) -> dict[str, object]:
     """Victims, perpetrators and witnesses in the caller's scope, identities masked per role."""

@@ -16,7 +16,7 @@ from salus.auth.roles import Viewer
 from salus.indicators.result import IndicatorResult
 from salus.usecases import areas, indicator_views
 from salus.usecases.incident_export import table_csv
-from salus.usecases.paging import MAX_PER_PAGE, PageRequest
+from salus.usecases.paging import MAX_PAGE, MAX_PER_PAGE, PageRequest
 from salus.web.panels import dashboard_panel, filter_from_query
 
 router = APIRouter(responses=ERRORS)
@@ -51,7 +51,7 @@ def get_area(code: str, viewer: ViewerDep, engine: Db) -> dict[str, Any]:
 @router.get("/population", tags=["areas"], response_model=PageOut[dict[str, Any]])
 def population(viewer: ViewerDep, engine: Db, area: Code = None,
                year: int | None = Query(None, ge=1800, le=2200),
-               page: Annotated[int, Query(ge=1)] = 1,
+               page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
                per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 100,
                ) -> dict[str, Any]:
     """Population by area, year, sex and age range (the denominators)."""
@@ -79,7 +79,9 @@ def respond(result: IndicatorResult, fmt: str, name: str) -> Response:
         header, rows = indicator_views.result_table(result)
         return Response(table_csv(header, rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return JSONResponse(json.loads(json.dumps(result_json(result), default=str)))
+    body = json.dumps(result_json(result), default=str, ensure_ascii=False,
+                      separators=(",", ":"))
+    return Response(body, media_type="application/json")
 
 
 @router.get("/indicators/{indicator_id}", tags=["indicators"])

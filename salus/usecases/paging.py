@@ -7,6 +7,7 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 MAX_PER_PAGE = 500
+MAX_PAGE = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,7 +16,7 @@ class PageRequest:
     per_page: int = 50
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "page", max(1, int(self.page)))
+        object.__setattr__(self, "page", min(MAX_PAGE, max(1, int(self.page))))
         object.__setattr__(self, "per_page", min(MAX_PER_PAGE, max(1, int(self.per_page))))
 
     @property

@@ -23,6 +23,8 @@ from salus.usecases.accounts import (
 from salus.usecases.errors import InvalidCredentials, NotFound, RateLimited, require
 
 TOKEN_PREFIX = "sal_"
+TOKEN_USE_PRECISION = dt.timedelta(minutes=1)
+"""``last_used_at`` is refreshed at most once a minute (no write on every API call)."""
 _DUMMY_HASH = sec.hash_password("not-a-real-password")
 
 
@@ -109,14 +111,17 @@ def create_api_token(engine: sa.Engine, actor: Viewer, name: str) -> str:
 def token_viewer(engine: sa.Engine, token: str) -> Viewer | None:
     """The user behind a bearer token, or None when unknown, revoked or the user inactive."""
     a = t.api_token
-    q = (_user_query().add_columns(a.c.id.label("token_id"), a.c.revoked_at)
+    q = (_user_query().add_columns(a.c.id.label("token_id"), a.c.revoked_at,
+                                   a.c.last_used_at)
          .join(a, a.c.user_id == t.app_user.c.id)
          .where(a.c.token_hash == sec.digest(token)))
     with engine.begin() as conn:
         row = conn.execute(q).first()
         if row is None or row.revoked_at is not None or not row.active:
             return None
-        conn.execute(a.update().where(a.c.id == row.token_id).values(last_used_at=now()))
+        stamp = now()
+        if row.last_used_at is None or _as_utc(row.last_used_at) < stamp - TOKEN_USE_PRECISION:
+            conn.execute(a.update().where(a.c.id == row.token_id).values(last_used_at=stamp))
     return _viewer(row)
 
 

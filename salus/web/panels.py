@@ -24,19 +24,34 @@ TTL = 30.0
 MAX_ENTRIES = 512
 _cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
 _lock = threading.Lock()
+_inflight: dict[tuple[Any, ...], threading.Lock] = {}
+
+
+def _fresh(key: tuple[Any, ...]) -> tuple[bool, Any]:
+    with _lock:
+        hit = _cache.get(key)
+    if hit and hit[0] > time.monotonic():
+        return True, hit[1]
+    return False, None
 
 
 def _cached(key: tuple[Any, ...], compute: Any) -> Any:
-    now = time.monotonic()
+    """The cached value, computing it once even when many requests miss at the same time."""
+    found, value = _fresh(key)
+    if found:
+        return value
     with _lock:
-        hit = _cache.get(key)
-        if hit and hit[0] > now:
-            return hit[1]
-    value = compute()
+        gate = _inflight.setdefault(key, threading.Lock())
+    with gate:
+        found, value = _fresh(key)
+        if not found:
+            value = compute()
+            with _lock:
+                if len(_cache) >= MAX_ENTRIES:
+                    _cache.clear()
+                _cache[key] = (time.monotonic() + TTL, value)
     with _lock:
-        if len(_cache) >= MAX_ENTRIES:
-            _cache.clear()
-        _cache[key] = (now + TTL, value)
+        _inflight.pop(key, None)
     return value
 
 
