@@ -8,6 +8,8 @@ few recent cases (``limit54``); Salus keeps it and says so in ``details["enough_
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -15,6 +17,7 @@ from surveillance_golden import case_names, load_case, python_arguments
 
 from salus.analytics.surveillance import (
     FarringtonSettings,
+    SurveillanceResult,
     farrington,
     farrington_flexible,
     run_farrington,
@@ -27,15 +30,17 @@ RTOL = 1e-9
 FLEXIBLE_CASES = case_names("flexible") + case_names("bench")
 
 
-def _run(case: dict) -> object:
+@functools.cache
+def _golden_and_salus(name: str) -> tuple[dict, SurveillanceResult]:
+    """R's case and Salus's result on the same input (computed once per test session)."""
+    case = load_case(name)
     method = farrington if case["func"] == "farrington" else farrington_flexible
-    return method(case["observed"], **python_arguments(case))
+    return case, method(case["observed"], **python_arguments(case))
 
 
 @pytest.mark.parametrize("name", FLEXIBLE_CASES)
 def test_farrington_flexible_gives_rs_alarms_bounds_and_expected_counts(name: str) -> None:
-    case = load_case(name)
-    result = _run(case)
+    case, result = _golden_and_salus(name)
     reported = ~np.isnan(case["upperbound"])
     assert_array_equal(result.alarm, np.nan_to_num(case["alarm"]) == 1)
     assert_array_equal(reported, result.details["enough_cases"] == 1)
@@ -49,15 +54,13 @@ def test_farrington_flexible_gives_rs_alarms_bounds_and_expected_counts(name: st
     "name", [n for n in FLEXIBLE_CASES if "muan" not in n and "nbplugin" not in n]
 )
 def test_the_delta_method_score_is_rs_score(name: str) -> None:
-    case = load_case(name)
-    result = _run(case)
+    case, result = _golden_and_salus(name)
     assert_allclose(result.score, case["score"], rtol=RTOL, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", case_names("farrington"))
 def test_farrington_1996_gives_rs_alarms_and_bounds(name: str) -> None:
-    case = load_case(name)
-    result = _run(case)
+    case, result = _golden_and_salus(name)
     enough = result.details["enough_cases"] == 1
     assert_array_equal(result.alarm, case["alarm"] == 1)
     assert_allclose(result.upper_bound[enough], case["upperbound"][enough], rtol=RTOL)
