@@ -50,7 +50,7 @@ def _linked_pair(engine: sa.Engine, job_id: int) -> tuple[str, str]:
 
 
 def test_decisions_are_audited_and_reused_by_the_next_job(engine: sa.Engine) -> None:
-    build_demo(engine, incidents=400, years=(2024, 2024))
+    build_demo(engine, incidents=300, years=(2024, 2024))
     first = run_reconciliation(engine, SCOPE, actor="alice")
     left, right = _linked_pair(engine, first.job_id)
     assert _cluster_of(engine, first.job_id, left) == _cluster_of(engine, first.job_id, right)
@@ -74,10 +74,11 @@ def test_decisions_are_audited_and_reused_by_the_next_job(engine: sa.Engine) -> 
 
 
 def test_the_table_exports_to_csv_and_xlsx(engine: sa.Engine, tmp_path: Path) -> None:
-    build_demo(engine, incidents=300, years=(2024, 2024))
+    build_demo(engine, incidents=250, years=(2024, 2024))
     job = run_reconciliation(engine, SCOPE)
     stored = job_table(engine, job.job_id)
     assert list(stored.columns[:5]) == ["period", "area", "police", "forensic", "media"]
+    assert stored["unique"].tolist() == job.table["unique"].tolist()
     csv_file = export_table(engine, job.job_id, tmp_path / "table.csv")
     assert pd.read_csv(csv_file)["unique"].tolist() == stored["unique"].tolist()
     xlsx = export_table(engine, job.job_id, tmp_path / "table.xlsx")

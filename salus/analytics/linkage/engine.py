@@ -14,11 +14,13 @@ Everything runs offline: no Splink dataset download, no DuckDB extension.
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
 from salus.analytics.linkage.records import prepare_records
@@ -44,6 +46,7 @@ class TrainingOptions:
     deterministic_recall: float = 0.7
     max_pairs_for_u: float = 5e5
     u_chunks: int = 3
+    memory_limit: str | None = "2GB"
     training_blocks: tuple[str, ...] = TRAINING_BLOCKS
     deterministic_rules: tuple[str, ...] = DETERMINISTIC_RULES
     threads: int | None = None
@@ -84,45 +87,57 @@ def link_records(
         Reviewer decisions: ``record_id_l``, ``record_id_r``, ``is_match`` (bool).
     """
     options = options or TrainingOptions()
-    prepared = prepare_records(records)
-    con = duckdb.connect()
-    if options.threads:
-        con.execute(f"SET threads = {int(options.threads)}")
+    table = _for_duckdb(prepare_records(records))
+    con = _connect(options)
     try:
-        linker = _linker(con, prepared, settings or violence_settings("dedupe_only"))
+        linker = _linker(con, table, settings or violence_settings("dedupe_only"))
+        del table
         _train(linker, options)
         _train_from_labels(linker, con, labels)
         pairs = _predict(linker, min_probability)
         model = linker.misc.save_model_to_json()
     finally:
         con.close()
-    return LinkageRun(pairs=pairs, model=model, records=len(prepared))
+    return LinkageRun(pairs=pairs, model=model, records=len(records))
 
 
 def score_with_model(
     records: pd.DataFrame, model: dict[str, Any], min_probability: float = 0.01
 ) -> pd.DataFrame:
     """Score ``records`` with an already trained model (no training)."""
-    con = duckdb.connect()
+    con = _connect(TrainingOptions())
     try:
-        return _predict(_linker(con, prepare_records(records), model), min_probability)
+        table = _for_duckdb(prepare_records(records))
+        return _predict(_linker(con, table, model), min_probability)
     finally:
         con.close()
 
 
-def _linker(con: duckdb.DuckDBPyConnection, prepared: pd.DataFrame,
+def _connect(options: TrainingOptions) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that spills to a temporary folder beyond ``memory_limit``."""
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    if options.memory_limit:
+        con.execute(f"SET memory_limit = '{options.memory_limit}'")
+        con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/salus-linkage'")
+    if options.threads:
+        con.execute(f"SET threads = {int(options.threads)}")
+    return con
+
+
+def _linker(con: duckdb.DuckDBPyConnection, table: pa.Table,
             settings: dict[str, Any]) -> Linker:
     api = DuckDBAPI(con)
-    table = api.register(_for_duckdb(prepared), dataset_display_name="records")
-    return Linker(table, dict(settings), log_level=logging.ERROR)
+    registered = api.register(table, dataset_display_name="records")
+    return Linker(registered, dict(settings), log_level=logging.ERROR)
 
 
-def _for_duckdb(prepared: pd.DataFrame) -> pd.DataFrame:
-    """Columns in types DuckDB infers reliably (nullable ints as float, text as object)."""
-    out = prepared.drop(columns=["occurred_on", "occurred_until", "date_of_birth"])
-    out = out.drop(columns=["age", "age_max"])
+def _for_duckdb(prepared: pd.DataFrame) -> pa.Table:
+    """The compared and blocked columns as an Arrow table (compact strings, no Python objects)."""
+    out = prepared.drop(columns=["occurred_on", "occurred_until", "date_of_birth", "age",
+                                 "age_max"])
     out["source_dataset"] = "records"
-    return out
+    return pa.Table.from_pandas(out, preserve_index=False)
 
 
 def _train(linker: Linker, options: TrainingOptions) -> None:
