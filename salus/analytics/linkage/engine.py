@@ -40,7 +40,12 @@ PAIR_COLUMNS = ("record_id_l", "record_id_r", "match_weight", "match_probability
 
 @dataclass(frozen=True)
 class TrainingOptions:
-    """How a job trains its model; ``seed`` makes the random sampling of ``u`` repeatable."""
+    """How a job trains its model and runs DuckDB.
+
+    ``seed`` makes the random sampling of ``u`` repeatable; ``memory_limit`` bounds DuckDB's
+    buffers (beyond it DuckDB spills to the system's temporary folder); ``threads`` defaults to
+    DuckDB's own choice (all cores).
+    """
 
     seed: int = 1
     deterministic_recall: float = 0.7
@@ -99,18 +104,6 @@ def link_records(
     finally:
         con.close()
     return LinkageRun(pairs=pairs, model=model, records=len(records))
-
-
-def score_with_model(
-    records: pd.DataFrame, model: dict[str, Any], min_probability: float = 0.01
-) -> pd.DataFrame:
-    """Score ``records`` with an already trained model (no training)."""
-    con = _connect(TrainingOptions())
-    try:
-        table = _for_duckdb(prepare_records(records))
-        return _predict(_linker(con, table, model), min_probability)
-    finally:
-        con.close()
 
 
 def _connect(options: TrainingOptions) -> duckdb.DuckDBPyConnection:
