@@ -67,7 +67,14 @@ NOUFAILY_2013: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class FarringtonSettings:
-    """Every setting of one Farrington run (R's ``control`` list), stored with the result."""
+    """Every setting of one Farrington run (R's ``control`` list), stored with the result.
+
+    The fields named as in :func:`farrington_flexible` are R's options. Three more tell the two
+    R functions apart: ``two_sided_z`` (1996: ``z = Phi^{-1}(1 - alpha/2)``),
+    ``se_with_floored_dispersion`` (1996: the prediction's standard error uses
+    ``phi = max(1, dispersion)``) and ``inference_dispersion`` (see
+    :func:`_inference_dispersion`).
+    """
 
     b: int = 5
     w: int = 3
