@@ -1,11 +1,13 @@
-"""Reporting periods and the choice of population cells for a denominator."""
+"""Reporting periods, and the choice of population cells and areas for a denominator."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
+from salus.analytics.denominators import finest_sets, roll_up
 from salus.analytics.periods import (
     PeriodError,
     bucket_label,
@@ -75,3 +77,49 @@ def test_both_sexes_use_female_and_male_cells_then_fall_back_to_totals() -> None
     ]
     assert candidate_cells(cells, "female", 0, OPEN) == [[("female", 0, OPEN)]]
     assert candidate_cells(cells, "unknown", 0, OPEN) == []
+
+
+def test_each_area_takes_its_finest_complete_cell_set() -> None:
+    own = pd.DataFrame(
+        {
+            "area_id": [1, 1, 2],
+            "year": [2023] * 3,
+            "dsex": ["all"] * 3,
+            "dband": ["*"] * 3,
+            "rank": [1, 0, 1],
+            "population": [100.0, 100.0, 50.0],
+        }
+    )
+    best = finest_sets(own)
+    assert best[["area_id", "population"]].values.tolist() == [[1, 100.0], [2, 50.0]]
+
+
+def test_a_group_uses_its_own_figure_else_a_complete_level_of_descendants() -> None:
+    # group 10 has its own figure; group 20 has none, and two children (21 with a figure, 22
+    # without) at level 2 but a complete level 3 below them (211 and 221)
+    members = pd.DataFrame(
+        {
+            "area_id": [10, 20, 21, 22, 211, 221],
+            "group_id": [10, 20, 20, 20, 20, 20],
+            "level": [1, 1, 2, 2, 3, 3],
+        }
+    )
+    per_area = pd.DataFrame(
+        {
+            "area_id": [10, 21, 211, 221],
+            "year": [2023] * 4,
+            "dsex": ["all"] * 4,
+            "dband": ["*"] * 4,
+            "population": [500.0, 70.0, 30.0, 40.0],
+        }
+    )
+    rolled = roll_up(per_area, members)
+    assert rolled[["group_id", "population"]].values.tolist() == [[10, 500.0], [20, 70.0]]
+
+
+def test_a_group_with_no_complete_level_has_no_figure() -> None:
+    members = pd.DataFrame({"area_id": [20, 21, 22], "group_id": [20] * 3, "level": [1, 2, 2]})
+    per_area = pd.DataFrame(
+        {"area_id": [21], "year": [2023], "dsex": ["all"], "dband": ["*"], "population": [70.0]}
+    )
+    assert roll_up(per_area, members).empty

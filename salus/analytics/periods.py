@@ -169,6 +169,16 @@ def bucket_label(start: dt.date, grain: str) -> str:
     return start.isoformat()
 
 
+def bucket_start(text: str) -> dt.date:
+    """The first day of an ISO text bucket: ``2023``, ``2023-05`` or ``2023-05-17``."""
+    parts = text.strip()[:10].split("-")
+    if len(parts) == 1:
+        return dt.date(int(parts[0]), 1, 1)
+    if len(parts) == 2:
+        return dt.date(int(parts[0]), int(parts[1]), 1)
+    return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+
+
 def days_by_year(start: dt.date, end: dt.date) -> dict[int, int]:
     """Number of days of ``[start, end)`` in each calendar year."""
     out: dict[int, int] = {}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import ibis
 import numpy as np
@@ -60,34 +61,22 @@ def run(
     filters = definition.filters.merge(request.filters, "request")
     scope = resolve_scope(load_areas(db), request.grouping, filters.area)
     timeline = periods.steps(request.period, request.grouping.time_grain)
-    plan = query.CountPlan(
-        filters=filters,
-        grouping=request.grouping,
-        measure=definition.measure,
-        start=timeline[0].span[0],
-        split=request.period.start,
-        end=request.period.end,
-        level=scope.level if scope.by_area else None,
-        area_id=scope.area_id,
-    )
+    plan = _count_plan(db, definition, request, filters, scope, timeline)
     observed = db.execute(query.counts(db, plan))
-    observed, unplaced = _place(observed, scope, timeline)
+    observed, unplaced = _place(observed, scope, timeline, request.grouping.time_grain)
     frame = complete_grid(observed, _axes(request.grouping, scope, timeline, filters), COUNTS)
     frame = _with_previous(frame, definition.measure, timeline)
-    frame = attach_population(
-        db,
-        frame,
-        DenominatorPlan(
-            spans={i: s.span for i, s in enumerate(timeline) if s.current},
-            level=scope.level,
-            groups=scope.groups,
-            restricted=scope.restricted,
-            by_area=scope.by_area,
-            sex=filters.sex,
-            age_band=filters.age_band,
-        ),
+    spans = {i: step.span for i, step in enumerate(timeline) if step.current}
+    denominators = DenominatorPlan(
+        spans,
+        scope.level,
+        scope.groups,
+        scope.restricted,
+        scope.by_area,
+        filters.sex,
+        filters.age_band,
     )
-    frame = _statistics(frame, definition, request)
+    frame = _statistics(attach_population(db, frame, denominators), definition, request)
     rows, columns = build_rows(
         frame,
         request.grouping,
@@ -103,19 +92,44 @@ def run(
     )
 
 
+def _count_plan(
+    db: query.Source,
+    definition: IndicatorDefinition,
+    request: Request,
+    filters: Filters,
+    scope: Scope,
+    timeline: Sequence[periods.Step],
+) -> query.CountPlan:
+    """The counting query: both periods at once, flagged current from the period's start."""
+    start = timeline[0].span[0]
+    return query.CountPlan(
+        filters=filters,
+        grouping=request.grouping,
+        measure=definition.measure,
+        start=start,
+        split=request.period.start,
+        end=request.period.end,
+        level=scope.level if scope.by_area else None,
+        area_id=scope.area_id,
+        victims_first=db.victims_first(start, request.period.end),
+    )
+
+
 def _place(
-    observed: pd.DataFrame, scope: Scope, timeline: Sequence[periods.Step]
+    observed: pd.DataFrame, scope: Scope, timeline: Sequence[periods.Step], grain: str | None
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Number the time steps; set aside events not located at the grouping's area level."""
     index = {(s.current, s.bucket): i for i, s in enumerate(timeline)}
     frame = observed.copy()
-    buckets = (
-        pd.to_datetime(frame["bucket"]).dt.date
-        if "bucket" in frame
-        else pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    )
-    frame["step"] = [index[(bool(c), b)] for c, b in zip(frame["current"], buckets, strict=True)]
+    starts: list[Any] = [None] * len(frame)
+    if grain is not None:
+        starts = [periods.truncate(periods.bucket_start(str(b)), grain) for b in frame["bucket"]]
+    split = next(s.span[0] for s in timeline if s.current)
+    flags = frame["current"].tolist() if "current" in frame else [b >= split for b in starts]
+    frame["step"] = [index[(bool(c), b)] for c, b in zip(flags, starts, strict=True)]
     frame = frame.drop(columns=[c for c in ("current", "bucket") if c in frame])
+    keys = [c for c in frame.columns if c not in COUNTS]
+    frame = frame.groupby(keys, as_index=False, sort=False, dropna=False)[COUNTS].sum()
     unplaced = {"incidents": 0, "victims": 0}
     if scope.by_area:
         lost = frame["group_id"].isna()

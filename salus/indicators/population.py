@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from salus.analytics.denominators import finest_sets, roll_up
 from salus.analytics.periods import days_by_year, days_in_year
 from salus.analytics.tiling import ALL_SEXES, candidate_cells
 from salus.indicators import query
@@ -54,20 +55,26 @@ def attach_population(db: Source, frame: pd.DataFrame, plan: DenominatorPlan) ->
     frame["dband"] = frame.get("age_band", plan.age_band or ALL_AGES)
     weights = _weights(plan.spans)
     pop = _yearly(db, frame, sorted(weights.year.unique()), plan)
-    keys = ["group_id", "year", "dsex", "dband"]
     rows = frame.reset_index(drop=True)
-    rows["row"] = rows.index
-    if not plan.by_area:
-        rows["group_id"] = 0
-    need = rows[["row", "step", "group_id", "dsex", "dband"]].merge(weights, on="step")
-    need = need.merge(pop, on=keys, how="left")
+    need = pd.DataFrame(
+        {
+            "row": rows.index,
+            "step": rows["step"],
+            "dsex": rows["dsex"],
+            "dband": rows["dband"],
+            "group_id": rows["group_id"] if plan.by_area else 0,
+        }
+    )
+    need = need.merge(weights, on="step").merge(
+        pop, on=["group_id", "year", "dsex", "dband"], how="left"
+    )
+    missing = need.population.isna().groupby(need.row).any()
     need["pw"] = need.population * need.days
     need["py"] = need.population * need.share
     grouped = need.groupby("row")
-    complete = ~grouped.population.apply(lambda s: s.isna().any())
-    rows["population"] = (grouped.pw.sum() / grouped.days.sum()).where(complete)
-    rows["person_years"] = grouped.py.sum().where(complete)
-    return rows.drop(columns=["row", "dsex", "dband"])
+    rows["population"] = (grouped.pw.sum() / grouped.days.sum()).mask(missing)
+    rows["person_years"] = grouped.py.sum().mask(missing)
+    return rows.drop(columns=["dsex", "dband"])
 
 
 def _weights(spans: Mapping[int, tuple[dt.date, dt.date]]) -> pd.DataFrame:
@@ -92,7 +99,9 @@ def _yearly(
             {"group_id": "int64", "year": "int64", "population": "float64"}
         )
     groups = list(plan.groups) if plan.restricted else None
-    pop = db.execute(query.denominators(db, years, cand, plan.level, groups))
+    own = db.execute(query.population_sets(db, years, cand))
+    inside = db.execute(query.members(db, plan.level, groups))
+    pop = roll_up(finest_sets(own), inside)
     pop = pop.astype({"group_id": "int64", "year": "int64", "population": "float64"})
     if plan.by_area:
         return pop[columns]

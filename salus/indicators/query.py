@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from salus.analytics import periods
 from salus.domain import taxonomy
 from salus.indicators.filters import Filters, Grouping
 
@@ -65,8 +67,29 @@ class Source:
             self._tables[name] = self.con.table(name)
         return self._tables[name]
 
-    def execute(self, expr: ir.Table) -> pd.DataFrame:
+    def execute(self, expr: ir.Expr) -> Any:
         return self.con.execute(expr)
+
+    def victims_first(self, start: dt.date, end: dt.date) -> bool:
+        """Whether to read victims first and find their incidents by primary key.
+
+        SQLite has no statistics on date ranges, so it always enters through the
+        ``occurred_on`` index; over a period that holds most of the data that means a random
+        table read per incident (ten times slower at a million victims, see
+        ``bench/bench_indicators.py``). Scanning victims and joining on the incident's key is
+        then the fast plan. The expression writes it as a ``CROSS JOIN`` with the key equality
+        in ``WHERE``, which SQLite reads as "this order" and the other engines plan as an
+        ordinary join. Used when the period covers over a quarter of the recorded dates.
+        """
+        if self.name != "sqlite":
+            return False
+        t = self.table("incident")
+        first, last = self.execute(t.occurred_on.min()), self.execute(t.occurred_on.max())
+        if first is None or last is None or pd.isna(first):
+            return False
+        span = (pd.Timestamp(last) - pd.Timestamp(first)).days + 1
+        covered = min(end, pd.Timestamp(last).date()) - max(start, pd.Timestamp(first).date())
+        return bool(covered.days > span / 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +104,16 @@ class CountPlan:
     end: dt.date
     level: int | None = None
     area_id: int | None = None
+    victims_first: bool = False
+
+    @property
+    def flag_current(self) -> bool:
+        """Whether rows need a current/previous flag: not when time buckets are aligned on
+        both periods (then a bucket's start tells its period, and one key less to sort)."""
+        grain = self.grouping.time_grain
+        return grain is None or any(
+            periods.truncate(day, grain) != day for day in (self.start, self.split)
+        )
 
     @property
     def person_level(self) -> bool:
@@ -115,18 +148,31 @@ def incidents(db: Source, plan: CountPlan) -> ir.Table:
         closure = db.table("area_ancestor")
         cond.append(t.area_id.isin(closure.filter(closure.ancestor_id == plan.area_id).area_id))
     t = t.filter(cond)
-    cols: dict[str, ir.Value] = {
-        "iid": t.id,
-        "area_id": t.area_id,
-        "current": t.occurred_on >= plan.split,
-    }
+    cols: dict[str, ir.Value] = {"iid": t.id, "area_id": t.area_id}
+    if plan.flag_current:
+        cols["current"] = t.occurred_on >= plan.split
     grain = plan.grouping.time_grain
     if grain is not None:
-        cols["bucket"] = t.occurred_on.truncate(grain[0].upper()).cast("date")
+        cols["bucket"] = bucket(t.occurred_on, grain)
     for key in plan.grouping.keys:
         if key in INCIDENT_COLUMNS:
             cols[key] = t[INCIDENT_COLUMNS[key]].fill_null(NOT_RECORDED)
     return t.select(**cols)
+
+
+def bucket(day: ir.DateValue, grain: str) -> ir.StringValue:
+    """ISO text of the time bucket, cheap on every backend: ``2023`` for years, ``2023-05``
+    for months and quarters (months are added up to quarters afterwards), the Monday's date
+    for weeks, the date for days. Text prefixes avoid per-row date functions, the costliest
+    part of grouping a million rows on SQLite."""
+    text = day.cast("string")
+    if grain == "year":
+        return text.substr(0, 4)
+    if grain in ("quarter", "month"):
+        return text.substr(0, 7)
+    if grain == "week":
+        return day.truncate("W").cast("date").cast("string")
+    return text
 
 
 def victims(db: Source, plan: CountPlan) -> ir.Table:
@@ -160,7 +206,9 @@ def age_band_case(p: ir.Table, scheme: str) -> ir.Value:
 
 def group_columns(plan: CountPlan) -> list[str]:
     """Columns of the count query's result besides the counts, area first."""
-    cols = ["current"] + (["bucket"] if plan.grouping.time_grain else [])
+    cols = (["current"] if plan.flag_current else []) + (
+        ["bucket"] if plan.grouping.time_grain else []
+    )
     return cols + [k for k in plan.grouping.keys if k in (*INCIDENT_COLUMNS, "sex", "age_band")]
 
 
@@ -168,8 +216,10 @@ def counts(db: Source, plan: CountPlan) -> ir.Table:
     """Incidents and victims per group (``group_id`` is the area at ``plan.level``, if any)."""
     inc = incidents(db, plan)
     vic = victims(db, plan)
-    how = "inner" if plan.person_level else "left"
-    joined = inc.join(vic, inc.iid == vic.vid, how=how)
+    if plan.person_level and plan.victims_first:
+        joined = vic.cross_join(inc).filter(vic.vid == inc.iid)
+    else:
+        joined = inc.join(vic, inc.iid == vic.vid, how="inner" if plan.person_level else "left")
     keys = ["area_id", *group_columns(plan)]
     agg = joined.group_by(keys).aggregate(
         incidents=joined.iid.nunique(), victims=joined.vid.count()
@@ -195,22 +245,17 @@ def population_cells(db: Source, years: list[int]) -> ir.Table:
     return pop.filter(pop.year.isin(years)).select("sex", "age_min", "age_max").distinct()
 
 
-def denominators(
-    db: Source,
-    years: list[int],
-    candidates: pd.DataFrame,
-    level: int,
-    groups: list[int] | None = None,
-) -> ir.Table:
-    """Population of each group area, year and (sex, band).
+def population_sets(db: Source, years: list[int], candidates: pd.DataFrame) -> ir.Table:
+    """Per area and year, the population of every complete candidate cell set.
 
     ``candidates`` lists, for each wanted ``(dsex, dband)``, sets of cells (``rank`` 0 =
-    finest) that tile it. Each area with population rows gets its finest complete set; a
-    group area then takes its own figure, or else the sum over its descendants at the first
-    level where every area has a figure. The groups are the areas at ``level`` (only those
-    in ``groups`` when given).
+    finest) that tile it (:func:`salus.analytics.tiling.candidate_cells`); a set is complete
+    for an area when the area has a row for each of its ``n_cells`` cells. The choice among
+    sets and the roll-up to group areas happen on this small result
+    (:mod:`salus.analytics.denominators`): done in SQL they leave PostgreSQL's planner with a
+    one-row estimate for the temporary candidate table and a nested loop that took seconds.
     """
-    pop, area, closure = db.table("population"), db.table("area"), db.table("area_ancestor")
+    pop = db.table("population")
     cand = ibis.memtable(candidates)
     p = pop.filter(pop.year.isin(years))
     p = p.join(
@@ -219,30 +264,15 @@ def denominators(
     own = p.group_by(["area_id", "year", "dsex", "dband", "rank"]).aggregate(
         population=p.population.sum(), cells=p.population.count(), n_cells=p.n_cells.max()
     )
-    own = _first(own.filter(own.cells == own.n_cells), ["area_id", "year", "dsex", "dband"], "rank")
+    own = own.filter(own.cells == own.n_cells)
+    return own.select("area_id", "year", "dsex", "dband", "rank", "population")
+
+
+def members(db: Source, level: int, groups: list[int] | None = None) -> ir.Table:
+    """Every area under each group area at ``level`` (itself included), with its level."""
+    closure, area = db.table("area_ancestor"), db.table("area")
     scope = closure.filter(closure.ancestor_level == level)
     if groups is not None:
         scope = scope.filter(scope.ancestor_id.isin(groups))
-    src = area.select(src=area.id, src_level=area.level)
-    j = own.join(src, own.area_id == src.src)
-    up = scope.select(member=scope.area_id, group_id=scope.ancestor_id)
-    j = j.join(up, j.area_id == up.member)
-    agg = j.group_by(["group_id", "year", "dsex", "dband", "src_level"]).aggregate(
-        population=j.population.sum(), n=j.area_id.count()
-    )
-    need = _areas_per_level(closure, area)
-    agg = agg.join(need, [agg.group_id == need.anc, agg.src_level == need.lvl])
-    agg = agg.filter(agg.n == agg.n_areas)
-    best = _first(agg, ["group_id", "year", "dsex", "dband"], "src_level")
-    return best.select("group_id", "year", "dsex", "dband", "population")
-
-
-def _areas_per_level(closure: ir.Table, area: ir.Table) -> ir.Table:
-    j = closure.join(area, closure.area_id == area.id)
-    return j.group_by(anc=j.ancestor_id, lvl=j.level).aggregate(n_areas=j.area_id.count())
-
-
-def _first(t: ir.Table, keys: list[str], order: str) -> ir.Table:
-    """The row with the smallest ``order`` within each ``keys`` group."""
-    t = t.mutate(choice=ibis.row_number().over(group_by=[t[k] for k in keys], order_by=[t[order]]))
-    return t.filter(t.choice == 0)
+    joined = scope.join(area, scope.area_id == area.id)
+    return joined.select(area_id=joined.area_id, group_id=joined.ancestor_id, level=joined.level)

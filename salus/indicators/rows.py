@@ -18,8 +18,10 @@ import pandas as pd
 from salus.analytics import periods
 from salus.analytics.disclosure import small_cells
 from salus.indicators.filters import Grouping
-from salus.indicators.result import IndicatorRow
+from salus.indicators.result import VALUE_FIELDS, IndicatorRow
 from salus.indicators.scope import Scope
+
+INTEGERS = ("incidents", "victims", "previous", "change")
 
 
 def group_columns(grouping: Grouping) -> tuple[str, ...]:
@@ -41,11 +43,24 @@ def build_rows(
 ) -> tuple[tuple[IndicatorRow, ...], tuple[str, ...]]:
     """One :class:`IndicatorRow` per frame row, suppressed if ``public``."""
     masks = _masks(frame, measure, public, threshold)
-    rows = []
-    for i, record in enumerate(frame.to_dict("records")):
-        hide = {name: bool(mask[i]) for name, mask in masks.items()}
-        rows.append(_row(record, _group(record, grouping, scope, timeline), hide))
-    return tuple(rows), group_columns(grouping)
+    change_hidden = masks["measure"] | masks["previous"]
+    hidden = {
+        "incidents": masks["incidents"],
+        "victims": masks["victims"],
+        "previous": masks["previous"],
+        "population": np.zeros(len(frame), dtype=bool),
+        "change": change_hidden,
+        "change_pct": change_hidden,
+    }
+    values = {
+        name: _column(frame[name], hidden.get(name, masks["measure"]), name in INTEGERS)
+        for name in VALUE_FIELDS
+    }
+    groups = _groups(frame, grouping, scope, timeline)
+    suppressed = [bool(s) for s in masks["measure"].tolist()]
+    # IndicatorRow's fields are: group, the VALUE_FIELDS in order, suppressed
+    rows = tuple(map(IndicatorRow, groups, *(values[k] for k in VALUE_FIELDS), suppressed))
+    return rows, group_columns(grouping)
 
 
 def _masks(
@@ -59,47 +74,34 @@ def _masks(
     return masks
 
 
-def _group(
-    record: dict[str, Any], grouping: Grouping, scope: Scope, timeline: Sequence[periods.Step]
-) -> dict[str, str]:
-    group: dict[str, str] = {}
+def _column(values: pd.Series, hidden: np.ndarray, integer: bool) -> list[Any]:
+    """Python values of a column: None where hidden or missing (NaN)."""
+    numbers = values.to_numpy(dtype=np.float64)
+    out: list[Any] = []
+    for value, hide in zip(numbers.tolist(), hidden.tolist(), strict=True):
+        if hide or math.isnan(value):
+            out.append(None)
+        else:
+            out.append(round(value) if integer else value)
+    return out
+
+
+def _groups(
+    frame: pd.DataFrame, grouping: Grouping, scope: Scope, timeline: Sequence[periods.Step]
+) -> list[dict[str, str]]:
+    columns: dict[str, list[str]] = {}
     for key in grouping.keys:
         if key == "area":
-            code, name = scope.labels[int(record["group_id"])]
-            group.update(area=code, area_name=name)
+            labels = [scope.labels[int(i)] for i in frame["group_id"].tolist()]
+            columns["area"] = [code for code, _ in labels]
+            columns["area_name"] = [name for _, name in labels]
         elif key in periods.GRAINS:
-            group[key] = timeline[int(record["step"])].label
+            columns[key] = [timeline[int(i)].label for i in frame["step"].tolist()]
         else:
-            group[key] = str(record[key])
-    return group
-
-
-def _row(r: dict[str, Any], group: dict[str, str], hide: dict[str, bool]) -> IndicatorRow:
-    measure_hidden = hide["measure"]
-    change_hidden = measure_hidden or hide["previous"]
-    return IndicatorRow(
-        group=group,
-        incidents=None if hide["incidents"] else int(r["incidents"]),
-        victims=None if hide["victims"] else int(r["victims"]),
-        population=_number(r["population"]),
-        rate=None if measure_hidden else _number(r["rate"]),
-        ci_low=None if measure_hidden else _number(r["ci_low"]),
-        ci_high=None if measure_hidden else _number(r["ci_high"]),
-        count_ci_low=None if measure_hidden else _number(r["count_ci_low"]),
-        count_ci_high=None if measure_hidden else _number(r["count_ci_high"]),
-        previous=None if hide["previous"] else _integer(r["previous"]),
-        change=None if change_hidden else _integer(r["change"]),
-        change_pct=None if change_hidden else _number(r["change_pct"]),
-        suppressed=measure_hidden,
+            columns[key] = frame[key].astype(str).tolist()
+    names = list(columns)
+    return (
+        [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+        if names
+        else [{} for _ in range(len(frame))]
     )
-
-
-def _number(value: Any) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return None
-    return float(value)
-
-
-def _integer(value: Any) -> int | None:
-    number = _number(value)
-    return None if number is None else round(number)
