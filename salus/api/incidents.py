@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Annotated, Literal
 
@@ -69,7 +70,7 @@ def export(viewer: ViewerDep, engine: Db, f: Filter,
     first = next(chunks)
     name = f"incidents.{'geojson' if format == 'geojson' else 'csv'}"
 
-    def stream():  # type: ignore[no-untyped-def]
+    def stream() -> Iterator[str]:
         yield first
         yield from chunks
 

@@ -103,7 +103,8 @@ def create_user(engine: sa.Engine, actor: Viewer, username: str, password: str, 
                   "password_hash": sec.hash_password(password), "language": language or None,
                   "area_id": _area_id(conn, area_code), "active": True,
                   "created_at": stamp, "password_changed_at": stamp}
-        uid = conn.execute(t.app_user.insert().values(**values)).inserted_primary_key[0]
+        key = conn.execute(t.app_user.insert().values(**values)).inserted_primary_key
+        uid = key[0] if key else None
         audit(conn, actor.username, "create", "user", username, None,
               {"role": role, "area": area_code, "language": language})
         row = conn.execute(_user_query().where(t.app_user.c.id == uid)).one()

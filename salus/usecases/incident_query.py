@@ -99,8 +99,9 @@ def _search(text: str, viewer: Viewer, dialect: str) -> sa.ColumnElement[bool]:
     reveal what they say.
     """
     i = t.incident
+    match: sa.ColumnElement[bool]
     if dialect == "postgresql":
-        config = sa.literal_column("'simple'::regconfig")
+        config: sa.ColumnElement[Any] = sa.literal_column("'simple'::regconfig")
         document = sa.func.to_tsvector(config, sa.func.coalesce(
             i.c.narrative, sa.literal_column("''::text")))      # = the index (migration 0004)
         match = document.op("@@")(sa.func.plainto_tsquery(config, text))

@@ -47,7 +47,7 @@ def _load(conn: sa.Connection, uid: str) -> tuple[Any, list[Any], list[Any], Any
                            .order_by(t.incident_weapon.c.id)).all()
     source = conn.execute(sa.select(t.incident_source)
                           .where(t.incident_source.c.incident_id == row.id)).first()
-    return row, persons, weapons, source
+    return row, list(persons), list(weapons), source
 
 
 def _person(p: Any, show: bool) -> dict[str, Any]:

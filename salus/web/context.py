@@ -11,8 +11,11 @@ import sqlalchemy as sa
 from fastapi import Request
 
 from salus.auth.roles import PUBLIC_VIEWER, Permission, Viewer
+from salus.usecases.accounts import Session
 from salus.usecases.errors import NotAuthenticated, PermissionDenied
-from salus.usecases.sessions import Session, session_viewer, token_viewer
+from salus.usecases.sessions import session_viewer, token_viewer
+
+__all__ = ["PUBLIC_VIEWER", "AppState", "Session"]
 
 SESSION_COOKIE = "salus_session"
 PRE_CSRF_COOKIE = "salus_csrf"

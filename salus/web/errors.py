@@ -29,7 +29,7 @@ def install(app: FastAPI) -> None:
     async def on_use_case(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, UseCaseError)
         if is_api(request) and api_use_case:
-            return await api_use_case(request, exc)  # type: ignore[no-any-return]
+            return await api_use_case(request, exc)  # type: ignore[no-any-return,misc]
         if isinstance(exc, NotAuthenticated):
             target = quote(request.url.path + ("?" + request.url.query if request.url.query
                                                else ""))
@@ -39,7 +39,7 @@ def install(app: FastAPI) -> None:
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if is_api(request) and api_http:
-            return await api_http(request, exc)  # type: ignore[no-any-return]
+            return await api_http(request, exc)  # type: ignore[no-any-return,misc]
         return page_error(request, exc.status_code, str(exc.status_code), str(exc.detail))
 
     app.add_exception_handler(UseCaseError, on_use_case)

@@ -38,10 +38,10 @@ def login(request: Request, username: Annotated[str, Form()],
                                  ctx.client_address(request))
     except (InvalidCredentials, RateLimited) as exc:
         status = exc.status if isinstance(exc, RateLimited) else 400
-        response = render(request, "login.html", status_code=status, next=_safe_next(next),
-                          error=exc, username=username)
-        remember_pre_session_token(request, response)
-        return response
+        failed = render(request, "login.html", status_code=status, next=_safe_next(next),
+                        error=exc, username=username)
+        remember_pre_session_token(request, failed)
+        return failed
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(ctx.SESSION_COOKIE, session.token, httponly=True, samesite="lax",
                         secure=ctx.is_https(request),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -29,7 +29,7 @@ def _query(f: DashboardFilter) -> str:
     return urlencode({k: v for k, v in params.items() if v})
 
 
-def _options(request: Request, viewer: Viewer) -> dict[str, object]:
+def _options(request: Request, viewer: Viewer) -> dict[str, Any]:
     engine = ctx.engine(request)
     all_areas = [a for a in areas.list_areas(engine, viewer) if a.level in (1, 2)]
     if viewer.area_code:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -37,7 +37,7 @@ def indicator_page(request: Request, viewer: Indicators, id: Text = None,
     set_language(request)
     definitions = indicator_views.available(viewer)
     chosen = next((d for d in definitions if d.id == id), None)
-    context: dict[str, object] = {"definitions": definitions, "chosen": chosen,
+    context: dict[str, Any] = {"definitions": definitions, "chosen": chosen,
                                   "period": period or "", "by": by or "", "area": area or "",
                                   "level": level, "result": None, "error": None}
     if chosen and period:
@@ -46,7 +46,7 @@ def indicator_page(request: Request, viewer: Indicators, id: Text = None,
 
 
 def _compute(request: Request, viewer: Viewer, indicator_id: str, period: str,
-             by: str | None, area: str | None, level: int | None) -> dict[str, object]:
+             by: str | None, area: str | None, level: int | None) -> dict[str, Any]:
     grouping = [b.strip() for b in (by or "").split(",") if b.strip()] or None
     try:
         result = indicator_views.indicator(

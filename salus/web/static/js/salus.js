@@ -14,6 +14,7 @@
                 axisLabel: { interval: 0, width: 140, overflow: "truncate" } };
     var val = { type: "value", position: rtl ? "right" : undefined };
     chart.setOption({
+      animation: false,
       grid: { left: horizontal ? 150 : 50, right: 20, top: 30, bottom: 30, containLabel: false },
       tooltip: { trigger: "axis" },
       legend: { show: spec.series.length > 1, top: 0 },
