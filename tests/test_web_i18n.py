@@ -79,3 +79,12 @@ def test_field_messages_are_translated(shared_observatory: sa.Engine) -> None:
     r = c.post("/incidents/new?lang=fr", data={"csrf_token": csrf, "occurred_on": "2999-01-01",
                                                 "area_code": "R1-A", "iccs_code": "0101"})
     assert "La date est dans le futur." in r.text
+
+
+def test_the_public_site_switches_language_without_an_account(engine: sa.Engine) -> None:
+    c = client(engine, public=True)
+    page = c.get("/", headers={"Accept-Language": "ru"}).text
+    assert 'name="lang"' in page and "Панель" in page
+    arabic = c.get("/?lang=ar")
+    assert 'dir="rtl"' in arabic.text
+    assert '<html lang="ar"' in c.get("/indicators").text   # the choice is remembered
