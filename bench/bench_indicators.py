@@ -223,6 +223,19 @@ def run(url: str, repeat: int) -> None:
         f"  of which the counting query: {sql_wall:.3f} s wall, {sql_cpu:.3f} s CPU "
         f"({len(frame):,} groups)"
     )
+    _, inc_wall, inc_cpu, inc = timed(
+        lambda: compute_indicator(engine, "homicide-incidents", **REQUEST), repeat
+    )
+    print(
+        f"  homicide-incidents by municipality x sex x year: {inc_wall:.3f} s wall, "
+        f"{inc_cpu:.3f} s CPU ({sum(r.incidents or 0 for r in inc.rows):,} incident-rows)"
+    )
+    _, m_wall, m_cpu, _ = timed(
+        lambda: compute_indicator(engine, "sdg-16-1-1", period="2023-05", by="area,sex"), repeat
+    )
+    print(
+        f"  sdg-16-1-1 for one month by municipality x sex: {m_wall:.3f} s wall, {m_cpu:.3f} s CPU"
+    )
     print(f"  load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     engine.dispose()
 
