@@ -51,7 +51,7 @@ class TrainingOptions:
     deterministic_recall: float = 0.7
     max_pairs_for_u: float = 5e5
     u_chunks: int = 3
-    memory_limit: str | None = "2GB"
+    memory_limit: str | None = "1500MB"
     training_blocks: tuple[str, ...] = TRAINING_BLOCKS
     deterministic_rules: tuple[str, ...] = DETERMINISTIC_RULES
     threads: int | None = None
@@ -62,8 +62,8 @@ class LinkageRun:
     """Scored candidate pairs of one job and the trained model that scored them.
 
     ``pairs`` has ``record_id_l``, ``record_id_r`` (``l < r``), ``match_weight``,
-    ``match_probability`` and, per comparison ``c``, ``gamma_c`` (agreement level) and ``bf_c``
-    (Bayes factor): enough to explain every score (:mod:`.explain`).
+    ``match_probability``, ``source_l``, ``source_r`` and, per comparison ``c``, ``gamma_c``
+    (its agreement level): enough to explain every score (:mod:`.explain`).
     """
 
     pairs: pd.DataFrame
@@ -99,7 +99,7 @@ def link_records(
         del table
         _train(linker, options)
         _train_from_labels(linker, con, labels)
-        pairs = _predict(linker, min_probability)
+        pairs = _predict(linker, con, min_probability)
         model = linker.misc.save_model_to_json()
     finally:
         con.close()
@@ -167,14 +167,28 @@ def _train_from_labels(
     linker.training.estimate_m_from_pairwise_labels("reviewer_labels")  # type: ignore[no-untyped-call]
 
 
-def _predict(linker: Linker, min_probability: float) -> pd.DataFrame:
+def _predict(linker: Linker, con: duckdb.DuckDBPyConnection,
+             min_probability: float) -> pd.DataFrame:
+    """Scored pairs with ``record_id_l < record_id_r``, only the columns explanations need.
+
+    The columns are selected in DuckDB, so the wide prediction table never becomes a frame.
+    """
     result = linker.inference.predict(threshold_match_probability=min_probability)
-    frame: pd.DataFrame = result.as_pandas_dataframe()  # type: ignore[no-untyped-call]
-    keep = [c for c in frame.columns
-            if c in PAIR_COLUMNS or c.startswith(("gamma_", "bf_")) or c in ("source_l",
-                                                                             "source_r")]
-    frame = frame[keep].copy()
-    swap = frame["record_id_l"] > frame["record_id_r"]
+    columns = [c.unquote().name for c in result.columns]
+    keep = [c for c in columns
+            if c in PAIR_COLUMNS or c in ("source_l", "source_r")
+            or c.startswith("gamma_")]
+    ordered = [_ordered_sql(c) for c in keep]
+    frame = con.sql(f"SELECT {', '.join(ordered)} FROM {result.physical_name}").df()
+    result.drop_table_from_database_and_remove_from_cache()
+    return frame
+
+
+def _ordered_sql(column: str) -> str:
+    """SQL for one output column, swapping the sides of pairs whose left id is the larger."""
+    swap = "record_id_l > record_id_r"
     for left, right in (("record_id_l", "record_id_r"), ("source_l", "source_r")):
-        frame.loc[swap, [left, right]] = frame.loc[swap, [right, left]].to_numpy()
-    return frame.reset_index(drop=True)
+        if column in (left, right):
+            other = right if column == left else left
+            return f'CASE WHEN {swap} THEN "{other}" ELSE "{column}" END AS "{column}"'
+    return f'"{column}"'

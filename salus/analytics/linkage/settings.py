@@ -207,7 +207,7 @@ def violence_settings(
         "source_dataset_column_name": "source_dataset",
         "comparisons": comparisons(),
         "blocking_rules_to_generate_predictions": [_blocking_rule(r) for r in blocking_rules],
-        "retain_matching_columns": True,  # Splink keeps gamma_/bf_ columns only with it
+        "retain_matching_columns": True,  # Splink keeps gamma_ columns only with it
         "retain_intermediate_calculation_columns": True,
         "additional_columns_to_retain": ["source"],
         "probability_two_random_records_match": 1e-4,
