@@ -1,0 +1,78 @@
+"""Alert rules on incident series: a planted surge fires once, whatever the method."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alerts_support import LAST_WEEK, TODAY, plant_surge, seed_weekly
+
+from salus.auth.roles import SYSTEM_VIEWER, Viewer
+from salus.storage import alert_schema as a
+from salus.storage import schema as t
+from salus.usecases import alerts
+from salus.usecases.errors import PermissionDenied, ValidationFailed
+
+
+def _rule(engine: sa.Engine, method: str = "ears_c1", **kw: object) -> int:
+    spec = alerts.RuleSpec(name=f"all violence {method}", method=method, period_unit="week",
+                           area_level=2, **kw)  # type: ignore[arg-type]
+    return alerts.add_rule(engine, SYSTEM_VIEWER, spec)
+
+
+def test_a_planted_surge_fires_once_and_rerunning_does_not_duplicate(engine: sa.Engine) -> None:
+    seed_weekly(engine)
+    plant_surge(engine)
+    _rule(engine)
+    first = alerts.run_rules(engine, today=TODAY)
+    assert [f["period_start"] for f in first.fired] == [LAST_WEEK]
+    fired = alerts.list_alerts(engine)
+    assert len(fired) == 1
+    assert fired[0]["area_code"] == "R1-A" and fired[0]["period_start"] == LAST_WEEK
+    assert fired[0]["status"] == "new" and fired[0]["method"] == "ears_c1"
+    assert fired[0]["observed"] > fired[0]["upper_bound"] > fired[0]["expected"]
+    assert fired[0]["parameters"]["baseline"] == 7
+    second = alerts.run_rules(engine, today=TODAY)
+    assert second.fired == [] and second.already_known == 1
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(a.alert)) == 1
+
+
+@pytest.mark.parametrize("method", ["ears_c3", "cusum"])
+def test_other_methods_find_the_surge_in_the_right_district(engine: sa.Engine,
+                                                            method: str) -> None:
+    seed_weekly(engine)
+    plant_surge(engine, "R2-B")
+    _rule(engine, method)
+    report = alerts.run_rules(engine, today=TODAY)
+    codes = {r["area_code"] for r in alerts.list_alerts(engine)}
+    assert "R2-B" in codes and len(report.fired) >= 1
+
+
+def test_a_calm_series_fires_nothing_and_the_filter_ignores_other_crimes(
+        engine: sa.Engine) -> None:
+    seed_weekly(engine)
+    from alerts_support import add_incidents
+    add_incidents(engine, "R1-A", LAST_WEEK, 40, iccs="0501")
+    _rule(engine, filter={"iccs": ["01", "02"]})
+    assert alerts.run_rules(engine, today=TODAY).fired == []
+
+
+def test_farrington_without_enough_history_is_skipped_not_crashed(engine: sa.Engine) -> None:
+    seed_weekly(engine, weeks=10)
+    _rule(engine, "farrington_flexible")
+    report = alerts.run_rules(engine, today=TODAY)
+    assert report.fired == []
+    assert "needs" in report.skipped["all violence farrington_flexible"]
+
+
+def test_rules_are_validated_and_only_managers_add_them(engine: sa.Engine) -> None:
+    with pytest.raises(ValidationFailed):
+        alerts.add_rule(engine, SYSTEM_VIEWER,
+                        alerts.RuleSpec("daily", "farrington", period_unit="day"))
+    with pytest.raises(ValidationFailed):
+        alerts.add_rule(engine, SYSTEM_VIEWER, alerts.RuleSpec("x", "magic"))
+    clerk = Viewer.for_role("dora", "data_entry")
+    with pytest.raises(PermissionDenied):
+        alerts.add_rule(engine, clerk, alerts.RuleSpec("x", "ears_c1"))
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(t.audit_event)) == 0
