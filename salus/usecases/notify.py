@@ -164,9 +164,11 @@ def _deliver_one(engine: sa.Engine, row: Any, settings: NotifySettings, send: Se
 
 def _record(engine: sa.Engine, notification_id: int, attempts: int, status: str,
             error: str | None) -> None:
-    values: dict[str, Any] = {"attempts": attempts, "status": status, "last_error": error}
-    if status == "sent":
+    values: dict[str, Any] = {"attempts": attempts, "status": status}
+    if status == "sent":  # last_error keeps the failure that a retry overcame
         values["sent_at"] = dt.datetime.now(dt.UTC)
+    else:
+        values["last_error"] = error
     with engine.begin() as conn:
         conn.execute(a.notification.update().where(a.notification.c.id == notification_id)
                      .values(**values))
