@@ -151,6 +151,7 @@ def test_a_definitions_folder_can_be_given_per_call(
         ({"filters": {"weapon": "bazooka"}}, "request: filters.weapon: unknown weapon code"),
         ({"suppression_threshold": 0}, "threshold must be an integer >= 1"),
         ({"by": "area", "level": 0, "filters": {"area": "XC01"}}, "--level 0 is above the area"),
+        ({"by": "area", "level": 7}, "--level 7: no areas at that level (levels: 0, 1, 2)"),
     ],
 )
 def test_an_invalid_request_is_refused_with_a_clear_message(

@@ -54,6 +54,9 @@ def resolve_scope(areas: pd.DataFrame, grouping: Grouping, area_code: str | None
             f"--level {level} is above the area {area_code!r}; choose a level at or below it"
         )
     groups = tuple(int(i) for i in members.loc[members.level == level, "id"])
+    if not groups and len(areas):
+        levels = ", ".join(str(v) for v in sorted(set(members.level)))
+        raise DefinitionError(f"--level {level}: no areas at that level (levels: {levels})")
     return Scope(True, level, groups, root, root is not None, labels)
 
 
