@@ -173,7 +173,7 @@ def _run_rule(engine: sa.Engine, rule: Any, today: dt.date, report: RunReport) -
                       next_period(start, rule.period_unit) - dt.timedelta(days=1),
                       point.observed, point.expected, point.upper_bound, point.score,
                       rule.method, {**rule.parameters, **dict(point.parameters)})
-        _record_fired(engine, rule, fired, report)
+        record_fired(engine, rule, fired, report)
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ class Fired:
     parameters: dict[str, Any]
 
 
-def _record_fired(engine: sa.Engine, rule: Any, fired: Fired, report: RunReport) -> None:
+def record_fired(engine: sa.Engine, rule: Any, fired: Fired, report: RunReport) -> None:
     alert_id, created = upsert_alert(engine, fired)
     if created:
         report.fired.append({"id": alert_id, "rule": rule.name, "area_id": fired.area_id,
@@ -352,13 +352,25 @@ def list_alerts(engine: sa.Engine, status: str | None = None,
         return [dict(r) for r in conn.execute(query).mappings()]
 
 
+def run_all(engine: sa.Engine, today: dt.date | None = None, **kwargs: Any) -> RunReport:
+    """Incident rules, then the tension-index rule; one report (``salus alerts run``)."""
+    from salus.usecases import tension
+
+    report = run_rules(engine, today, notify_now=False, **kwargs)
+    extra = tension.run_tension_alerts(engine, **kwargs)
+    report.fired += extra.fired
+    report.already_known += extra.already_known
+    report.notifications = extra.notifications
+    return report
+
+
 def after_import(engine: sa.Engine, today: dt.date | None = None) -> RunReport | None:
-    """Hook for the import use case: run the rules once an import has committed.
+    """Hook for the import use case: run every rule once an import has committed.
 
     Never raises: an import must not fail because alerting did (the error is logged).
     """
     try:
-        return run_rules(engine, today)
+        return run_all(engine, today)
     except Exception:
         log.exception("alert rules failed after import")
         return None
