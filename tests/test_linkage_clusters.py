@@ -117,3 +117,12 @@ def test_the_review_queue_puts_uncertain_cross_source_pairs_first() -> None:
     assert queue["impact"].iloc[0] > queue["impact"].iloc[1]
     decided = Decisions(non_matches=frozenset({("f4", "p3")}))
     assert len(review_queue(pairs, info, table, decisions=decided)) == 1
+
+
+def test_a_record_without_a_name_joins_only_the_likelier_of_two_named_people() -> None:
+    pairs = _pairs(("a", "c", 0.9), ("b", "c", 0.8), ("d", "e", 0.9), ("c", "e", 0.7))
+    named = pd.Series([True, True, False, True, False])
+    out = cluster_records(IDS, pairs, 0.5, named=named)
+    assert _clusters(out) == {frozenset("ac"), frozenset("b"), frozenset("de")}
+    unconstrained = cluster_records(IDS, pairs, 0.5)
+    assert _clusters(unconstrained) == {frozenset("abcde")}

@@ -4,7 +4,9 @@ Pairs at or above the threshold are links; reviewers' decisions override the mod
 match is a link whatever its score, a rejected pair is never one. Clusters grow by merging along
 links in decreasing order of probability (single-linkage agglomeration, as a union–find), except
 that a merge is refused when it would put in one cluster two records of the same *group* (two
-victims listed in one incident record are two people) or a pair a reviewer rejected. Without
+victims listed in one incident record are two people) or a pair a reviewer rejected, or when it
+would join two clusters of named records through a record without a name (an unidentified body
+or an unnamed press report that fits two victims on date and place joins only the likelier). Without
 constraints this is exactly the connected components of the links. A cluster's *confidence* is
 the lower of
 
@@ -54,12 +56,14 @@ def cluster_records(
     threshold: float = 0.5,
     decisions: Decisions | None = None,
     groups: pd.Series | None = None,
+    named: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Cluster records; returns ``record_id``, ``cluster_id``, ``cluster_size``, ``confidence``.
 
     ``groups`` (aligned with ``record_ids``): records sharing a group are never clustered
-    together. ``cluster_id`` is the smallest record id of the cluster, so it is stable across
-    runs that produce the same cluster.
+    together. ``named`` (aligned, bool): whether a record carries a name; without it every
+    record counts as named. ``cluster_id`` is the smallest record id of the cluster, so it is
+    stable across runs that produce the same cluster.
     """
     decisions = decisions or Decisions()
     ids = pd.Index(record_ids.astype(str))
@@ -75,8 +79,9 @@ def cluster_records(
     left, right, prob = left[order], right[order], prob[order]
     link = prob >= threshold
     group_codes = _group_codes(groups, len(ids))
-    labels, link = _merge(len(ids), left, right, link, group_codes,
-                          _rejected(ids, decisions))
+    flags = None if named is None else np.asarray(named, dtype=bool)
+    labels, link = _merge(len(ids), left, right, link,
+                          _Constraints(group_codes, _rejected(ids, decisions), flags))
     out = pd.DataFrame({"record_id": ids, "component": labels})
     out["cluster_id"] = out.groupby("component")["record_id"].transform("min")
     out["cluster_size"] = out.groupby("component")["record_id"].transform("size")
@@ -121,18 +126,28 @@ def _rejected(ids: pd.Index, decisions: Decisions) -> dict[int, set[int]]:
     return out
 
 
+@dataclass(frozen=True)
+class _Constraints:
+    groups: np.ndarray | None
+    rejected: dict[int, set[int]]
+    named: np.ndarray | None
+
+    @property
+    def empty(self) -> bool:
+        return self.groups is None and not self.rejected and self.named is None
+
+
 def _merge(n: int, left: np.ndarray, right: np.ndarray, link: np.ndarray,
-           groups: np.ndarray | None, rejected: dict[int, set[int]]) -> tuple[np.ndarray,
-                                                                             np.ndarray]:
+           constraints: _Constraints) -> tuple[np.ndarray, np.ndarray]:
     """Union–find along links (strongest first) that refuses merges breaking a constraint.
 
     Returns each record's component label and which links were used.
     """
-    if groups is None and not rejected:
+    if constraints.empty:
         graph = coo_matrix((np.ones(int(link.sum())), (left[link], right[link])), shape=(n, n))
         _, labels = connected_components(graph, directed=False)
         return np.asarray(labels), link
-    forest = _ConstrainedForest(n, groups, rejected)
+    forest = _ConstrainedForest(n, constraints)
     used = np.zeros(len(left), dtype=bool)
     for k in np.flatnonzero(link):
         used[k] = forest.union(int(left[k]), int(right[k]))
@@ -141,16 +156,17 @@ def _merge(n: int, left: np.ndarray, right: np.ndarray, link: np.ndarray,
 
 
 class _ConstrainedForest:
-    """Union–find whose roots remember their members' groups and rejected partners."""
+    """Union–find whose roots remember their members, groups and whether a name is known."""
 
-    def __init__(self, n: int, groups: np.ndarray | None,
-                 rejected: dict[int, set[int]]) -> None:
+    def __init__(self, n: int, constraints: _Constraints) -> None:
         self.parent = list(range(n))
         self.members: dict[int, set[int]] = {}
         self.groups: dict[int, set[int]] = {}
-        if groups is not None:
-            self.groups = {i: {int(g)} for i, g in enumerate(groups)}
-        self.rejected = {i: set(v) for i, v in rejected.items()}
+        if constraints.groups is not None:
+            self.groups = {i: {int(g)} for i, g in enumerate(constraints.groups)}
+        self.rejected = {i: set(v) for i, v in constraints.rejected.items()}
+        self.named = constraints.named
+        self.has_named = list(constraints.named) if constraints.named is not None else []
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -160,7 +176,7 @@ class _ConstrainedForest:
 
     def union(self, a: int, b: int) -> bool:
         ra, rb = self.find(a), self.find(b)
-        if ra == rb:
+        if ra == rb or self._through_unnamed(a, b, ra, rb):
             return False
         if self.groups and self.groups[ra] & self.groups[rb]:
             return False
@@ -174,7 +190,16 @@ class _ConstrainedForest:
         self.members.pop(rb, None)
         if self.groups:
             self.groups[ra] |= self.groups.pop(rb)
+        if self.has_named:
+            self.has_named[ra] = self.has_named[ra] or self.has_named[rb]
         return True
+
+    def _through_unnamed(self, a: int, b: int, ra: int, rb: int) -> bool:
+        """Both clusters hold named records, and the link runs through a record without one."""
+        if self.named is None:
+            return False
+        both_named_clusters = self.has_named[ra] and self.has_named[rb]
+        return bool(both_named_clusters and not (self.named[a] and self.named[b]))
 
 
 def _bottleneck(n: int, labels: np.ndarray, left: np.ndarray, right: np.ndarray,

@@ -52,13 +52,16 @@ def run_job(
     optionally ``record_group``: victims listed in one source record, never one person).
 
     ``decisions``: earlier reviewer decisions (``record_id_l``, ``record_id_r``, ``is_match``),
-    applied as fixed links and non-links and, when numerous, as training labels.
+    applied as fixed links and non-links and, when numerous, as training labels. A record
+    without a name joins at most one cluster of named records (see :func:`cluster_records`).
     """
     options = options or JobOptions()
     fixed = Decisions.from_frame(decisions)
     run = link_records(records, labels=decisions, options=options.training)
     groups = records["record_group"] if "record_group" in records.columns else None
-    clusters = cluster_records(records["record_id"], run.pairs, options.threshold, fixed, groups)
+    named = records["given_name"].notna() | records["family_name"].notna()
+    clusters = cluster_records(records["record_id"], run.pairs, options.threshold, fixed, groups,
+                               named)
     info = records[["record_id", "source", "period", "area"]].assign(
         record_id=records["record_id"].astype(str)
     )
