@@ -18,7 +18,7 @@ app = typer.Typer(
 )
 
 # name of the module in salus.cli → attribute it exposes (a Typer app or a register function)
-COMMAND_MODULES = ("importing", "indicators", "demo")
+COMMAND_MODULES = ("importing", "indicators", "demo", "alerts", "tension")
 
 
 @app.command()
