@@ -90,7 +90,7 @@ class IncidentFactory:
             misuse_context=values.get("misuse_context"),
             location_type=values.get("location_type"), weapons=_weapons(values),
             persons=persons, narrative=values.get("narrative"),
-            sensitivity=Sensitivity(values.get("sensitivity", "restricted")),
+            sensitivity=_enum(Sensitivity, values.get("sensitivity", "restricted")),
             declared_killed=values.get("declared_killed"),
             declared_injured=values.get("declared_injured"),
             killed_low=values.get("killed_low"), killed_high=values.get("killed_high"))
@@ -102,7 +102,7 @@ class IncidentFactory:
     def _occurred(self, number: int, values: dict[str, Any],
                   problems: list[RowError]) -> OccurrenceDate | None:
         start, until = values.get("occurred_on"), values.get("occurred_until")
-        precision = DatePrecision(values.get("date_precision", "day"))
+        precision = _enum(DatePrecision, values.get("date_precision", "day"))
         if start is None:
             problems.append(self._error(number, "occurred_on", "", "value.missing",
                                         "the date of occurrence is empty"))
@@ -121,6 +121,8 @@ class IncidentFactory:
                     f"the range {start.isoformat()}–{until.isoformat()} spans calendar years; "
                     "kept as the year of the start date", WARNING))
             precision = max(precision, covering, key=PRECISION_ORDER.index)
+        if precision is DatePrecision.DAY or precision is DatePrecision.EXACT:
+            return OccurrenceDate(start, precision)  # what ``of`` returns, without its checks
         return OccurrenceDate.of(start, precision)
 
     def _persons(self, number: int, values: dict[str, Any], row: dict[str, Any],
@@ -139,7 +141,7 @@ class IncidentFactory:
                                             f"number from 1 to {MAX_COUNT}"))
                 return []
             return _persons_alike(values, count)
-        if any(name in values for name in PERSON_FIELDS):
+        if not values.keys().isdisjoint(PERSON_FIELDS):
             return _persons_alike(values, 1)
         return []
 
@@ -162,9 +164,12 @@ class IncidentFactory:
 
     def _point(self, number: int, values: dict[str, Any],
                problems: list[RowError]) -> Point | None:
-        precision = LocationPrecision(values.get("location_precision", "exact"))
         lon, lat = values.get("longitude"), values.get("latitude")
         geometry = values.get("wkt") or values.get("geometry")
+        if lon is None and lat is None and geometry is None:
+            _enum(LocationPrecision, values.get("location_precision", "exact"))  # still checked
+            return None
+        precision = LocationPrecision(values.get("location_precision", "exact"))
         if lon is None and lat is None and geometry is not None:
             if geometry.get("type") != "Point":
                 problems.append(self._error(number, "wkt" if "wkt" in values else "geometry",
@@ -260,6 +265,15 @@ def _person_kwargs(values: dict[str, Any]) -> dict[str, Any]:
             "date_of_birth": values.get("date_of_birth")}
 
 
+def _enum(kind: Any, value: Any) -> Any:
+    """``kind(value)`` through a lookup table of the members' values (same result, same
+    ``ValueError`` for a value that is not one)."""
+    member = _MEMBERS[kind].get(value) if value.__class__ is str else None
+    return member if member is not None else kind(value)
+
+
+_MEMBERS: dict[Any, dict[str, Any]] = {k: {m.value: m for m in k} for k in
+                                       (DatePrecision, LocationPrecision, Sensitivity)}
 _ROLES = {r.value: r for r in Role}
 _SEXES = {s.value: s for s in Sex}
 _OUTCOMES = {o.value: o for o in Outcome}

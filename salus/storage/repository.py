@@ -21,7 +21,6 @@ from salus.domain.model import Area, Incident, PopulationCount
 from salus.storage import schema as t
 
 BATCH = 5000
-UID_LOOKUP = 1000
 
 
 @dataclass(slots=True)
@@ -200,83 +199,90 @@ def save_incidents(conn: sa.Connection, incidents: Iterable[Incident],
     return counts
 
 
+INCIDENT_COLUMNS = (
+    "id", "uid", "occurred_on", "occurred_until", "date_precision", "occurred_time",
+    "reported_on", "area_id", "longitude", "latitude", "location_precision", "iccs_code",
+    "attempted", "iccs_context", "misuse_context", "location_type", "weapon_category",
+    "narrative", "sensitivity", "declared_killed", "declared_injured", "killed_low",
+    "killed_high", "content_hash", "import_batch_id", "created_at", "updated_at")
+SOURCE_COLUMNS = ("incident_id", "source_type", "source_name", "record_id", "url")
+PERSON_COLUMNS = ("incident_id", "role", "sex", "age_min", "age_max", "age_band", "outcome",
+                  "relationship", "conflict_status", "nationality", "given_name",
+                  "family_name", "date_of_birth")
+WEAPON_COLUMNS = ("incident_id", "category", "legal_status", "count", "description")
+
+
 def _insert_incidents(conn: sa.Connection, chunk: Sequence[tuple[Incident, str]],
                       area_id: dict[str, int], batch_id: int | None, stamp: dt.datetime) -> None:
-    rows = [_incident_row(inc, digest, area_id[inc.area_code], batch_id, stamp)
-            for inc, digest in chunk]
-    new_ids = _insert_returning_ids(conn, rows)
-    sources, persons, weapons = [], [], []
-    for iid, (inc, _) in zip(new_ids, chunk, strict=True):
+    """Insert a chunk of incidents with their sources, persons and weapons.
+
+    Incident ids are reserved first (:func:`_reserve_ids`: the ids the database itself would
+    have given), so the child rows are built in the same pass, as plain tuples, and written
+    by :func:`_insert_rows` without SQLAlchemy's per-row parameter handling.
+    """
+    new_ids = _reserve_ids(conn, len(chunk))
+    incidents, sources, persons, weapons = [], [], [], []
+    person_rows: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for iid, (inc, digest) in zip(new_ids, chunk, strict=True):
+        incidents.append(_incident_tuple(inc, digest, iid, area_id[inc.area_code], batch_id,
+                                         stamp))
         s = inc.source
-        sources.append({"incident_id": iid, "source_type": s.source_type,
-                        "source_name": s.source_name, "record_id": s.record_id, "url": s.url})
-        persons += [_person_row(p, iid) for p in inc.persons]
-        weapons += [{"incident_id": iid, "category": w.category, "legal_status": w.legal_status,
-                     "count": w.count, "description": w.description} for w in inc.weapons]
-    _bulk_insert(conn, t.incident_source, sources)
-    for table, values in ((t.person, persons), (t.incident_weapon, weapons)):
-        for part in _chunks(values):
-            _bulk_insert(conn, table, part)
+        sources.append((iid, s.source_type, s.source_name, s.record_id, s.url))
+        for p in inc.persons:
+            persons.append((iid, *_person_values(p, person_rows)))
+        for w in inc.weapons:
+            weapons.append((iid, w.category, w.legal_status, w.count, w.description))
+    _insert_rows(conn, t.incident, INCIDENT_COLUMNS, incidents)
+    _insert_rows(conn, t.incident_source, SOURCE_COLUMNS, sources)
+    _insert_rows(conn, t.person, PERSON_COLUMNS, persons)
+    _insert_rows(conn, t.incident_weapon, WEAPON_COLUMNS, weapons)
 
 
-def _insert_returning_ids(conn: sa.Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert incident rows and return their ids in order.
+def _reserve_ids(conn: sa.Connection, n: int) -> list[int]:
+    """The next ``n`` incident ids, in order: what the inserts would have been given.
 
-    A plain executemany, then the ids looked up by ``uid`` (unique, generated here): SQLite has
-    no ordered multi-row RETURNING, so ``returning(sort_by_parameter_order=True)`` would run one
-    INSERT per row — ten times slower on a bulk import.
+    SQLite gives a new row ``max(id) + 1`` (an ``INTEGER PRIMARY KEY`` without
+    AUTOINCREMENT), and an import holds the write lock for its whole transaction, so reading
+    ``max(id)`` once per chunk is exact. PostgreSQL draws them from the column's sequence.
     """
-    _bulk_insert(conn, t.incident, rows)
-    uids = [r["uid"] for r in rows]
-    found: dict[str, int] = {}
-    for start in range(0, len(uids), UID_LOOKUP):
-        part = uids[start:start + UID_LOOKUP]
-        q = sa.select(t.incident.c.uid, t.incident.c.id).where(t.incident.c.uid.in_(part))
-        found.update((u, i) for u, i in conn.execute(q))
-    return [found[u] for u in uids]
+    if n == 0:
+        return []
+    if conn.dialect.name == "sqlite":
+        top = conn.exec_driver_sql("SELECT max(id) FROM incident").scalar() or 0
+        return list(range(top + 1, top + 1 + n))
+    if conn.dialect.name == "postgresql":
+        q = sa.text("SELECT nextval(pg_get_serial_sequence('incident', 'id')) "
+                    "FROM generate_series(1, :n)")
+        return sorted(int(i) for i in conn.execute(q, {"n": n}).scalars())
+    raise NotImplementedError(f"bulk incident insert on {conn.dialect.name}")
 
 
-def _bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """``executemany`` of rows that all have the same keys.
-
-    On SQLite the statement is compiled once and each column's bind processor applied
-    directly: SQLAlchemy's per-row parameter handling costs more than SQLite's own insert.
-    Other dialects use SQLAlchemy's batched "insertmanyvalues" path.
-    """
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        conn.execute(table.insert(), rows)
-        return
-    compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(rows[0]))
-    names = list(compiled.positiontup or ())
-    processors = [table.c[n].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-                  for n in names]
-    columns = [[r[n] for r in rows] if f is None else [f(r[n]) for r in rows]
-               for n, f in zip(names, processors, strict=True)]
-    conn.exec_driver_sql(str(compiled), list(zip(*columns, strict=True)))
-
-
-def _incident_row(inc: Incident, digest: str, area_id: int, batch_id: int | None,
-                  stamp: dt.datetime) -> dict[str, Any]:
+def _incident_tuple(inc: Incident, digest: str, iid: int, area_id: int, batch_id: int | None,
+                    stamp: dt.datetime) -> tuple[Any, ...]:
     pt = inc.point
-    return {
-        "uid": inc.uid or str(uuid.uuid4()),
-        "occurred_on": inc.occurred.start, "occurred_until": inc.occurred.end,
-        "date_precision": inc.occurred.precision.value, "occurred_time": inc.occurred_time,
-        "reported_on": inc.reported_on, "area_id": area_id,
-        "longitude": pt.longitude if pt else None, "latitude": pt.latitude if pt else None,
-        "location_precision": pt.precision.value if pt else None,
-        "iccs_code": inc.iccs_code, "attempted": inc.attempted,
-        "iccs_context": inc.iccs_context, "misuse_context": inc.misuse_context,
-        "location_type": inc.location_type,
-        "weapon_category": inc.weapons[0].category if inc.weapons else None,
-        "narrative": inc.narrative, "sensitivity": inc.sensitivity.value,
-        "declared_killed": inc.declared_killed, "declared_injured": inc.declared_injured,
-        "killed_low": inc.killed_low, "killed_high": inc.killed_high,
-        "content_hash": digest, "import_batch_id": batch_id,
-        "created_at": stamp, "updated_at": stamp,
-    }
+    occurred = inc.occurred
+    return (
+        iid, inc.uid or str(uuid.uuid4()), occurred.start, occurred.end,
+        occurred.precision.value, inc.occurred_time, inc.reported_on, area_id,
+        pt.longitude if pt else None, pt.latitude if pt else None,
+        pt.precision.value if pt else None, inc.iccs_code, inc.attempted, inc.iccs_context,
+        inc.misuse_context, inc.location_type,
+        inc.weapons[0].category if inc.weapons else None, inc.narrative,
+        inc.sensitivity.value, inc.declared_killed, inc.declared_injured, inc.killed_low,
+        inc.killed_high, digest, batch_id, stamp, stamp)
+
+
+def _person_values(p: Any, seen: dict[tuple[Any, ...], tuple[Any, ...]]) -> tuple[Any, ...]:
+    """A person's columns but ``incident_id`` (alike victims share one tuple)."""
+    age = p.age
+    key = (p.role, p.sex, age, age.low.__class__, age.high.__class__, p.age_band, p.outcome,
+           p.relationship, p.conflict_status, p.nationality, p.given_name, p.family_name,
+           p.date_of_birth, p.date_of_birth.__class__)
+    values = seen.get(key)
+    if values is None:
+        row = _person_row(p, 0)
+        values = seen[key] = tuple(row[c] for c in PERSON_COLUMNS[1:])
+    return values
 
 
 def _person_row(p: Any, iid: int) -> dict[str, Any]:
@@ -290,6 +296,77 @@ def _person_row(p: Any, iid: int) -> dict[str, Any]:
         "given_name": p.given_name, "family_name": p.family_name,
         "date_of_birth": p.date_of_birth,
     }
+
+
+def _insert_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str],
+                 rows: list[tuple[Any, ...]]) -> None:
+    """Insert plain tuples, each value converted as SQLAlchemy's column type would bind it.
+
+    SQLite: ``executemany`` on the connection's own DBAPI cursor (same transaction).
+    PostgreSQL with psycopg 3: ``COPY ... FROM STDIN``. Otherwise SQLAlchemy's executemany.
+    """
+    if not rows:
+        return
+    rows = _bind(conn.dialect, table, columns, rows)
+    names = ", ".join(f'"{c}"' for c in columns)
+    raw = conn.connection.driver_connection
+    dbapi = conn.dialect.loaded_dbapi
+    if conn.dialect.name == "sqlite":
+        sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})'
+        cursor = raw.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(sql, rows)
+        except dbapi.Error as exc:
+            raise _wrapped(sql, exc, dbapi) from exc
+        finally:
+            cursor.close()
+        return
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        sql = f'COPY "{table.name}" ({names}) FROM STDIN'
+        try:
+            with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+                for row in rows:
+                    copy.write_row(row)
+        except dbapi.Error as exc:
+            raise _wrapped(sql, exc, dbapi) from exc
+        return
+    conn.execute(table.insert(), [dict(zip(columns, r, strict=True)) for r in rows])
+
+
+def _wrapped(sql: str, exc: Exception, dbapi: Any) -> sa.exc.DBAPIError:
+    """A driver error as SQLAlchemy would raise it (``IntegrityError``, ``DataError``…)."""
+    return sa.exc.DBAPIError.instance(sql, None, exc, dbapi.Error)  # type: ignore[no-any-return]
+
+
+_PROCESSORS: dict[tuple[str, str, tuple[str, ...]], list[tuple[int, Any]]] = {}
+
+
+def _bind(dialect: sa.Dialect, table: sa.Table, columns: Sequence[str],
+          rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows with each column's bind processor applied (those columns only, column-wise)."""
+    key = (dialect.name, table.name, tuple(columns))
+    processors = _PROCESSORS.get(key)
+    if processors is None:
+        processors = _PROCESSORS[key] = [
+            (i, f) for i, c in enumerate(columns)
+            if (f := table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
+    if not processors:
+        return rows
+    cols = list(zip(*rows, strict=True))
+    for i, f in processors:
+        cache: dict[Any, Any] = {}
+        out = []
+        for v in cols[i]:
+            if v is None:
+                out.append(None)
+                continue
+            try:
+                w = cache[(v.__class__, v)]
+            except KeyError:
+                w = cache[(v.__class__, v)] = f(v)
+            out.append(w)
+        cols[i] = tuple(out)
+    return list(zip(*cols, strict=True))
 
 
 # ---------------------------------------------------------------- batches and audit
@@ -321,3 +398,22 @@ def audit(conn: sa.Connection, actor: str, action: str, entity: str, entity_id: 
 def _chunks(rows: Sequence[dict[str, Any]] | list[Any]) -> Iterable[list[Any]]:
     for start in range(0, len(rows), BATCH):
         yield list(rows[start:start + BATCH])
+
+
+# ---------------------------------------------------------------- observatory settings
+
+
+def get_setting(conn: sa.Connection, key: str, default: Any = None) -> Any:
+    """The stored value of an observatory setting, or ``default``."""
+    q = sa.select(t.observatory_setting.c.value).where(t.observatory_setting.c.key == key)
+    row = conn.execute(q).first()
+    return default if row is None else row[0]
+
+
+def set_setting(conn: sa.Connection, key: str, value: Any, actor: str = "cli") -> None:
+    """Store an observatory setting (audited with its previous value)."""
+    before = get_setting(conn, key)
+    conn.execute(t.observatory_setting.delete().where(t.observatory_setting.c.key == key))
+    conn.execute(t.observatory_setting.insert().values(key=key, value=value, updated_at=now()))
+    audit(conn, actor, "setting", "observatory_setting", key,
+          before=None if before is None else {"value": before}, after={"value": value})
