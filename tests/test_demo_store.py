@@ -108,12 +108,15 @@ def test_salus_demo_builds_and_prints_the_headline(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     runner = CliRunner()
     result = runner.invoke(
-        app, ["demo", "--db", url, "--incidents", str(SMALL), "--manifest", str(tmp_path / "key")]
+        app, ["demo", "--db", url, "--incidents", str(SMALL), "--no-serve",
+              "--manifest", str(tmp_path / "key")]
     )
     assert result.exit_code == 0, result.output
     assert "Demo built" in result.output
-    assert "Victims of intentional homicide in 2024" in result.output
+    text = " ".join(result.output.split())
+    assert "victims of intentional homicide in 2024 (police series)" in text
+    assert "rate per 100,000" in text and "95% CI" in text
     assert (tmp_path / "key" / "record_persons.csv").is_file()
-    again = runner.invoke(app, ["demo", "--db", url, "--seed", "9"])
+    again = runner.invoke(app, ["demo", "--db", url, "--seed", "9", "--no-serve"])
     assert again.exit_code == 1
     assert "--rebuild" in again.output

@@ -18,7 +18,9 @@ app = typer.Typer(
 )
 
 # name of the module in salus.cli → attribute it exposes (a Typer app or a register function)
-COMMAND_MODULES = ("importing", "indicators", "demo", "alerts", "tension")
+COMMAND_MODULES = (
+    "importing", "indicators", "demo", "serve", "reconcile", "alerts", "tension",
+)
 
 
 @app.command()

@@ -41,8 +41,13 @@ def demo(
         Path | None,
         typer.Option(help="folder for the answer key: manifest.json and CSV files"),
     ] = None,
+    serve: Annotated[
+        bool, typer.Option(help="then serve the web app with printed demo logins")
+    ] = True,
+    host: Annotated[str, typer.Option(help="address the web app listens on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port the web app listens on")] = 8000,
 ) -> None:
-    """Build the demo if the store is empty (or --rebuild), then print what it holds."""
+    """Build the demo if the store is empty (or --rebuild), print what it holds, serve it."""
     started = time.perf_counter()
     try:
         result = run_demo(
@@ -68,7 +73,32 @@ def demo(
     _print_headline(result)
     for path in result.manifest_files:
         console.print(f"manifest: {path}")
-    console.print(f"Next: salus indicators sdg-16-1-1 --db {shown} --period {result.headline.year}")
+    if serve:
+        _serve(db, host, port)
+    else:
+        year = result.headline.year
+        console.print(f"Next: salus indicators sdg-16-1-1 --db {shown} --period {year}")
+
+
+def _serve(db: str, host: str, port: int) -> None:
+    """Create the demo accounts (new passwords each time), print them and serve the app."""
+    from salus.storage.db import open_store
+    from salus.usecases.accounts import ensure_demo_accounts
+    from salus.web import serve as run
+
+    engine = open_store(db)
+    try:
+        accounts = ensure_demo_accounts(engine)
+    finally:
+        engine.dispose()
+    table = Table(title="Demo logins (new passwords on every start)")
+    for column in ("user", "password", "role"):
+        table.add_column(column)
+    for username, password, role in accounts:
+        table.add_row(username, password, role)
+    console.print(table)
+    console.print(f"Open [bold]http://{host}:{port}/[/bold] (Ctrl+C to stop)")
+    run(db, host=host, port=port, public=False)
 
 
 def _records_table(result: DemoResult) -> Table:
@@ -103,14 +133,14 @@ def _planted_table(result: DemoResult) -> Table:
 
 
 def _print_headline(result: DemoResult) -> None:
-    # INTEGRATION POINT (lead): the headline comes from salus.usecases.demo.headline (one SQL
-    # aggregate on the police series); swap in compute_indicator("sdg-16-1-1") once it can
-    # keep to the primary series (see docs/demo.md, "Which records count").
     line = result.headline
     rate = "n/a" if line.rate is None else f"{line.rate:.1f}"
+    ci = "" if line.ci_low is None or line.ci_high is None else (
+        f" (95% CI {line.ci_low:.1f}–{line.ci_high:.1f})")
+    change = "" if line.change_pct is None else f"; {line.change_pct:+.1f}% on {line.year - 1}"
     sexes = ", ".join(f"{sex} {n:,}" for sex, n in line.by_sex.items())
     console.print(
-        f"Victims of intentional homicide in {line.year} (police series): "
+        f"SDG 16.1.1 — victims of intentional homicide in {line.year} (police series): "
         f"[bold]{line.victims:,}[/bold] ({sexes}); "
-        f"rate per 100,000: [bold]{rate}[/bold]"
+        f"rate per 100,000: [bold]{rate}[/bold]{ci}{change}"
     )

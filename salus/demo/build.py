@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from salus.demo.config import DEFAULT_INCIDENTS, DEFAULT_SEED, DEFAULT_YEARS, DemoConfig
 from salus.demo.events import Plan, draw_events, plan_features
 from salus.demo.geography import COUNTRY_CODE, Country, build_country
-from salus.demo.incidents import SourceBatch, police_records
+from salus.demo.incidents import POLICE_TYPE, SourceBatch, police_records
 from salus.demo.manifest import Manifest
 from salus.demo.population import Population, build_population, population_rows
 from salus.demo.sources import forensic_records, media_records
@@ -211,6 +211,9 @@ def build_demo(
             conn, data.incidents, batch, known={}, digest_of=hashing.content_hash
         )
         repository.finish_batch(conn, batch, len(data.incidents), counts, 0)
+        # police records are the observatory's series; forensic and media records of the same
+        # deaths are kept for reconciliation and must not be counted again by indicators
+        repository.set_setting(conn, "primary_sources", [POLICE_TYPE], actor="demo")
         repository.audit(
             conn, "demo", "demo.build", "import_batch", str(batch), after=params(data.config)
         )

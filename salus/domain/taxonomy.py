@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ def load(taxonomy_id: str) -> Taxonomy:
     path = resources.files("salus.domain").joinpath("taxonomies", f"{taxonomy_id}.yaml")
     if not path.is_file():
         raise UnknownTaxonomy(taxonomy_id)
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     codes: dict[str, Code] = {}
     for entry in raw["codes"]:
         extra = {k: v for k, v in entry.items() if k not in ("code", "parent", "labels")}

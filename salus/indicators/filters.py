@@ -23,6 +23,7 @@ CODED_FILTERS = {
     "sex": "sex",
     "age_band": "age_band",
     "outcome": "outcome",
+    "source": "source_type",
 }
 FILTER_KEYS = (*CODED_FILTERS, "attempted", "area")
 SINGLE_VALUED = ("sex", "age_band", "area", "attempted")

@@ -152,6 +152,9 @@ def incidents(db: Source, plan: CountPlan) -> ir.Table:
         cond += [t[column].isin(sorted(codes)) for codes in f.expanded(key)]
     if f.attempted is not None:
         cond.append(t.attempted == f.attempted)
+    for codes in f.expanded("source"):
+        src = db.table("incident_source")
+        cond.append(t.id.isin(src.filter(src.source_type.isin(sorted(codes))).incident_id))
     if plan.area_id is not None:
         closure = db.table("area_ancestor")
         cond.append(t.area_id.isin(closure.filter(closure.ancestor_id == plan.area_id).area_id))

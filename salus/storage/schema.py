@@ -310,3 +310,15 @@ linkage_decision = sa.Table(
     sa.Column("note", sa.Text, nullable=True),
     sa.Index("ix_linkage_decision_pair", "record_key_l", "record_key_r"),
 )
+
+# ---------------------------------------------------------------- observatory settings
+# Settings that belong to the data rather than to one process, e.g. which source types make
+# up the observatory's primary series (``primary_sources``), so every entry point agrees.
+
+observatory_setting = sa.Table(
+    "observatory_setting",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -7,7 +7,6 @@ the store holds with the headline homicide figure of the last year. See ``docs/d
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from salus.demo.incidents import POLICE_TYPE
 from salus.storage import schema as t
 from salus.storage.db import open_store
 from salus.usecases.errors import Conflict
+from salus.usecases.indicators import compute_indicator
 
 DEFAULT_DEMO_URL = "sqlite:///salus-demo.db"
 PRIMARY_SOURCE = POLICE_TYPE
@@ -51,6 +51,9 @@ class Headline:
     victims: int
     by_sex: dict[str, int]
     population: int | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    change_pct: float | None = None
 
     @property
     def rate(self) -> float | None:
@@ -100,7 +103,7 @@ def run_demo(
             files = tuple(manifest.write(manifest_dir))
         with engine.connect() as conn:
             counts = records_by_source(conn)
-            line = headline(conn, config.years[1])
+        line = headline(engine, config.years[1])
         plan = summary.manifest.plan if summary else planted(config)
         return DemoResult(summary is not None, _params(config), plan, counts, line, summary, files)
     finally:
@@ -161,48 +164,17 @@ def records_by_source(conn: sa.Connection) -> dict[str, int]:
     return {str(k): int(n) for k, n in sorted(conn.execute(q).all())}
 
 
-def headline(conn: sa.Connection, year: int) -> Headline:
-    """Victims of intentional homicide in ``year`` in the primary series, by sex, and the
-    country's population (one aggregate query each).
+def headline(engine: sa.Engine, year: int) -> Headline:
+    """SDG 16.1.1 for ``year`` over the whole country, in total and by sex.
 
-    INTEGRATION POINT (lead): replace with
-    ``salus.usecases.indicators.compute_indicator(engine, "sdg-16-1-1", period=str(year),
-    by=["sex"])`` once the indicator engine can restrict its count to the primary series
-    (``source_type = police``); today it counts every source, so forensic and media records of
-    the same deaths would be counted again.
+    Computed by the indicator engine like every other figure; the demo store's
+    ``primary_sources`` setting keeps the count to the police series, so the forensic and
+    media records of the same deaths are not counted again.
     """
-    inc, per, src = t.incident, t.person, t.incident_source
-    q = (
-        sa.select(per.c.sex, sa.func.count())
-        .select_from(
-            per.join(inc, per.c.incident_id == inc.c.id).join(src, src.c.incident_id == inc.c.id)
-        )
-        .where(
-            src.c.source_type == PRIMARY_SOURCE,
-            inc.c.iccs_code.like("0101%"),
-            inc.c.attempted.is_(False),
-            per.c.role == "victim",
-            per.c.outcome == "killed",
-            inc.c.occurred_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)),
-        )
-        .group_by(per.c.sex)
-    )
-    by_sex = {str(sex): int(n) for sex, n in sorted(conn.execute(q).all())}
-    return Headline(year, sum(by_sex.values()), by_sex, _country_population(conn, year))
-
-
-def _country_population(conn: sa.Connection, year: int) -> int | None:
-    pop, area = t.population, t.area
-    q = (
-        sa.select(sa.func.sum(pop.c.population))
-        .select_from(pop.join(area, pop.c.area_id == area.c.id))
-        .where(
-            area.c.level == 0,
-            pop.c.year == year,
-            pop.c.sex == "total",
-            pop.c.age_min == 0,
-            pop.c.age_max == t.OPEN_AGE,
-        )
-    )
-    value = conn.execute(q).scalar()
-    return None if value is None else int(value)
+    total = compute_indicator(engine, "sdg-16-1-1", period=str(year), by=[])
+    by_sex = compute_indicator(engine, "sdg-16-1-1", period=str(year), by=["sex"])
+    [row] = total.rows
+    counts = {str(r.group["sex"]): int(r.victims or 0) for r in by_sex.rows if r.victims}
+    population = None if row.population is None else int(row.population)
+    return Headline(year, int(row.victims or 0), dict(sorted(counts.items())), population,
+                    row.ci_low, row.ci_high, row.change_pct)

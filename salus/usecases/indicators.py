@@ -8,8 +8,10 @@ counting happens in the database; see ``docs/indicators.md``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -87,7 +89,7 @@ def compute_indicator(
             definition, period, by, filters, level, public, suppression_threshold, annualise
         )
         with connect(engine_or_url) as con:
-            return run(con, definition, request)
+            return run(con, definition, with_primary_series(con, request))
     except (DefinitionError, PeriodError) as exc:
         raise IndicatorRequestError(str(exc)) from exc
 
@@ -122,6 +124,35 @@ def _request(
         threshold=threshold,
         annualise=annualise,
     )
+
+
+def with_primary_series(con: ibis.BaseBackend, request: Request) -> Request:
+    """Count only the observatory's primary series unless the request names its sources.
+
+    A store holding several institutions' records of the same deaths (police, forensic, media)
+    keeps the source types of its official series in the ``primary_sources`` setting; without
+    this, one death recorded by three institutions would be counted three times.
+    """
+    if "source" in request.filters.codes:
+        return request
+    sources = primary_sources(con)
+    if not sources:
+        return request
+    extra = parse_filters({"source": sources}, "observatory setting primary_sources")
+    return replace(request, filters=request.filters.merge(extra))
+
+
+def primary_sources(con: ibis.BaseBackend) -> list[str]:
+    """Source types of the primary series stored in the observatory settings (may be empty)."""
+    if "observatory_setting" not in con.list_tables():
+        return []
+    table = con.table("observatory_setting")
+    values = table.filter(table.key == "primary_sources").select("value").execute()["value"]
+    if values.empty:
+        return []
+    value = values.iloc[0]
+    value = json.loads(value) if isinstance(value, str) else value
+    return [str(v) for v in value]
 
 
 @contextmanager
