@@ -76,3 +76,20 @@ def test_rules_are_validated_and_only_managers_add_them(engine: sa.Engine) -> No
         alerts.add_rule(engine, clerk, alerts.RuleSpec("x", "ears_c1"))
     with engine.connect() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(t.audit_event)) == 0
+
+
+def test_the_alert_page_series_ends_with_the_alert_s_own_expected_and_threshold(
+        engine: sa.Engine) -> None:
+    from salus.usecases import alert_views
+
+    seed_weekly(engine)
+    plant_surge(engine)
+    _rule(engine)
+    alert_id = alerts.run_rules(engine, today=TODAY).fired[0]["id"]
+    alert = alerts.get_alert(engine, alert_id)
+    series = alert_views.series(engine, alert)
+    assert series["labels"][-1] == LAST_WEEK.isoformat() and len(series["labels"]) == 20
+    assert series["observed"][-1] == alert["observed"]
+    assert series["expected"][-1] == pytest.approx(alert["expected"], abs=1e-4)
+    assert series["upper"][-1] == pytest.approx(alert["upper_bound"], abs=1e-4)
+    assert series["upper"][:11] == [None] * 11 and None not in series["upper"][11:]

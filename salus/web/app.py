@@ -39,6 +39,7 @@ def create_app(engine: sa.Engine | str, *, public: bool = False,
 def _install_routes(app: FastAPI, public: bool) -> None:
     from salus.api import errors as api_errors
     from salus.api import routes as api_routes
+    from salus.web import alerts as web_alerts
     from salus.web import errors as web_errors
     from salus.web.routes import PUBLIC_ROUTERS, ROUTERS
 
@@ -46,7 +47,7 @@ def _install_routes(app: FastAPI, public: bool) -> None:
     web_errors.install(app)
     for router in api_routes.routers(public):
         app.include_router(router, prefix="/api/v1")
-    for router in PUBLIC_ROUTERS if public else ROUTERS:
+    for router in PUBLIC_ROUTERS if public else [*ROUTERS, web_alerts.router]:
         app.include_router(router)
 
 

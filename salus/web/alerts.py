@@ -1,0 +1,100 @@
+"""Early-warning pages: the alerts inbox, one alert with its series, tension reports and index.
+
+Reading needs ``read_records`` (not the public); moving alerts needs an analyst or admin
+(enforced by :mod:`salus.usecases.alerts`); tension reports come from community monitors,
+analysts and admins (:mod:`salus.usecases.tension`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from salus.auth.roles import Permission, Viewer
+from salus.storage.alert_schema import TENSION_THEMES
+from salus.usecases import alert_views, alerts, tension
+from salus.usecases.errors import UseCaseError, ValidationFailed
+from salus.web import context as ctx
+from salus.web.csrf import verify_csrf
+from salus.web.pages import needs
+from salus.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[Viewer, Depends(needs(Permission.READ_RECORDS))]
+
+
+@router.get("/alerts")
+def inbox(request: Request, viewer: Reader, status: str = "open") -> Response:
+    rows = alerts.list_alerts(ctx.engine(request), status if status != "all" else None)
+    return render(request, "alerts/inbox.html", alerts=rows, status=status,
+                  statuses=["open", "all", *alerts.STATUSES],
+                  can_manage=alerts.can_manage(viewer))
+
+
+def _alert_page(request: Request, viewer: Viewer, alert_id: int, status: int = 200,
+                error: UseCaseError | None = None) -> Response:
+    engine = ctx.engine(request)
+    alert = alerts.get_alert(engine, alert_id)
+    return render(request, "alerts/alert.html", status_code=status, alert=alert, error=error,
+                  moves=sorted(alerts.TRANSITIONS[alert["status"]]),
+                  series=alert_views.series(engine, alert),
+                  can_manage=alerts.can_manage(viewer))
+
+
+@router.get("/alerts/{alert_id}")
+def alert_page(request: Request, viewer: Reader, alert_id: int) -> Response:
+    return _alert_page(request, viewer, alert_id)
+
+
+@router.post("/alerts/{alert_id}/transition", dependencies=[Depends(verify_csrf)])
+def move(request: Request, viewer: Reader, alert_id: int, status: Annotated[str, Form()],
+         note: Annotated[str, Form()] = "", response: Annotated[str, Form()] = "",
+         assignee: Annotated[str, Form()] = "") -> Response:
+    try:
+        alerts.transition(ctx.engine(request), alert_id, status, viewer, note.strip() or None,
+                          response=response.strip() or None,
+                          assignee=assignee.strip() or None)
+    except ValidationFailed as exc:
+        return _alert_page(request, viewer, alert_id, 422, exc)
+    return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
+
+
+@router.post("/alerts/{alert_id}/assign", dependencies=[Depends(verify_csrf)])
+def assign(request: Request, viewer: Reader, alert_id: int,
+           assignee: Annotated[str, Form()] = "") -> Response:
+    alerts.assign(ctx.engine(request), alert_id, assignee.strip(), viewer)
+    return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
+
+
+def _tension_page(request: Request, viewer: Viewer, status: int = 200,
+                  **extra: object) -> Response:
+    context: dict[str, object] = {
+        "points": list(reversed(tension.index(ctx.engine(request)))), "themes": TENSION_THEMES,
+        "can_report": viewer.role in tension.REPORTERS, "error": None, "saved": None,
+        "today": dt.date.today().replace(day=1).isoformat()}
+    context.update(extra)
+    return render(request, "alerts/tension.html", status_code=status, **context)
+
+
+@router.get("/tension")
+def tension_page(request: Request, viewer: Reader) -> Response:
+    return _tension_page(request, viewer)
+
+
+@router.post("/tension", dependencies=[Depends(verify_csrf)])
+async def submit_report(request: Request, viewer: Reader) -> Response:
+    form = await request.form()
+    try:
+        scores = {k: int(str(form.get(k, "0"))) for k in TENSION_THEMES}
+        period = dt.date.fromisoformat(str(form.get("period", "")))
+        tension.submit(ctx.engine(request), viewer, str(form.get("area", "")).strip(), period,
+                       scores, str(form.get("narrative", "")).strip() or None)
+    except ValueError:
+        error = ValidationFailed([{"field": "period", "code": "invalid", "message": "a date"}])
+        return _tension_page(request, viewer, 422, error=error)
+    except ValidationFailed as exc:
+        return _tension_page(request, viewer, 422, error=exc)
+    return _tension_page(request, viewer, saved=str(form.get("area")))
