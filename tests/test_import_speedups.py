@@ -9,11 +9,12 @@ SQLAlchemy Core one statement at a time.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from import_support import seed_areas
+from import_support import seed_areas, write_xlsx
 
 from salus.domain.model import (
     AgeRange,
@@ -30,6 +31,8 @@ from salus.domain.model import (
     SourceRecord,
     Weapon,
 )
+from salus.ingestion import load_mapping, readers
+from salus.ingestion.errors import FileImportError
 from salus.storage import repository as repo
 from salus.storage import schema as t
 
@@ -184,3 +187,49 @@ def test_a_constraint_violation_in_the_bulk_path_is_sqlalchemys_error(engine, si
         repo.save_incidents(conn, clash)
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(t.incident)).scalar() == size
+
+
+# ---------------------------------------------------------------- XLSX: calamine = openpyxl
+
+
+def _framed(path: Path, options: Any, calamine: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setattr(readers, "USE_CALAMINE", calamine)
+    table = readers.read_table(path, options)
+    rows = list(table.rows)
+    return table.columns, table.tags, rows, table.stats, table.format
+
+
+def test_calamine_reads_the_cells_openpyxl_reads(tmp_path, monkeypatch):
+    pytest.importorskip("python_calamine")
+    rows = [["title"], [], ["id", "n", "x", "when", "at", "flag", "blank", "t"],
+            ["a", 5, 2.5, dt.date(2020, 1, 2), dt.datetime(2020, 1, 2, 3, 4, 5), True, None,
+             dt.time(6, 7)],
+            ["b", 5001000, -0.1, dt.datetime(2021, 3, 4), None, False, "", "x"],
+            [None, None, None], ["TOTAL", 10]]
+    path = write_xlsx(tmp_path / "cells.xlsx", rows)
+    options = readers.ReadOptions()
+    assert readers._calamine_rows(path, None) is not None  # not a fallback to openpyxl
+    assert _framed(path, options, True, monkeypatch) == _framed(path, options, False,
+                                                                monkeypatch)
+
+
+def test_calamine_frames_every_colombian_workbook_as_openpyxl(shared_data, monkeypatch):
+    pytest.importorskip("python_calamine")
+    police = load_mapping("colombia-police-homicides").read
+    files = [(shared_data / "colombia" / "raw" / f"homicidios_{year}.xlsx", police)
+             for year in range(2011, 2020)]
+    files.append((shared_data / "colombia" / "population" / "poblacion_2018_2023.xlsx",
+                  load_mapping("colombia-dane-municipalities").read))
+    for path, options in files:
+        assert readers._calamine_rows(path, options.sheet) is not None, path.name
+        assert _framed(path, options, True, monkeypatch) == _framed(path, options, False,
+                                                                    monkeypatch), path.name
+
+
+def test_a_workbook_calamine_cannot_open_falls_back_to_openpyxls_error(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(FileImportError) as info:
+        readers.read_table(path)
+    assert info.value.error.code == "file.format" and "cannot be read as XLSX" in str(
+        info.value.error.message)

@@ -18,8 +18,10 @@ text charset-normalizer does not recognise.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -183,6 +185,94 @@ def _sniff_delimiter(sample: str) -> str:
 
 def _xlsx_rows(path: Path, sheet: int | str | tuple[str, ...] | None
                ) -> tuple[Iterator[tuple[int, list[Any]]], int | None]:
+    """Rows of one sheet: python-calamine (about 7× faster), openpyxl where it cannot."""
+    if USE_CALAMINE:
+        rows = _calamine_rows(path, sheet)
+        if rows is not None:
+            return iter(rows), len(rows)
+    return _openpyxl_rows(path, sheet)
+
+
+USE_CALAMINE = True
+"""Read XLSX with python-calamine when it is installed and can open the file (tests compare)."""
+_EXCEL_INT_LIMIT = 2**53
+_MIDNIGHT = dt.time(0)
+
+
+def _calamine_rows(path: Path, sheet: int | str | tuple[str, ...] | None
+                   ) -> list[tuple[int, list[Any]]] | None:
+    """The sheet's rows with openpyxl's cell values, or None (then openpyxl reads the file).
+
+    calamine gives every number as a float, a date cell as a date and an empty cell as "";
+    openpyxl gives a whole number as an int (Excel writes them without a decimal point), a
+    date cell as a datetime and an empty cell as None: the cells are converted to the latter.
+    """
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:
+        return None
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
+        wanted = _pick_sheet(names, sheet, path)
+        grid = book.get_sheet_by_name(wanted).to_python(skip_empty_area=False)
+        last = _last_row_element(path, wanted)
+    except Exception:  # noqa: BLE001 - anything calamine cannot read: openpyxl decides
+        return None
+    if last is None or last < len(grid):
+        return None
+    out: list[tuple[int, list[Any]]] = []
+    for number, cells in enumerate(grid, start=1):
+        row = [_openpyxl_value(v) for v in cells]
+        while row and row[-1] is None:
+            row.pop()
+        out.append((number, row))
+    # openpyxl also yields the empty (e.g. only formatted) rows after the last value, which
+    # the framing counts as blank; calamine's grid ends at the last value.
+    out.extend((number, []) for number in range(len(grid) + 1, last + 1))
+    return out
+
+
+_ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
+
+
+def _last_row_element(path: Path, sheet: str) -> int | None:
+    """The number of the sheet's last ``<row>`` element (openpyxl's last row), or None when
+    the XML is not laid out as expected (then openpyxl reads the file)."""
+    from xml.etree import ElementTree
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    with zipfile.ZipFile(path) as archive:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rid = next((e.get(f"{rel}id") for e in book.iter(f"{main}sheet")
+                    if e.get("name") == sheet), None)
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        target = next((e.get("Target") for e in rels if e.get("Id") == rid), None)
+        if rid is None or target is None:
+            return None
+        member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        xml = archive.read(member)
+    tail = xml.rfind(b"<row")
+    if tail < 0 or xml.rfind(b":row") > tail:
+        return None
+    found = _ROW_NUMBER.match(xml, tail)
+    return int(found.group(1)) if found else None
+
+
+def _openpyxl_value(v: Any) -> Any:
+    kind = v.__class__
+    if kind is str:
+        return v or None
+    if kind is float:
+        return int(v) if v.is_integer() and -_EXCEL_INT_LIMIT < v < _EXCEL_INT_LIMIT else v
+    if kind is dt.date:
+        return dt.datetime.combine(v, _MIDNIGHT)
+    return v
+
+
+def _openpyxl_rows(path: Path, sheet: int | str | tuple[str, ...] | None
+                   ) -> tuple[Iterator[tuple[int, list[Any]]], int | None]:
     """Rows of one sheet (openpyxl, read-only, cached values of formulas) and its height."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
