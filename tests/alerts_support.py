@@ -30,6 +30,21 @@ def add_areas(engine: sa.Engine) -> dict[str, int]:
         return repository.area_ids(conn)
 
 
+def _square(x: int, y: int) -> dict[str, object]:
+    ring = [[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def add_grid(engine: sa.Engine, size: int = 5) -> list[str]:
+    """A country of ``size`` × ``size`` square districts ``G<x><y>`` (level 1)."""
+    areas = [m.Area("G", "Grid", 0)]
+    areas += [m.Area(f"G{x}{y}", f"Cell {x}{y}", 1, "G", geometry=_square(x, y))
+              for x in range(size) for y in range(size)]
+    with engine.begin() as conn:
+        repository.save_areas(conn, areas)
+    return [a.code for a in areas[1:]]
+
+
 def incident_rows(area_id: int, day: dt.date, n: int, iccs: str = "0101") -> list[dict]:
     now = repository.now()
     return [{"uid": str(uuid.uuid4()), "occurred_on": day, "occurred_until": day,

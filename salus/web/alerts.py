@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from salus.auth.roles import Permission, Viewer
 from salus.storage.alert_schema import TENSION_THEMES
-from salus.usecases import alert_views, alerts, tension
+from salus.usecases import alert_views, alerts, hotspot_views, tension
 from salus.usecases.errors import UseCaseError, ValidationFailed
 from salus.web import context as ctx
 from salus.web.csrf import verify_csrf
@@ -32,6 +32,16 @@ def inbox(request: Request, viewer: Reader, status: str = "open") -> Response:
     return render(request, "alerts/inbox.html", alerts=rows, status=status,
                   statuses=["open", "all", *alerts.STATUSES],
                   can_manage=alerts.can_manage(viewer))
+
+
+@router.get("/hotspots")
+def hotspot_map(request: Request, viewer: Reader, level: int = 1, days: int = 365,
+                end: dt.date | None = None) -> Response:
+    last = end or dt.date.today()
+    first = last - dt.timedelta(days=max(1, min(days, 3660)) - 1)
+    values = hotspot_views.hotspots(ctx.engine(request), level, first, last)
+    return render(request, "alerts/hotspots.html", values=values, level=level, days=days,
+                  first=first, last=last)
 
 
 def _alert_page(request: Request, viewer: Viewer, alert_id: int, status: int = 200,

@@ -30,3 +30,39 @@
   });
   window.addEventListener("resize", function () { chart.resize(); });
 })();
+
+/* Hot-spot map: areas coloured by Gi* z-score (diverging; significant hot/cold spots outlined). */
+(function () {
+  "use strict";
+  var el = document.getElementById("hotspot-map");
+  if (!el || !window.L) return;
+  var spec = JSON.parse(el.dataset.hotspots);
+  function fill(v) {
+    if (!v || v.z === null) return "#d9dee3";
+    var z = Math.max(-3, Math.min(3, v.z));
+    if (z >= 0) return "rgba(189, 0, 38, " + (0.15 + 0.8 * z / 3).toFixed(2) + ")";
+    return "rgba(33, 102, 172, " + (0.15 + 0.8 * -z / 3).toFixed(2) + ")";
+  }
+  var map = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
+  fetch(spec.geojson, { credentials: "same-origin" }).then(function (r) { return r.json(); })
+    .then(function (geo) {
+      var layer = L.geoJSON(geo, {
+        style: function (f) {
+          var v = spec.values[f.properties.code];
+          var marked = v && v["class"] !== "none";
+          return { color: marked ? "#000" : "#777", weight: marked ? 3 : 1, fillOpacity: 1,
+                   fillColor: fill(v) };
+        },
+        onEachFeature: function (f, lyr) {
+          var v = spec.values[f.properties.code];
+          var tag = v && v["class"] === "hot" ? spec.labels.hot :
+                    v && v["class"] === "cold" ? spec.labels.cold : "";
+          lyr.bindTooltip("<strong>" + f.properties.name + "</strong><br>" + spec.labels.count +
+                          ": " + (v ? v.count : "—") + "<br>z: " + (v && v.z !== null ? v.z : "—") +
+                          (tag ? "<br>" + tag : ""), { sticky: true });
+        }
+      }).addTo(map);
+      if (geo.features.length) map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+      el.classList.add("map-ready");
+    });
+})();
