@@ -9,7 +9,7 @@ method below) and ``noufaily``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -59,7 +59,8 @@ def evaluate(method: str, parameters: dict[str, Any], counts: npt.NDArray[np.flo
     kwargs = {k: v for k, v in parameters.items() if k not in CONTROL_KEYS}
     rows = np.asarray(monitored, dtype=np.int64)
     if method.startswith("ears"):
-        return ears(counts, method=method[-2:].upper(), monitored=rows, **kwargs)
+        variant = cast(Literal["C1", "C2", "C3"], method[-2:].upper())
+        return ears(counts, method=variant, monitored=rows, **kwargs)
     if method == "cusum":
         return cusum(counts, monitored=rows, frequency=FREQUENCY[unit], **kwargs)
     if "limit54" in kwargs:

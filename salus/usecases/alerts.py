@@ -47,6 +47,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 MANAGERS = frozenset({UserRole.ADMIN, UserRole.ANALYST})
 
 
+def new_id(result: sa.CursorResult[Any]) -> int:
+    """Primary key of the row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def can_manage(viewer: Viewer) -> bool:
     """Whether ``viewer`` may add rules and move alerts through the workflow."""
     return viewer.role in MANAGERS
@@ -86,7 +93,7 @@ def add_rule(engine: sa.Engine, viewer: Viewer, spec: RuleSpec) -> int:
     with engine.begin() as conn:
         if conn.scalar(sa.select(a.alert_rule.c.id).where(a.alert_rule.c.name == spec.name)):
             raise Conflict(f"a rule named {spec.name!r} exists")
-        rule_id = int(conn.execute(a.alert_rule.insert().values(**values)).inserted_primary_key[0])
+        rule_id = new_id(conn.execute(a.alert_rule.insert().values(**values)))
         repo.audit(conn, viewer.username, "create", "alert_rule", str(rule_id), None,
                    {k: v for k, v in values.items() if k != "created_at"})
     return rule_id
@@ -223,10 +230,10 @@ def upsert_alert(engine: sa.Engine, fired: Fired) -> tuple[int, bool]:
                 conn.execute(al.update().where(al.c.id == existing.id).values(**figures))
             return int(existing.id), False
         now = repo.now()
-        alert_id = int(conn.execute(al.insert().values(
+        alert_id = new_id(conn.execute(al.insert().values(
             rule_id=fired.rule_id, area_id=fired.area_id, period_start=fired.period_start,
             period_end=fired.period_end, method=fired.method, status="new", created_at=now,
-            updated_at=now, **figures)).inserted_primary_key[0])
+            updated_at=now, **figures)))
         _event(conn, alert_id, SYSTEM_VIEWER.username, None, "new", None)
         repo.audit(conn, SYSTEM_VIEWER.username, "create", "alert", str(alert_id), None,
                    {"status": "new", **figures})

@@ -57,9 +57,9 @@ def submit(engine: sa.Engine, viewer: Viewer, area_code: str, period: dt.date,
                tension_report.c.monitor == viewer.username)
         old = conn.execute(sa.select(tension_report).where(*key)).mappings().first()
         if old is None:
-            report_id = int(conn.execute(tension_report.insert().values(
+            report_id = alerts.new_id(conn.execute(tension_report.insert().values(
                 area_id=area_id, period=period, monitor=viewer.username, created_at=repo.now(),
-                **values)).inserted_primary_key[0])
+                **values)))
         else:
             report_id = int(old["id"])
             conn.execute(tension_report.update().where(*key).values(**values))
