@@ -36,6 +36,8 @@ def test_alerts_run_is_idempotent_and_the_workflow_runs_from_the_command_line(
     assert "resolved" in _salus("alerts", "resolve", "1", "--note", "mediation held",
                                 "--db", db_url)
     assert "R1-A" not in _salus("alerts", "list", "--status", "open", "--db", db_url)
+    _salus("alerts", "rules", "set", "surge", "--inactive", "--db", db_url)
+    assert "inactive" in _salus("alerts", "rules", "list", "--db", db_url)
 
 
 def test_tension_reports_are_submitted_and_indexed_from_the_command_line(

@@ -93,3 +93,13 @@ def test_the_alert_page_series_ends_with_the_alert_s_own_expected_and_threshold(
     assert series["expected"][-1] == pytest.approx(alert["expected"], abs=1e-4)
     assert series["upper"][-1] == pytest.approx(alert["upper_bound"], abs=1e-4)
     assert series["upper"][:11] == [None] * 11 and None not in series["upper"][11:]
+
+
+def test_the_import_hook_runs_every_rule_and_never_raises(engine: sa.Engine) -> None:
+    seed_weekly(engine)
+    plant_surge(engine)
+    _rule(engine)
+    report = alerts.after_import(engine, today=TODAY)
+    assert report is not None and len(report.fired) == 1
+    broken = sa.create_engine("sqlite:///file:missing?mode=ro&uri=true")
+    assert alerts.after_import(broken, today=TODAY) is None

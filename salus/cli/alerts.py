@@ -141,6 +141,25 @@ def add_rule(
     console.print(f"rule {rule_id} added: {name}")
 
 
+@rules_app.command("set")
+def set_rule(
+    name: Annotated[str, typer.Argument(help="rule name (e.g. 'tension index')")],
+    email: Annotated[list[str] | None, typer.Option(help="recipient (repeat; replaces)")] = None,
+    webhook: Annotated[str | None, typer.Option(help="webhook URL ('' removes it)")] = None,
+    active: Annotated[bool | None, typer.Option("--active/--inactive",
+                                                help="run the rule or not")] = None,
+    actor: ActorOption = "cli", db: DbOption = None,
+) -> None:
+    """Change a rule's recipients, webhook, or whether it runs."""
+    try:
+        uc.update_rule(open_db(db), Viewer.for_role(actor, "admin"), name,
+                       recipients=tuple(email) if email else None, webhook_url=webhook,
+                       active=active)
+    except UseCaseError as exc:
+        _fail(exc)
+    console.print(f"rule {name} updated")
+
+
 @rules_app.command("list")
 def list_rules(db: DbOption = None) -> None:
     """List alert rules."""

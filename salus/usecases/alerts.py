@@ -116,6 +116,29 @@ def _rule_errors(spec: RuleSpec) -> list[dict[str, str]]:
     return errors
 
 
+def update_rule(engine: sa.Engine, viewer: Viewer, name: str, *,
+                recipients: tuple[str, ...] | None = None, webhook_url: str | None = None,
+                active: bool | None = None) -> None:
+    """Change who a rule notifies (``webhook_url=""`` removes the webhook) or (de)activate it;
+    this is also how the built-in ``tension index`` rule gets its recipients."""
+    _require_manager(viewer)
+    changes: dict[str, Any] = {}
+    if recipients is not None:
+        changes["recipients"] = list(recipients)
+    if webhook_url is not None:
+        changes["webhook_url"] = webhook_url or None
+    if active is not None:
+        changes["active"] = active
+    rule = a.alert_rule
+    with engine.begin() as conn:
+        old = conn.execute(sa.select(rule).where(rule.c.name == name)).mappings().first()
+        if old is None:
+            raise NotFound(f"no rule {name!r}")
+        conn.execute(rule.update().where(rule.c.id == old["id"]).values(**changes))
+        repo.audit(conn, viewer.username, "update", "alert_rule", str(old["id"]),
+                   {k: old[k] for k in changes}, changes)
+
+
 def list_rules(engine: sa.Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(sa.select(a.alert_rule)
