@@ -15,31 +15,20 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from support_db import (
+    DATA_DIR,
+    POSTGRES_ADMIN_URL,
+    postgres_unavailable_reason,
+    reset_postgres,
+)
 
 from salus.storage.db import create_engine, open_store
-
-POSTGRES_ADMIN_URL = os.environ.get(
-    "SALUS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-DATA_DIR = Path(os.environ.get("SALUS_SHARED_DATA", SHARED_DATA))
-
-
-def _postgres_available() -> str | None:
-    try:
-        engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(sa.text("select 1"))
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
-        return f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc.__class__.__name__}"
-    return None
 
 
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """URL of a fresh PostgreSQL database for this test run (dropped afterwards)."""
-    reason = _postgres_available()
+    reason = postgres_unavailable_reason()
     if reason:
         pytest.skip(reason)
     name = f"salus_test_{uuid.uuid4().hex[:12]}"
@@ -53,15 +42,6 @@ def postgres_database() -> Iterator[str]:
     admin.dispose()
 
 
-def _reset_postgres(url: str) -> sa.Engine:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    return open_store(url)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty store: a SQLite file, or the run's PostgreSQL database reset."""
@@ -71,7 +51,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
     else:
         url = request.getfixturevalue("postgres_database")
-        _reset_postgres(url).dispose()
+        reset_postgres(url).dispose()
         yield url
 
 

@@ -73,7 +73,7 @@ def load_areas_and_population(engine: sa.Engine, data: Path, *,
 
 @pytest.fixture(scope="module")
 def data_dir() -> Path:
-    from conftest import DATA_DIR
+    from support_db import DATA_DIR
 
     if not (DATA_DIR / "colombia").is_dir():
         pytest.skip(f"shared data not found at {DATA_DIR}")
@@ -187,7 +187,7 @@ def test_every_police_label_of_every_year_is_mapped(all_years):
 
 
 def test_postgresql_imports_the_areas_and_a_police_year(postgres_database, data_dir):
-    from conftest import _reset_postgres
+    from support_db import reset_postgres as _reset_postgres
 
     engine = _reset_postgres(postgres_database)
     try:

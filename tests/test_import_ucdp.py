@@ -24,7 +24,7 @@ from salus.usecases.imports import ImportReport, import_file
 
 @pytest.fixture(scope="module")
 def ged_file() -> Path:
-    from conftest import DATA_DIR
+    from support_db import DATA_DIR
 
     path = DATA_DIR / "ucdp_ged_syria" / "ucdp_ged191_syria_slim.csv"
     if not path.is_file():

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from browser_shots import ARTIFACTS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -85,9 +85,3 @@ def page(browser: object, base_url: str) -> Iterator[object]:
     pg = context.new_page()
     yield pg
     context.close()
-
-
-def shot(page: object, name: str) -> Path:
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
-    return path

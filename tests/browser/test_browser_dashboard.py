@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import shot
+from browser_shots import shot
 from web_support import PASSWORD
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import shot
+from browser_shots import shot
 from test_browser_dashboard import sign_in
 
 MAPPING = """name: browser-test
