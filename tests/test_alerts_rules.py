@@ -60,9 +60,12 @@ def test_a_calm_series_fires_nothing_and_the_filter_ignores_other_crimes(
 def test_farrington_without_enough_history_is_skipped_not_crashed(engine: sa.Engine) -> None:
     seed_weekly(engine, weeks=10)
     _rule(engine, "farrington_flexible")
+    alerts.add_rule(engine, SYSTEM_VIEWER, alerts.RuleSpec(
+        "typo", "ears_c1", area_level=2, parameters={"baseline": 3, "baseline_typo": 3}))
     report = alerts.run_rules(engine, today=TODAY)
     assert report.fired == []
     assert "needs" in report.skipped["all violence farrington_flexible"]
+    assert "baseline_typo" in report.skipped["typo"]
 
 
 def test_rules_are_validated_and_only_managers_add_them(engine: sa.Engine) -> None:

@@ -130,10 +130,15 @@ def add_rule(
     actor: ActorOption = "cli", db: DbOption = None,
 ) -> None:
     """Add an alert rule."""
+    try:
+        parameters = json.loads(params)
+    except ValueError:
+        err_console.print("[red]--params must be a JSON object[/red]")
+        raise typer.Exit(2) from None
     spec = uc.RuleSpec(name, method, unit, level,
                        {k: v for k, v in (("iccs", iccs), ("context", context),
                                           ("weapon", weapon)) if v},
-                       json.loads(params), lookback, tuple(email or ()), webhook)
+                       parameters, lookback, tuple(email or ()), webhook)
     try:
         rule_id = uc.add_rule(open_db(db), Viewer.for_role(actor, "admin"), spec)
     except UseCaseError as exc:

@@ -167,7 +167,7 @@ def run_rules(engine: sa.Engine, today: dt.date | None = None, *, notify_now: bo
     for rule in rules:
         try:
             _run_rule(engine, rule, today, report)
-        except (ValueError, FloatingPointError) as exc:
+        except (ValueError, TypeError, FloatingPointError) as exc:  # bad data or parameters
             report.skipped[rule.name] = str(exc)
             log.warning("alert rule %s skipped: %s", rule.name, exc)
     if notify_now:
