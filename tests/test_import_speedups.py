@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from import_support import seed_areas, write_xlsx
 
 from salus.domain.model import (
@@ -233,3 +235,25 @@ def test_a_workbook_calamine_cannot_open_falls_back_to_openpyxls_error(tmp_path)
         readers.read_table(path)
     assert info.value.error.code == "file.format" and "cannot be read as XLSX" in str(
         info.value.error.message)
+
+
+# ---------------------------------------------------------------- record-id hash
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["area_code", "occurred_on", "sex", "weapon", "ñame",
+                                        "a\"b", "age_band"]),
+                       st.one_of(st.none(), st.text(max_size=6), st.integers(), st.floats()),
+                       min_size=1))
+def test_the_record_hash_is_the_documented_json_digest(cells):
+    import hashlib
+    import json
+
+    from salus.ingestion.binding import Bound, BoundField
+    from salus.ingestion.text import cell_text
+
+    fields = [BoundField(name, name, lambda row, k=name: row.get(k), str) for name in cells]
+    bound = Bound(load_mapping("colombia-police-homicides"), fields, {}, fields, [], {})
+    data = {name: cell_text(value) for name, value in cells.items()}
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert bound.record_hash(cells) == hashlib.sha256(blob.encode("utf-8")).hexdigest()

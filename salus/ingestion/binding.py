@@ -13,10 +13,10 @@ records instead of creating new ones.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from salus.ingestion.convert import CellError, Converter, converter
@@ -48,6 +48,7 @@ class Bound:
     hashed: list[BoundField]
     absent: list[str]
     columns: dict[str, str]
+    _order: list[tuple[str, BoundField]] | None = None
 
     def extract(self, number: int, row: dict[str, Any]) -> tuple[dict[str, Any], list[RowError]]:
         """Typed values of every field (defaults filled in) and the problems found."""
@@ -66,10 +67,26 @@ class Bound:
         return values, problems
 
     def record_hash(self, row: dict[str, Any]) -> str:
-        """SHA-256 of the canonical JSON of ``{field: source text}`` of the hashed fields."""
-        data = {f.name: cell_text(f.get(row)) for f in self.hashed}
-        blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        """SHA-256 of the canonical JSON of ``{field: source text}`` of the hashed fields.
+
+        The text is what ``json.dumps(data, sort_keys=True, ensure_ascii=False,
+        separators=(",", ":"))`` writes (the values are strings or None), written directly.
+        """
+        parts = []
+        for key, f in self._hash_order():
+            text = cell_text(f.get(row))
+            parts.append(key + ("null" if text is None else encode_basestring(text)))
+        blob = "{" + ",".join(parts) + "}"
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def _hash_order(self) -> list[tuple[str, BoundField]]:
+        """The hashed fields in sorted-key order, each with its JSON key text and colon."""
+        order = self._order
+        if order is None:
+            latest = {f.name: f for f in self.hashed}  # a repeated name: the last one wins
+            order = self._order = [(encode_basestring(n) + ":", latest[n])
+                                   for n in sorted(latest)]
+        return order
 
     def raw_text(self, name: str, row: dict[str, Any]) -> str:
         for f in self.fields:
