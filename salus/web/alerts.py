@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from salus.auth.roles import Permission, Viewer
 from salus.storage.alert_schema import TENSION_THEMES
-from salus.usecases import alert_views, alerts, hotspot_views, tension
+from salus.usecases import alert_views, alerts, clusters, hotspot_views, tension
 from salus.usecases.errors import UseCaseError, ValidationFailed
 from salus.web import context as ctx
 from salus.web.csrf import verify_csrf
@@ -42,6 +42,16 @@ def hotspot_map(request: Request, viewer: Reader, level: int = 1, days: int = 36
     values = hotspot_views.hotspots(ctx.engine(request), level, first, last)
     return render(request, "alerts/hotspots.html", values=values, level=level, days=days,
                   first=first, last=last)
+
+
+@router.get("/clusters")
+def cluster_map(request: Request, viewer: Reader, level: int = 1, days: int = 365,
+                offence: str = "", replicates: int = clusters.REPLICATES) -> Response:
+    offence = "".join(ch for ch in offence if ch.isalnum())[:10]
+    replicates = 999 if replicates >= 999 else clusters.REPLICATES
+    view = clusters.clusters(ctx.engine(request), level, days, offence or None, replicates)
+    return render(request, "alerts/clusters.html", view=view, level=level, days=days,
+                  offence=offence, replicates=replicates)
 
 
 def _alert_page(request: Request, viewer: Viewer, alert_id: int, status: int = 200,

@@ -66,3 +66,38 @@
       el.classList.add("map-ready");
     });
 })();
+
+/* Cluster map: areas of the space-time clusters outlined and coloured by p-value. */
+(function () {
+  "use strict";
+  var el = document.getElementById("cluster-map");
+  if (!el || !window.L) return;
+  var spec = JSON.parse(el.dataset.clusters);
+  function fill(v) {
+    if (!v || v.p === null) return "#d9dee3";
+    if (v.p < 0.01) return "#bd0026";
+    if (v.p < 0.05) return "#f03b20";
+    if (v.p < 0.2) return "#fd8d3c";
+    return "#fed976";
+  }
+  var map = L.map(el, { attributionControl: false, zoomSnap: 0.25 });
+  fetch(spec.geojson, { credentials: "same-origin" }).then(function (r) { return r.json(); })
+    .then(function (geo) {
+      var layer = L.geoJSON(geo, {
+        style: function (f) {
+          var v = spec.values[f.properties.code];
+          return { color: v ? "#000" : "#777", weight: v ? 3 : 1, fillOpacity: v ? 0.8 : 0.4,
+                   fillColor: fill(v) };
+        },
+        onEachFeature: function (f, lyr) {
+          var v = spec.values[f.properties.code];
+          lyr.bindTooltip("<strong>" + f.properties.name + "</strong>" +
+                          (v ? "<br>" + spec.labels.cluster + " " + v.rank + ", " +
+                           spec.labels.p + " = " + (v.p === null ? "—" : v.p) : ""),
+                          { sticky: true });
+        }
+      }).addTo(map);
+      if (geo.features.length) map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+      el.classList.add("map-ready");
+    });
+})();
