@@ -64,3 +64,14 @@ def test_the_cluster_page_renders_for_an_analyst_and_is_forbidden_to_the_public(
     pub = client(engine)
     sign_in(pub, "pub")
     assert pub.get("/clusters").status_code == 403
+
+
+def test_only_incidents_of_the_primary_series_are_scanned(engine: sa.Engine) -> None:
+    _burst(engine)
+    with engine.begin() as conn:
+        first = conn.scalar(sa.select(sa.func.min(t.incident.c.id)))
+        conn.execute(t.incident_source.insert(), [{"incident_id": first, "source_type": "police",
+                                                   "source_name": "PN", "record_id": "1"}])
+        repository.set_setting(conn, "primary_sources", ["police"])
+    view = clusters.clusters(engine, level=1, days=180, replicates=0)
+    assert view.total == 1 and view.clusters == []
