@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -235,7 +236,9 @@ def record_fired(engine: sa.Engine, rule: Any, fired: Fired, report: RunReport) 
 
 
 def _number(value: float | None) -> float | None:
-    return None if value is None or value != value else float(value)  # NaN → NULL
+    """NaN and ±infinity (a score over a zero-variance baseline) are stored as NULL: JSON, and
+    so the audit log on PostgreSQL, has no representation for them."""
+    return None if value is None or not math.isfinite(value) else float(value)
 
 
 def upsert_alert(engine: sa.Engine, fired: Fired) -> tuple[int, bool]:

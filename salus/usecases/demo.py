@@ -7,12 +7,14 @@ the store holds with the headline homicide figure of the last year. See ``docs/d
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from salus.auth.roles import SYSTEM_VIEWER
 from salus.demo import (
     DemoConfig,
     DemoSummary,
@@ -27,8 +29,10 @@ from salus.demo import (
 from salus.demo.config import DEFAULT_INCIDENTS, DEFAULT_SEED, DEFAULT_YEARS
 from salus.demo.events import Plan
 from salus.demo.incidents import POLICE_TYPE
+from salus.storage import alert_schema
 from salus.storage import schema as t
 from salus.storage.db import open_store
+from salus.usecases.alerts import RuleSpec, add_rule, run_rules
 from salus.usecases.errors import Conflict
 from salus.usecases.indicators import compute_indicator
 
@@ -97,6 +101,7 @@ def run_demo(
             summary = build_demo(
                 engine, seed=config.seed, incidents=config.incidents, years=config.years
             )
+            seed_alerts(engine, config.years[1])
         files: tuple[Path, ...] = ()
         if manifest_dir is not None:
             manifest = summary.manifest if summary else generate(config).manifest
@@ -108,6 +113,31 @@ def run_demo(
         return DemoResult(summary is not None, _params(config), plan, counts, line, summary, files)
     finally:
         engine.dispose()
+
+
+DEMO_RULE = RuleSpec(
+    name="Homicides per district (weekly, Farrington-flexible)",
+    method="farrington_flexible",
+    period_unit="week",
+    area_level=2,
+    filter={"iccs": ["0101"]},
+    parameters={"b": 3},
+    lookback=26,
+)
+"""The early-warning rule the demo ships with: weekly homicides per district, the last half
+year evaluated, three years of reference (the demo holds five)."""
+
+
+def seed_alerts(engine: sa.Engine, last_year: int) -> int:
+    """Add the demo's alert rule and run it as on 1 January after the demo's last year, so the
+    alert inbox shows what the planted hotspots set off. Returns the number of alerts fired."""
+    with engine.connect() as conn:
+        known = conn.scalar(sa.select(alert_schema.alert_rule.c.id)
+                            .where(alert_schema.alert_rule.c.name == DEMO_RULE.name))
+    if known is None:
+        add_rule(engine, SYSTEM_VIEWER, DEMO_RULE)
+    report = run_rules(engine, dt.date(last_year + 1, 1, 1), notify_now=False)
+    return len(report.fired)
 
 
 def _clear(engine: sa.Engine) -> None:

@@ -94,8 +94,17 @@ def import_file(engine: sa.Engine, kind: str, path: str | Path, mapping: str | P
         _fill(report, result)
         if result.objects and (skip_invalid or not report.errors):
             _write(engine, report, result, m, source, actor, progress)
+    if report.written and kind == "incidents":
+        run_alerts_after_import(engine, today)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def run_alerts_after_import(engine: sa.Engine, today: dt.date | None) -> None:
+    """Early warning runs after every committed incident import (it never fails the import)."""
+    from salus.usecases.alerts import after_import
+
+    after_import(engine, today)
 
 
 @contextlib.contextmanager
