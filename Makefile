@@ -20,6 +20,7 @@ demo: install
 lint: install
 	$(VENV)/bin/ruff check salus tests bench
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy salus
 
 test: lint
 	$(VENV)/bin/pytest

@@ -20,7 +20,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from enum import Enum
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
 
 from salus.domain.model import Incident, Person
@@ -106,11 +106,11 @@ def _value(v: Any) -> str:
         return "null"
     kind = v.__class__
     if kind is str or (isinstance(v, str) and isinstance(v, Enum)):
-        return encode_basestring(v)  # type: ignore[no-any-return]
+        return encode_basestring(v)
     if kind is bool:
         return "true" if v else "false"
     if kind is int:
-        return _INT_REPR(v)  # type: ignore[no-any-return]
+        return _INT_REPR(v)
     if kind is float:
         if v != v:
             return "NaN"
@@ -118,14 +118,14 @@ def _value(v: Any) -> str:
             return "Infinity"
         if v == -_INF:
             return "-Infinity"
-        return _FLOAT_REPR(v)  # type: ignore[no-any-return]
+        return _FLOAT_REPR(v)
     if kind is list:
         return "[" + ", ".join([_value(x) for x in v]) + "]"
     if kind in (dt.date, dt.datetime, dt.time):
-        return '"' + v.isoformat() + '"'
+        return '"' + str(v.isoformat()) + '"'
     encode = _ENCODERS.get(kind)
     if encode is None and dataclasses.is_dataclass(kind):
-        encode = _dataclass_encoder(kind)
+        encode = _dataclass_encoder(kind)  # type: ignore[arg-type]
     if encode is not None:
         return encode(v)
     return json.dumps(_plain(v), sort_keys=True, ensure_ascii=False)

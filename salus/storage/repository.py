@@ -74,7 +74,7 @@ def save_areas(conn: sa.Connection, areas: Sequence[Area]) -> WriteCounts:
 def _save_area(conn: sa.Connection, a: Area, old: Any, ids: dict[str, int]) -> WriteCounts:
     values = _area_values(a, ids)
     if old is None:
-        ids[a.code] = conn.execute(t.area.insert().values(**values)).inserted_primary_key[0]
+        ids[a.code] = conn.execute(t.area.insert().values(**values)).inserted_primary_key[0]  # type: ignore[index]
         return WriteCounts(inserted=1)
     if all(getattr(old, k) == v for k, v in values.items()):
         return WriteCounts(unchanged=1)
@@ -333,9 +333,9 @@ def _insert_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str],
     conn.execute(table.insert(), [dict(zip(columns, r, strict=True)) for r in rows])
 
 
-def _wrapped(sql: str, exc: Exception, dbapi: Any) -> sa.exc.DBAPIError:
+def _wrapped(sql: str, exc: Exception, dbapi: Any) -> sa.exc.StatementError:
     """A driver error as SQLAlchemy would raise it (``IntegrityError``, ``DataError``…)."""
-    return sa.exc.DBAPIError.instance(sql, None, exc, dbapi.Error)  # type: ignore[no-any-return]
+    return sa.exc.DBAPIError.instance(sql, None, exc, dbapi.Error)
 
 
 _PROCESSORS: dict[tuple[str, str, tuple[str, ...]], list[tuple[int, Any]]] = {}
@@ -355,7 +355,7 @@ def _bind(dialect: sa.Dialect, table: sa.Table, columns: Sequence[str],
     cols = list(zip(*rows, strict=True))
     for i, f in processors:
         cache: dict[Any, Any] = {}
-        out = []
+        out: list[Any] = []
         for v in cols[i]:
             if v is None:
                 out.append(None)
@@ -377,7 +377,7 @@ def start_batch(conn: sa.Connection, kind: str, file_name: str, sha256: str,
     result = conn.execute(t.import_batch.insert().values(
         kind=kind, file_name=file_name, file_sha256=sha256, mapping=mapping, actor=actor,
         started_at=now()))
-    return int(result.inserted_primary_key[0])
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
 def finish_batch(conn: sa.Connection, batch_id: int, rows_read: int, counts: WriteCounts,
