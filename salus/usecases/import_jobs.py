@@ -8,7 +8,6 @@ anywhere in the tree, so they are for unscoped users with the ``import`` permiss
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import secrets
@@ -19,14 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from salus.auth.roles import Permission, Viewer
-from salus.domain.geometry import AreaLocator
 from salus.ingestion.errors import FileImportError, MappingError, RowError
 from salus.ingestion.mapping import load_mapping, shipped_mappings
-from salus.ingestion.pipeline import StoreContext, run_pipeline
-from salus.storage import repository as repo
+from salus.ingestion.pipeline import run_pipeline
 from salus.storage import schema as t
 from salus.usecases.errors import NotFound, ValidationFailed, require
-from salus.usecases.imports import ImportReport, import_file
+from salus.usecases.imports import ImportReport, import_file, store_context
 from salus.usecases.incident_export import table_csv
 
 KINDS = ("incidents", "areas", "population")
@@ -119,14 +116,6 @@ def load_staged(staging: Path, viewer: Viewer, token: str) -> Staged:
     return Staged(token, folder, meta["kind"], meta["file_name"], meta["mapping"], meta["owner"])
 
 
-def _context(engine: sa.Engine, kind: str) -> StoreContext:
-    with engine.connect() as conn:
-        levels = repo.area_levels(conn)
-        geometries = repo.area_geometries(conn) if kind == "incidents" else {}
-    locator = AreaLocator(geometries).contains if geometries else None
-    return StoreContext(levels, locator, dt.datetime.now(dt.UTC).date())
-
-
 def preview(engine: sa.Engine, viewer: Viewer, staged: Staged) -> Preview:
     """Validate every row without writing anything."""
     _check(viewer)
@@ -135,7 +124,7 @@ def preview(engine: sa.Engine, viewer: Viewer, staged: Staged) -> Preview:
         m = load_mapping(staged.mapping)
         if m.kind != staged.kind:
             raise MappingError(f"mapping {m.name} is for {m.kind}, not {staged.kind}")
-        result = run_pipeline(staged.path, m, _context(engine, staged.kind))
+        result = run_pipeline(staged.path, m, store_context(engine, staged.kind))
     except MappingError as exc:
         out.errors = [RowError(None, "mapping", "", "mapping.invalid", str(exc))]
         return out
