@@ -17,6 +17,7 @@ class UserRole(StrEnum):
     ANALYST = "analyst"
     DATA_ENTRY = "data_entry"
     COMMUNITY_MONITOR = "community_monitor"
+    REGISTRY_OFFICER = "registry_officer"
     PUBLIC = "public"
 
 
@@ -32,17 +33,38 @@ class Permission(StrEnum):
     EDIT_AREAS = "edit_areas"
     AUDIT = "audit"
     MANAGE_USERS = "manage_users"
+    # small arms (issue 6): the registry is among the most sensitive data in the system
+    WEAPONS = "weapons"
+    """Read weapon records, their lifecycle, stockpiles, tracing and SDG 16.4.2."""
+    EDIT_WEAPONS = "edit_weapons"
+    """Register weapons, record lifecycle events, licences, stock counts and tracing requests."""
+    WEAPON_OWNERS = "weapon_owners"
+    """See owners' personal data and run "is this weapon registered and to whom" (audited)."""
+    # community safety planning and citizen reports (issue 7)
+    EDIT_PLANS = "edit_plans"
+    """Write community safety assessments, plans, actions and progress updates."""
+    VERIFY_REPORTS = "verify_reports"
+    """Verify, reject or mark citizen reports as duplicates (and see reporters' contacts)."""
+    PUBLISH_REPORTS = "publish_reports"
+    """Publish verified citizen reports on public community pages."""
+    # reconciliation (issue 5)
+    RECONCILE = "reconcile"
+    """Run reconciliation jobs and decide review pairs."""
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[UserRole, frozenset[Permission]] = {
     UserRole.ADMIN: frozenset(Permission),
     UserRole.ANALYST: frozenset({P.DASHBOARD, P.INDICATORS, P.READ_RECORDS, P.CREATE_RECORDS,
-                                 P.EDIT_RECORDS, P.IMPORT, P.IDENTITIES, P.EDIT_AREAS}),
+                                 P.EDIT_RECORDS, P.IMPORT, P.IDENTITIES, P.EDIT_AREAS,
+                                 P.WEAPONS, P.EDIT_PLANS, P.VERIFY_REPORTS, P.PUBLISH_REPORTS,
+                                 P.RECONCILE}),
     UserRole.DATA_ENTRY: frozenset({P.DASHBOARD, P.INDICATORS, P.READ_RECORDS, P.CREATE_RECORDS,
                                     P.EDIT_RECORDS, P.IDENTITIES}),
     UserRole.COMMUNITY_MONITOR: frozenset({P.DASHBOARD, P.INDICATORS, P.READ_RECORDS,
-                                           P.CREATE_RECORDS}),
+                                           P.CREATE_RECORDS, P.EDIT_PLANS, P.VERIFY_REPORTS}),
+    UserRole.REGISTRY_OFFICER: frozenset({P.DASHBOARD, P.INDICATORS, P.WEAPONS, P.EDIT_WEAPONS,
+                                          P.WEAPON_OWNERS}),
     UserRole.PUBLIC: frozenset({P.DASHBOARD, P.INDICATORS}),
 }
 

@@ -1,7 +1,9 @@
 """Interface languages: gettext catalogs, locale negotiation and locale-aware formatting.
 
-Catalogs are the ``locales/<lang>/LC_MESSAGES/messages.po`` files in the package; they are read
-with Babel and compiled in memory on first use, so a fresh clone needs no build step.
+Catalogs are the ``locales/<lang>/LC_MESSAGES/*.po`` files in the package: ``messages.po`` for the
+core pages and one more file per feature area (``weapons.po``, ``plans.po`` …), merged in name
+order. They are read with Babel and compiled in memory on first use, so a fresh clone needs no
+build step.
 Taxonomy labels come from the code-list files, which carry the six languages themselves.
 The current language is a context variable set once per request.
 """
@@ -17,6 +19,7 @@ from importlib import resources
 
 from babel import Locale, negotiate_locale
 from babel.dates import format_date, format_datetime
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -30,8 +33,29 @@ current_language: ContextVar[str] = ContextVar("salus_language", default=DEFAULT
 
 
 def po_path(language: str) -> str:
+    """The core catalog of ``language`` (``messages.po``)."""
     folder = resources.files("salus.i18n").joinpath("locales", language, "LC_MESSAGES")
     return str(folder.joinpath("messages.po"))
+
+
+def po_paths(language: str) -> list[str]:
+    """Every catalog file of ``language``: ``messages.po`` first, then the feature catalogs."""
+    folder = resources.files("salus.i18n").joinpath("locales", language, "LC_MESSAGES")
+    names = sorted(item.name for item in folder.iterdir() if item.name.endswith(".po"))
+    names.sort(key=lambda name: name != "messages.po")
+    return [str(folder.joinpath(name)) for name in names]
+
+
+def read_catalogs(language: str) -> Catalog:
+    """All catalogs of ``language`` merged into one (a later file never overrides a translation)."""
+    merged = Catalog(locale=language)
+    for path in po_paths(language):
+        with open(path, "rb") as handle:
+            part = read_po(handle, locale=language)
+        for message in part:
+            if message.id and message.string and message.id not in merged:
+                merged[message.id] = message
+    return merged
 
 
 @cache
@@ -39,10 +63,8 @@ def translations(language: str) -> _gettext.NullTranslations:
     """The compiled catalog of ``language`` (English and unknown languages: identity)."""
     if language not in LANGUAGES or language == DEFAULT_LANGUAGE:
         return _gettext.NullTranslations()
-    with open(po_path(language), "rb") as handle:
-        catalog = read_po(handle, locale=language)
     buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
+    write_mo(buffer, read_catalogs(language), use_fuzzy=False)
     buffer.seek(0)
     return _gettext.GNUTranslations(buffer)
 

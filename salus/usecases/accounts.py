@@ -186,6 +186,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, UserRole], ...] = (
     ("analyst", UserRole.ANALYST),
     ("data-entry", UserRole.DATA_ENTRY),
     ("monitor", UserRole.COMMUNITY_MONITOR),
+    ("registry", UserRole.REGISTRY_OFFICER),
 )
 
 

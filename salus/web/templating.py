@@ -25,6 +25,7 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext marker for strings tran
 
 ROLE_NAMES = {"admin": N_("Administrator"), "analyst": N_("Analyst"),
               "data_entry": N_("Data entry"), "community_monitor": N_("Community monitor"),
+              "registry_officer": N_("Registry officer"),
               "public": N_("Public")}
 
 

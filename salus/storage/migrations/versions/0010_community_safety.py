@@ -1,0 +1,22 @@
+"""Community safety assessments, problems, plans, actions, indicators, progress (issue 7).
+
+PLACEHOLDER — filled in by the owner of this revision; an empty revision is removed before release.
+
+Revision ID: 0010
+Revises: 0009
+"""
+
+from __future__ import annotations
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
