@@ -1,0 +1,91 @@
+"""Tables of citizen reports (issue 7, section 3): reports as received, photos, workflow events
+and the token buckets that rate-limit intake.
+
+Defined on :data:`salus.storage.schema.metadata` (migration ``0011``).
+
+* ``citizen_report.idempotency_key`` is unique: a retried submission (same form token,
+  ``Idempotency-Key`` header or gateway message id) finds the first row instead of adding one.
+* ``raw`` keeps the submission verbatim as received, whatever parsing made of it.
+* ``contact``, ``client_ip`` are identifying (verifiers only); ``phone_hash`` and
+  ``client_hash`` are keyed HMAC-SHA256 digests used for rate limits and repeat detection.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from salus.storage.schema import metadata
+
+TZ = sa.DateTime(timezone=True)
+
+citizen_report = sa.Table(
+    "citizen_report",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("reference", sa.String(16), nullable=False, unique=True),
+    sa.Column("idempotency_key", sa.String(250), nullable=False, unique=True),
+    sa.Column("channel", sa.String(8), nullable=False),
+    sa.Column("received_at", TZ, nullable=False),
+    sa.Column("raw", sa.Text, nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("area_id", sa.Integer, sa.ForeignKey("area.id"), nullable=True),
+    sa.Column("longitude", sa.Float, nullable=True),
+    sa.Column("latitude", sa.Float, nullable=True),
+    sa.Column("occurred_on", sa.Date, nullable=True),
+    sa.Column("anonymous", sa.Boolean, nullable=False, default=False),
+    sa.Column("contact", sa.String(200), nullable=True),
+    sa.Column("client_ip", sa.String(64), nullable=True),
+    sa.Column("client_hash", sa.String(64), nullable=True),
+    sa.Column("phone_hash", sa.String(64), nullable=True),
+    sa.Column("text_hash", sa.String(64), nullable=False),
+    sa.Column("spam_flags", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("duplicate_of", sa.Integer, sa.ForeignKey("citizen_report.id"), nullable=True),
+    sa.Column("verifier", sa.String(100), nullable=True),
+    sa.Column("verified_at", TZ, nullable=True),
+    sa.Column("notes", sa.Text, nullable=True),
+    sa.Column("incident_uid", sa.String(36), nullable=True),
+    sa.Column("published", sa.Boolean, nullable=False, default=False),
+    sa.Column("published_by", sa.String(100), nullable=True),
+    sa.Column("published_at", TZ, nullable=True),
+    sa.Index("ix_citizen_report_status", "status", "received_at"),
+    sa.Index("ix_citizen_report_area", "area_id"),
+    sa.Index("ix_citizen_report_text", "text_hash"),
+)
+
+citizen_report_photo = sa.Table(
+    "citizen_report_photo",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("report_id", sa.Integer, sa.ForeignKey("citizen_report.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("content_type", sa.String(32), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+citizen_report_event = sa.Table(
+    "citizen_report_event",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("report_id", sa.Integer, sa.ForeignKey("citizen_report.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("at", TZ, nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("from_status", sa.String(12), nullable=True),
+    sa.Column("to_status", sa.String(12), nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+)
+
+intake_bucket = sa.Table(
+    "intake_bucket",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("tokens", sa.Float, nullable=False),
+    sa.Column("stamp", sa.Float, nullable=False),
+)
+"""Token buckets (``client:<hash>``, ``phone:<hash>``); ``stamp`` in Unix seconds so the refill
+is plain arithmetic in SQL on every backend."""
