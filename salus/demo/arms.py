@@ -226,7 +226,7 @@ def _add_entities(b: Builder, rng: np.random.Generator) -> None:
             n += 1
             name = patterns[k % len(patterns)].format(names.get(town, town))
             b.data.owners.append(Owner(
-                f"OWN-{n:05d}", "legal_entity", entity_type, f"{name} {k + 1}", None, None,
+                f"OWN-{n:05d}", "entity", entity_type, f"{name} {k + 1}", None, None,
                 None, None, "company_registration", f"RC-{int(rng.integers(100_000, 999_999))}",
                 town, day_between(rng, b.config.registry_start, b.config.first_day)))
 
@@ -324,7 +324,7 @@ def add_civilian_weapons(b: Builder) -> None:
 def _models_for(licence_type: str) -> tuple[cat.Model, ...]:
     if licence_type in ("hunting",):
         return tuple(m for m in cat.CIVILIAN_MODELS if m.category == "rifle_carbine")
-    if licence_type in ("carry", "security"):
+    if licence_type in ("carry", "security_company"):
         return tuple(m for m in cat.CIVILIAN_MODELS if m.category == "revolver_pistol")
     return cat.CIVILIAN_MODELS
 

@@ -95,21 +95,21 @@ HAZARD_DIVISIONS = ("1.1", "1.2", "1.3", "1.4")
 LICENCE_TYPES: dict[str, tuple[str, ...]] = {
     "person": ("possession", "carry", "hunting", "sport", "collector"),
     "shooting_club": ("sport",),
-    "security_company": ("security",),
+    "security_company": ("security_company",),
     "dealer": ("dealer",),
     "hunting_association": ("hunting",),
 }
 LICENCE_WEIGHTS = (0.42, 0.12, 0.26, 0.15, 0.05)
 """Shares of the licence types held by private persons."""
 LICENCE_YEARS = {"possession": 5, "carry": 2, "hunting": 5, "sport": 5, "collector": 10,
-                 "security": 3, "dealer": 3}
+                 "security_company": 3, "dealer": 3}
 """Validity of each licence type, in years."""
 CONDITIONS = {
     "carry": "Concealed carry in urban areas only; not in bars, stadiums or public meetings",
     "hunting": "Long guns only; hunting season and licensed grounds",
     "sport": "Transport unloaded to and from the registered range",
     "collector": "Deactivated or historic firearms; kept in a certified safe",
-    "security": "On duty only; weapons kept in the company armoury",
+    "security_company": "On duty only; weapons kept in the company armoury",
     "dealer": "Sale only to licence holders; monthly return to the registry",
     "possession": "Kept at the registered address in a locked cabinet",
 }
@@ -127,10 +127,8 @@ ENTITY_WEAPONS = {"shooting_club": (8, 30), "security_company": (15, 90), "deale
 """Range of weapons each kind of legal entity holds."""
 
 DESTRUCTION_METHODS = ("cutting", "crushing", "smelting")
-SITE_KINDS = ("central_stockpile", "police_armoury", "evidence_room")
-TRACE_RECIPIENTS = ("national_registry", "manufacturer", "exporting_state", "interpol_iarms")
-DIVERSION_POINTS = ("theft_from_civilian_owner", "loss_from_state_stockpile",
-                    "illicit_domestic_sale", "cross_border_trafficking",
-                    "illicit_manufacture_or_conversion")
-ESTABLISHED_BY = ("registry_record", "manufacturer_response", "exporting_state_response",
-                  "ballistic_match", "investigation")
+SITE_KINDS = ("stockpile", "armoury", "evidence_room")
+TRACE_RECIPIENTS = ("national_records", "manufacturer", "exporting_state", "interpol_iarms")
+DIVERSION_POINTS = ("theft_from_civilian_owner", "theft_from_state_stockpile",
+                    "illicit_import", "legal_export_diverted", "conversion")
+"""Points of diversion (vocabulary of :mod:`salus.domain.tracing`)."""

@@ -209,17 +209,17 @@ def tracing(b: Builder) -> None:
 
 
 def _request(b: Builder, weapon: str, sent: dt.date, recipient: str) -> TraceRequest:
-    req = TraceRequest(f"TR-{len(b.data.traces) + 1:05d}", weapon, sent, recipient, "pending")
+    req = TraceRequest(f"TR-{len(b.data.traces) + 1:05d}", weapon, sent, recipient, "sent")
     b.data.traces.append(req)
     return req
 
 
 def _answer(b: Builder, req: TraceRequest, on: dt.date, outcome: str,
             diversion: str | None = None, established: str | None = None,
-            holder: str | None = None) -> bool:
+            holder: str | None = None, status: str = "answered") -> bool:
     if on > b.config.last_day:
         return False
-    req.status, req.answered_on, req.outcome = "answered", on, outcome
+    req.status, req.answered_on, req.outcome = status, on, outcome
     req.diversion_point, req.established_by, req.last_legal_holder = diversion, established, holder
     return True
 
@@ -229,10 +229,12 @@ def _trace_registered(b: Builder, rng: np.random.Generator, weapon: str, recover
     sent = recovery.on + dt.timedelta(days=int(rng.integers(1, 20)))
     if sent > b.config.last_day:
         return
-    req = _request(b, weapon, sent, "national_registry")
-    holder = next(e.owner for e in reversed(history) if e.kind.startswith("reported_"))
-    _answer(b, req, sent + dt.timedelta(days=int(rng.integers(2, 15))), "traced",
-            "theft_from_civilian_owner", "registry_record", holder)
+    req = _request(b, weapon, sent, "national_records")
+    loss = next(e for e in reversed(history) if e.kind.startswith("reported_"))
+    diversion = ("theft_from_civilian_owner" if loss.kind == "reported_stolen"
+                 else "loss_by_civilian_owner")
+    _answer(b, req, sent + dt.timedelta(days=int(rng.integers(2, 15))), "traced_illicit",
+            diversion, "records_check", loss.owner)
 
 
 def _trace_illicit(b: Builder, rng: np.random.Generator, weapon: str, recovery: Event,
@@ -240,16 +242,16 @@ def _trace_illicit(b: Builder, rng: np.random.Generator, weapon: str, recovery: 
     sent = recovery.on + dt.timedelta(days=int(rng.integers(5, 60)))
     if sent > b.config.last_day:
         return
-    first = _request(b, weapon, sent, "national_registry")
+    first = _request(b, weapon, sent, "national_records")
     answered = sent + dt.timedelta(days=int(rng.integers(3, 30)))
     if obliterated:
         if rng.random() < 0.4:
-            _answer(b, first, answered + dt.timedelta(days=60), "traced",
-                    "illicit_manufacture_or_conversion", "investigation")
+            _answer(b, first, answered + dt.timedelta(days=60), "traced_illicit",
+                    "conversion", "forensic_serial_restoration")
         else:
-            _answer(b, first, answered, "not_traced")
+            _answer(b, first, answered, "not_traceable")
         return
-    if not _answer(b, first, answered, "not_traced"):
+    if not _answer(b, first, answered, "pending", status="closed"):
         return
     abroad = cat.TRACE_RECIPIENTS[1 + int(rng.integers(3))]
     second = _request(b, weapon, answered + dt.timedelta(days=int(rng.integers(1, 10))), abroad)
@@ -257,8 +259,6 @@ def _trace_illicit(b: Builder, rng: np.random.Generator, weapon: str, recovery: 
     reply = second.sent_on + dt.timedelta(days=int(rng.integers(20, 180)))
     if u < 0.55:
         diversion = cat.DIVERSION_POINTS[1 + int(rng.integers(3))]
-        established = ("manufacturer_response" if abroad == "manufacturer"
-                       else "exporting_state_response")
-        _answer(b, second, reply, "traced", diversion, established)
-    elif u < 0.8:
-        _answer(b, second, reply, "not_traced")
+        _answer(b, second, reply, "traced_illicit", diversion, "trace_response")
+    elif u < 0.8 and reply <= b.config.last_day:
+        second.status = second.outcome = "no_response"

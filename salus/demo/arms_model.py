@@ -38,7 +38,7 @@ class Owner:
 
     key: str
     kind: str
-    """``person`` or ``legal_entity``."""
+    """``person`` or ``entity``."""
     entity_type: str | None
     name: str
     given_name: str | None
@@ -201,10 +201,10 @@ class TraceRequest:
     sent_on: dt.date
     recipient: str
     status: str
-    """``pending``, ``answered`` or ``closed``."""
+    """``sent`` or ``answered`` (statuses of :mod:`salus.domain.tracing`)."""
     answered_on: dt.date | None = None
-    outcome: str | None = None
-    """``traced`` (illicit origin established), ``not_traced`` or None while pending."""
+    outcome: str = "pending"
+    """``traced_illicit``, ``not_traceable``, ``no_response`` or ``pending``."""
     diversion_point: str | None = None
     established_by: str | None = None
     last_legal_holder: str | None = None

@@ -22,10 +22,10 @@ OFFICER_TITLES = ("Insp.", "Sgt.", "Lt.", "Cmdr.")
 def add_sites(b: Builder) -> None:
     """A central stockpile in the first region, an armoury and an evidence room per region."""
     regions = b.regions
-    b.data.sites.append(Site("CS-1", "Central weapons and ammunition depot", "central_stockpile",
+    b.data.sites.append(Site("CS-1", "Central weapons and ammunition depot", "stockpile",
                              regions[0].code))
     for r in regions:
-        b.data.sites.append(Site(f"ARM-{r.code}", f"Police armoury, {r.name}", "police_armoury",
+        b.data.sites.append(Site(f"ARM-{r.code}", f"Police armoury, {r.name}", "armoury",
                                  r.code))
         b.data.sites.append(Site(f"EVR-{r.code}", f"Evidence room, {r.name}", "evidence_room",
                                  r.code))
@@ -39,7 +39,7 @@ def _officer(rng: np.random.Generator) -> str:
 
 def _batches(b: Builder, rng: np.random.Generator) -> list[DestructionBatch]:
     first, last = b.config.years
-    central = sites_of(b, "central_stockpile")[0]
+    central = sites_of(b, "stockpile")[0]
     out: list[DestructionBatch] = []
     for year in range(first, last + 1):
         for month, day in ((6, 15), (11, 20)):
@@ -56,7 +56,7 @@ def storage_and_destruction(b: Builder) -> None:
     """Store every recovered weapon, then move and destroy many of them in batches."""
     rng = b.config.stream("storage")
     batches = _batches(b, rng)
-    central = sites_of(b, "central_stockpile")[0].key
+    central = sites_of(b, "stockpile")[0].key
     for weapon in b.data.weapons:
         st = b.state[weapon.key]
         if st.status not in ("seized", "found", "surrendered"):
