@@ -11,6 +11,22 @@ Every function takes ``engine`` and the acting :class:`~salus.auth.roles.Viewer`
 name ends in ``_in`` take an open connection instead so an import can run many of them in one
 transaction. Owners never appear here: see :mod:`salus.usecases.weapons_owners`.
 
+Where the other registry actions live (all take ``engine, viewer, ...``):
+
+- ``weapons`` (here): :func:`record_weapon`, :func:`get_weapon`, :func:`list_weapons`,
+  :func:`find_weapons`, :func:`add_marking`, :func:`add_attachment`, :func:`attachment_content`;
+- ``weapons_owners``: ``add_owner``, ``get_owner``, ``list_owners``, ``issue_licence``,
+  ``change_licence``, ``get_licence``, ``expiring_licences``;
+- ``weapons_lifecycle``: ``record_event`` (with ``EventInput``), ``register_to_owner``,
+  ``transfer_weapon``, ``correct_event``; ``weapons_history.history``;
+- ``weapons_campaigns``: ``add_campaign``, ``list_campaigns``, ``add_destruction_batch``,
+  ``destroy_in_batch``, ``get_batch``;
+- ``weapons_check``: ``check_weapon`` ("registered and to whom", audited),
+  ``last_legal_holder``;
+- ``weapons_links``: ``link_incident``, ``weapon_incidents``, ``incidents_by_legal_status``;
+- ``weapons_export``: ``export_rows`` / ``export_csv`` (owners pseudonymised);
+- ``weapons_import``: ``import_registry`` (CSV/XLSX with a YAML mapping).
+
 Errors: :class:`~salus.usecases.errors.ValidationFailed` (``errors`` list ``{field, code,
 message, value}``) for a broken rule, :class:`~salus.usecases.errors.NotFound`,
 :class:`~salus.usecases.errors.PermissionDenied`; nothing is written when one is raised.

@@ -96,15 +96,21 @@ def _weapons(query: str, manufacturer: str | None, viewer: Viewer) -> sa.Select[
             .where(*where).order_by(c.id).limit(50))
 
 
-def _answer(conn: sa.Connection, r: Any) -> CheckAnswer:
+def _holding_query(weapon_id: int, open_only: bool = True) -> sa.Select[Any]:
     h, o, lic = w.weapon_holding, w.arms_owner, w.licence
-    held = conn.execute(
-        sa.select(h.c.from_date, o.c.uid, o.c.kind, o.c.given_name, o.c.family_name,
-                  o.c.entity_name, o.c.id_document_type, o.c.id_document_number,
-                  o.c.registration_number, lic.c.number, lic.c.licence_type, lic.c.status,
-                  lic.c.expires_on)
-        .join(o, o.c.id == h.c.owner_id).join(lic, lic.c.id == h.c.licence_id)
-        .where(h.c.weapon_id == r.id, h.c.to_date.is_(None)).order_by(h.c.id.desc())).first()
+    where = [h.c.weapon_id == weapon_id]
+    if open_only:
+        where.append(h.c.to_date.is_(None))
+    return (sa.select(h.c.from_date, o.c.uid, o.c.kind, o.c.given_name, o.c.family_name,
+                      o.c.entity_name, o.c.id_document_type, o.c.id_document_number,
+                      o.c.registration_number, lic.c.number, lic.c.licence_type, lic.c.status,
+                      lic.c.expires_on)
+            .join(o, o.c.id == h.c.owner_id).join(lic, lic.c.id == h.c.licence_id)
+            .where(*where).order_by(h.c.from_date.desc(), h.c.id.desc()))
+
+
+def _answer(conn: sa.Connection, r: Any) -> CheckAnswer:
+    held = conn.execute(_holding_query(r.id)).first()
     holder = None if held is None else _holder(held)
     registered = holder is not None and r.status == "registered"
     return CheckAnswer(r.uid, r.manufacturer, r.model, r.serial_number, r.status, registered,
@@ -128,3 +134,23 @@ def _returned(a: CheckAnswer) -> dict[str, Any]:
         out |= {"owner": a.holder.owner_uid, "licence": a.holder.licence_number,
                 "licence_status": a.holder.licence_status}
     return out
+
+
+def last_legal_holder(engine: sa.Engine, viewer: Viewer, weapon_uid: str,
+                      reason: str | None = None) -> HolderAnswer | None:
+    """The last owner the weapon was registered to (open or closed holding), as national
+    records answer a tracing request (ITI §§14–17); None if it was never registered. Audited
+    as a ``weapon.check`` like every other look-up of holders."""
+    can_see_owners(viewer)
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(w.weapon.c.id).where(
+            w.weapon.c.uid == weapon_uid, *scoped(w.weapon.c.area_id, viewer))).first()
+        if row is None:
+            fail(ArmsRuleError("weapon.unknown", "weapon", weapon_uid, "no such weapon"))
+        held = conn.execute(_holding_query(row.id, open_only=False)).first()
+        holder = None if held is None else _holder(held)
+        repo.audit(conn, viewer.username, CHECK_ACTION, "weapon", weapon_uid,
+                   {"query": weapon_uid, "reason": reason, "context": "last_legal_holder"},
+                   {"returned": [] if holder is None else
+                    [{"owner": holder.owner_uid, "licence": holder.licence_number}]})
+    return holder
