@@ -47,6 +47,7 @@ citizen_report = sa.Table(
     sa.Column("notes", sa.Text, nullable=True),
     sa.Column("incident_uid", sa.String(36), nullable=True),
     sa.Column("published", sa.Boolean, nullable=False, default=False),
+    sa.Column("public_text", sa.Text, nullable=True),
     sa.Column("published_by", sa.String(100), nullable=True),
     sa.Column("published_at", TZ, nullable=True),
     sa.Index("ix_citizen_report_status", "status", "received_at"),

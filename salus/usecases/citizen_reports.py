@@ -41,7 +41,8 @@ class PublicReport:
     longitude: float | None
     latitude: float | None
     description: str | None
-    """Only when the report is published."""
+    """The text a publisher released (the description, or their edited version); None
+    until the report is published."""
     published: bool
 
 
@@ -67,7 +68,7 @@ def recent_reports(engine: sa.Engine, viewer: Viewer, area_code: str, limit: int
             where += area_condition(cr.c.area_id, viewer)
         rows = conn.execute(
             sa.select(cr.c.category, cr.c.occurred_on, cr.c.received_at, cr.c.area_id,
-                      cr.c.longitude, cr.c.latitude, cr.c.description, cr.c.published)
+                      cr.c.longitude, cr.c.latitude, cr.c.public_text, cr.c.published)
             .where(*where).order_by(cr.c.received_at.desc(), cr.c.id.desc())
             .limit(limit)).all()
         places = coarse_areas(conn, {r.area_id for r in rows})
@@ -102,5 +103,5 @@ def _public(m: sa.RowMapping, places: dict[int, tuple[str, str]]) -> PublicRepor
         category=category, category_label=label, occurred_on=occurred,
         area_code=place[0] if place else None, area_name=place[1] if place else None,
         longitude=point[0] if point else None, latitude=point[1] if point else None,
-        description=str(m["description"]) if m["published"] else None,
+        description=str(m["public_text"]) if m["published"] and m["public_text"] else None,
         published=bool(m["published"]))

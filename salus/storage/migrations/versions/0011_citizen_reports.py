@@ -85,6 +85,7 @@ def _reports() -> None:
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("incident_uid", sa.String(36), nullable=True),
         sa.Column("published", sa.Boolean(), nullable=False),
+        sa.Column("public_text", sa.Text(), nullable=True),
         sa.Column("published_by", sa.String(100), nullable=True),
         sa.Column("published_at", TZ, nullable=True),
         sa.ForeignKeyConstraint(["area_id"], ["area.id"],
