@@ -1,0 +1,115 @@
+"""A small weapons registry on top of the web tests' observatory, written through the use cases.
+
+The cast of :mod:`web_support` plus ``rita``, a registry officer. The registry: owner
+``OWNER_NAME`` (a person) holding licence ``LICENCE`` that expires in ``EXPIRES_IN`` days, with
+pistol ``SERIAL`` registered to her; a rifle seized in incident ``SEIZED_SERIAL`` and kept in
+evidence room ``SITE``; a revolver found and destroyed; an ammunition lot past its shelf life.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from web_support import PASSWORD, add_cast, seed
+
+from salus.auth.roles import SYSTEM_VIEWER
+from salus.domain import stockpiles as sp
+from salus.domain.arms import (
+    DestructionMethod,
+    EventType,
+    IdDocumentType,
+    LicenceRecord,
+    LicenceType,
+    OwnerKind,
+    OwnerRecord,
+    WeaponRecord,
+)
+from salus.usecases import accounts, stockpiles, weapons, weapons_lifecycle, weapons_owners
+from salus.usecases.weapons_campaigns import BatchInput, add_destruction_batch
+
+OWNER_NAME = "Rosalinda-Owner"
+ID_NUMBER = "V-55512345"
+LICENCE = "POS-2024-000001"
+EXPIRES_IN = 20
+SERIAL = "ABC123"
+SEIZED_SERIAL = "XY5O8Z"
+FOUND_SERIAL = "K77001"
+SITE = "EVR-R1"
+CERTIFICATE = "DC-TEST-001"
+ROLES = {"admin": "admin", "ana": "analyst", "dora": "data_entry", "monty": "community_monitor",
+         "rita": "registry_officer", "pub": "public"}
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    pistol: str
+    rifle: str
+    revolver: str
+    owner: str
+    incident: str
+
+
+def add_registry_officer(engine: sa.Engine) -> None:
+    accounts.create_user(engine, SYSTEM_VIEWER, "rita", PASSWORD, "registry_officer")
+
+
+def seed_registry(engine: sa.Engine) -> Registry:
+    """The registry described in the module docstring (on the seeded observatory)."""
+    v, today = SYSTEM_VIEWER, dt.date.today()
+    owner = weapons_owners.add_owner(engine, v, OwnerRecord(
+        OwnerKind.PERSON, OWNER_NAME, "Doe", id_document_type=IdDocumentType.NATIONAL_ID,
+        id_document_number=ID_NUMBER, date_of_birth=dt.date(1980, 5, 1), area_code="R1-A"))
+    issued = today - dt.timedelta(days=700)
+    weapons_owners.issue_licence(engine, v, owner, LicenceRecord(
+        LICENCE, LicenceType.POSSESSION, issued, today + dt.timedelta(days=EXPIRES_IN),
+        area_code="R1-A"))
+    pistol = weapons.record_weapon(engine, v, WeaponRecord(
+        "revolver_pistol", "Glock", "17", "9x19mm", SERIAL, country_of_manufacture="AUT",
+        year_of_manufacture=2015, area_code="R1-A"))
+    weapons_lifecycle.register_to_owner(engine, v, pistol, owner, LICENCE,
+                                        issued + dt.timedelta(days=10))
+    incident = _incident(engine)
+    rifle = weapons.record_weapon(engine, v, WeaponRecord(
+        "assault_rifle", "Kalashnikov", "AKM", "7.62x39mm", SEIZED_SERIAL,
+        country_of_manufacture="RUS", year_of_manufacture=1980, area_code="R1-A"))
+    seized_on = today - dt.timedelta(days=100)
+    _event(engine, rifle, EventType.SEIZED, seized_on, incident_uid=incident)
+    stockpiles.add_site(engine, v, stockpiles.SiteSpec(SITE, "Evidence room North",
+                                                       "evidence_room", "R1", "high"))
+    _event(engine, rifle, EventType.STORED, seized_on + dt.timedelta(days=2))
+    stockpiles.move(engine, v, stockpiles.MovementSpec(
+        None, SITE, "Sgt. Pérez", "Insp. Mora", seized_on + dt.timedelta(days=2),
+        weapons=(rifle,), reason="intake"))
+    stockpiles.receive_lot(engine, v, "EVR-R1", sp.LotSpec(
+        "9-1990-0001", "9x19mm", "Zastava", 1990, 10, "1.4", 5000),
+        received_by="Insp. Mora", received_on=today - dt.timedelta(days=30))
+    revolver = weapons.record_weapon(engine, v, WeaponRecord(
+        "revolver_pistol", "Taurus", "Model 82", ".38 Special", FOUND_SERIAL,
+        country_of_manufacture="BRA", year_of_manufacture=1999, area_code="R1-B"))
+    _event(engine, revolver, EventType.FOUND, today - dt.timedelta(days=90), area_code="R1-B")
+    add_destruction_batch(engine, v, BatchInput(
+        CERTIFICATE, DestructionMethod.CUTTING, today - dt.timedelta(days=10), "Central depot",
+        ("Insp. Mora", "UNDP observer")))
+    _event(engine, revolver, EventType.DESTROYED, today - dt.timedelta(days=10),
+           destruction_certificate=CERTIFICATE)
+    return Registry(pistol, rifle, revolver, owner, incident)
+
+
+def _event(engine: sa.Engine, uid: str, kind: EventType, on: dt.date, **extra: str) -> None:
+    weapons_lifecycle.record_event(engine, SYSTEM_VIEWER, uid,
+                                   weapons_lifecycle.EventInput(kind, on, **extra))  # type: ignore[arg-type]
+
+
+def _incident(engine: sa.Engine) -> str:
+    with engine.connect() as conn:
+        return str(conn.scalar(sa.text("select uid from incident order by id limit 1")))
+
+
+def observatory_with_registry(engine: sa.Engine) -> Registry:
+    """The web tests' observatory and cast, the registry officer and the registry."""
+    seed(engine, per_district=2)
+    add_cast(engine, scoped_area="R1")
+    add_registry_officer(engine)
+    return seed_registry(engine)
