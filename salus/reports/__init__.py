@@ -1,0 +1,1 @@
+"""Renderers of use-case results into documents (HTML, PDF): compute once, render many."""
