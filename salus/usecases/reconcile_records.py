@@ -78,7 +78,8 @@ def _persons(conn: sa.Connection, scope: Scope) -> pd.DataFrame:
             per.c.id.label("person_id"), per.c.incident_id, per.c.role, per.c.outcome,
             per.c.given_name, per.c.family_name, per.c.sex, per.c.age_min, per.c.age_max,
             per.c.date_of_birth, inc.c.occurred_on, inc.c.occurred_until, inc.c.area_id,
-            inc.c.longitude, inc.c.latitude, inc.c.weapon_category.label("weapon"),
+            inc.c.longitude, inc.c.latitude, inc.c.location_precision,
+            inc.c.weapon_category.label("weapon"),
             inc.c.iccs_code.label("cause"), src.c.source_type, src.c.source_name,
             src.c.record_id.label("source_record"),
         )

@@ -18,6 +18,7 @@ Columns (pandas; only the first three are required, the rest may be missing or n
 ``neighbours``      list of codes of the areas that border ``area_code``
 ``longitude``       WGS84 point, when the source geocodes it
 ``latitude``
+``location_precision`` how precise the point is (``exact``, ``settlement``…; missing: exact)
 ``weapon``          weapon category (UN small-arms categories, ``knife``, ``blunt``…)
 ``cause``           cause of death or offence code (e.g. ICCS)
 ==================  ==========================================================================
@@ -33,11 +34,13 @@ import numpy as np
 import pandas as pd
 
 from salus.analytics.linkage.names import name_forms
+from salus.domain import taxonomy
 
 REQUIRED = ("record_id", "source", "occurred_on")
 OPTIONAL = (
     "occurred_until", "given_name", "family_name", "sex", "age", "age_max", "date_of_birth",
-    "area_code", "parent_code", "neighbours", "longitude", "latitude", "weapon", "cause",
+    "area_code", "parent_code", "neighbours", "longitude", "latitude", "location_precision",
+    "weapon", "cause",
 )
 UNKNOWN_CODES = frozenset({"", "unknown", "other", "none", "nan"})
 EPOCH = dt.date(1970, 1, 1)
@@ -56,7 +59,9 @@ def prepare_records(frame: pd.DataFrame) -> pd.DataFrame:
     :mod:`.names`), ``day`` (days since 1970-01-01), ``day_until``, ``window_a`` and
     ``window_b`` (staggered 7-day buckets: any two days at most 3 apart share one),
     ``dob`` (ISO text), ``age_low`` and ``age_high`` (``age`` filled from the date of birth
-    where it is missing; ``age_high`` is ``age_max`` or else ``age``).
+    where it is missing; ``age_high`` is ``age_max`` or else ``age``), ``weapon_family`` (the
+    top of the weapon's branch in the ``weapon`` taxonomy: a pistol is a firearm) and
+    ``point_exact`` (a point located exactly, not a settlement's centre).
     """
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
@@ -131,6 +136,21 @@ def _add_codes(out: pd.DataFrame) -> None:
     ]
     for column in ("longitude", "latitude"):
         out[column] = pd.to_numeric(out[column], errors="coerce")
+    out["weapon_family"] = out["weapon"].map(weapon_family).astype(object)
+    precision = out["location_precision"].astype("string").str.lower()
+    out["point_exact"] = (precision.isna() | (precision == "exact")).astype(bool)
+    del out["location_precision"]
+
+
+def weapon_family(code: object) -> str | None:
+    """Top-level ancestor of a weapon code in the ``weapon`` taxonomy (the code itself when
+    the taxonomy does not know it): ``revolver_pistol`` → ``firearm``."""
+    if not isinstance(code, str):
+        return None
+    codes = taxonomy.load("weapon").codes
+    while code in codes and codes[code].parent is not None:
+        code = str(codes[code].parent)
+    return code
 
 
 def _text(value: object) -> str | None:

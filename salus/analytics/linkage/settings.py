@@ -41,6 +41,8 @@ _POINTS = (
 PREDICTION_BLOCKS: tuple[str, ...] = (
     "l.area_code = r.area_code AND l.window_a = r.window_a",
     "l.area_code = r.area_code AND l.window_b = r.window_b",
+    "l.neighbours = r.area_code AND l.window_a = r.window_a",
+    "l.neighbours = r.area_code AND l.window_b = r.window_b",
     "l.name_keys = r.name_keys AND l.parent_code = r.parent_code AND l.window_a = r.window_a",
     "l.name_keys = r.name_keys AND l.parent_code = r.parent_code AND l.window_b = r.window_b",
     "l.name_skeleton = r.name_skeleton AND l.window_a = r.window_a",
@@ -55,7 +57,7 @@ and a dropped or misspelt name); or the same name skeleton and a date bucket (an
 same area (any date) or the same parent area within a month. ``name_keys`` is an array exploded
 before the join (:data:`EXPLODED`)."""
 
-EXPLODED = frozenset({"name_keys"})
+EXPLODED = frozenset({"name_keys", "neighbours"})
 
 TRAINING_BLOCKS: tuple[str, ...] = (
     "l.area_code = r.area_code AND l.window_a = r.window_a AND abs(l.day - r.day) <= 3",
@@ -159,6 +161,8 @@ def place_comparison() -> dict[str, Any]:
     """Points within 1 km, same area, neighbouring areas, within 10 km, same parent area."""
     return _comparison("place", "place of death or incident", [
         _null(f"(area_code_l IS NULL OR area_code_r IS NULL) AND NOT ({_POINTS})"),
+        _level(f"{_POINTS} AND point_exact_l AND point_exact_r AND {HAVERSINE_KM} <= 0.1",
+               "same exact point"),
         _level(f"{_POINTS} AND {HAVERSINE_KM} <= 1", "within 1 km"),
         _level("area_code_l = area_code_r", "same area"),
         _level(
@@ -168,6 +172,30 @@ def place_comparison() -> dict[str, Any]:
         _level(f"{_POINTS} AND {HAVERSINE_KM} <= 10", "within 10 km"),
         _level("parent_code_l = parent_code_r", "same parent area"),
         _else("places differ"),
+    ])
+
+
+def weapon_comparison() -> dict[str, Any]:
+    """Same weapon category; same branch of the weapon taxonomy (a source that writes
+    ``firearm`` where another writes ``revolver_pistol``); differ. Unknown is neutral."""
+    return _comparison("weapon", "weapon", [
+        _null("weapon_l IS NULL OR weapon_r IS NULL"),
+        _level("weapon_l = weapon_r", "same weapon"),
+        _level("weapon_family_l = weapon_family_r", "same kind of weapon"),
+        _else("weapons differ"),
+    ])
+
+
+def source_comparison() -> dict[str, Any]:
+    """Whether the two records come from the same source.
+
+    A source rarely records one death twice (a newspaper's second report is the common case),
+    while two victims of one incident usually reach each source: EM learns how much less likely
+    a match is within a source than across sources, rather than one prior for every pair.
+    """
+    return _comparison("source", "same or different source", [
+        _level("source_l = source_r", "same source"),
+        _else("different sources"),
     ])
 
 
@@ -183,8 +211,8 @@ def code_comparison(column: str, description: str) -> dict[str, Any]:
 def comparisons() -> list[dict[str, Any]]:
     return [
         name_comparison(), sex_comparison(), age_comparison(), date_comparison(),
-        place_comparison(), code_comparison("weapon", "weapon"),
-        code_comparison("cause", "cause of death or offence"),
+        place_comparison(), weapon_comparison(),
+        code_comparison("cause", "cause of death or offence"), source_comparison(),
     ]
 
 
