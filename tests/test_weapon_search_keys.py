@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from salus.domain import serials
 from salus.domain.serials import (
     manufacturer_key,
-    near_anchors,
     near_distance,
+    near_variants,
     parse_pattern,
     serial_key,
 )
@@ -92,12 +92,18 @@ def _one_edit(key: str, data: st.DataObject) -> str:
 
 @given(st.text("ACDEFHJK0123456789", min_size=4, max_size=14), st.data())
 @settings(max_examples=300)
-def test_any_single_edit_keeps_the_prefix_or_the_suffix_anchor(key: str, data: st.DataObject
-                                                               ) -> None:
+def test_any_single_edit_of_a_key_is_among_the_near_variants_of_the_edited_key(
+        key: str, data: st.DataObject) -> None:
     other = _one_edit(key, data)
-    prefix, suffix = near_anchors(other)
-    assert key.startswith(prefix) or key.endswith(suffix)
+    assert other == key or key in near_variants(other)
     assert near_distance(other, key) <= 1
+
+
+def test_near_variants_are_all_one_edit_away() -> None:
+    variants = near_variants("A81234")
+    assert "A81234" not in variants
+    assert {"A8124", "A812345", "A82134", "X81234"} <= variants
+    assert all(near_distance("A81234", v) == 1 for v in variants)
 
 
 def test_manufacturer_variants_share_one_key() -> None:

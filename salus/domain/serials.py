@@ -162,12 +162,26 @@ def _same(a: str, b: str) -> bool:
     return a in (b, UNREADABLE) or b == UNREADABLE
 
 
-def near_anchors(key: str) -> tuple[str, str]:
-    """A prefix and a suffix of ``key`` such that every key within one edit of it starts with the
-    prefix or ends with the suffix (pigeonhole: the error lies left or right of the middle
-    character, which both anchors leave out, so an adjacent transposition is covered too)."""
-    middle = len(key) // 2
-    return key[:middle], key[middle + 1:]
+KEY_ALPHABET = "0123456789" + "".join(
+    c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in CONFUSABLES)
+"""The characters a key of Latin letters and digits can hold: ten digits and 18 letters."""
+
+
+def near_variants(key: str) -> set[str]:
+    """Every key one edit away from ``key`` (substitution, deletion, insertion of a key character,
+    adjacent transposition), ``key`` excluded: about 60 per character, so a near-match search is
+    a few hundred exact index look-ups rather than a fuzzy scan (Norvig's spelling corrector).
+    Characters outside :data:`KEY_ALPHABET` (e.g. Cyrillic letters with no Latin look-alike) are
+    substituted or inserted only where the key already holds them."""
+    alphabet = sorted(set(KEY_ALPHABET) | set(key) - {UNREADABLE, ANY_RUN})
+    splits = [(key[:i], key[i:]) for i in range(len(key) + 1)]
+    found = {a + b[1:] for a, b in splits if b}
+    found |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    found |= {a + c + b[1:] for a, b in splits if b for c in alphabet}
+    found |= {a + c + b for a, b in splits for c in alphabet}
+    found.discard(key)
+    found.discard("")
+    return found
 
 
 # --- manufacturers -----------------------------------------------------------------------------

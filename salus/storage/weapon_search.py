@@ -1,0 +1,112 @@
+"""Index-backed look-ups of weapons by serial key (issue 6, search; revision ``0008``).
+
+Every query here is answered from an index, never by reading the whole ``weapon`` table, as long
+as the pattern gives the index something to hold on to (``docs/weapon-search.md``):
+
+- equality (``serial_key IN (…)``, optionally with ``manufacturer_key``): the B-trees of 0007;
+- a known prefix (``ABC*``): a B-tree range on SQLite, ``LIKE 'ABC%'`` over the
+  ``varchar_pattern_ops`` B-trees on PostgreSQL;
+- other patterns (``*123``, ``A?C123``, ``*12*``): SQLite's FTS5 ``trigram`` table with ``GLOB``,
+  PostgreSQL's ``pg_trgm`` GIN index with ``LIKE`` — both need a run of three known characters;
+  with none (``A?C?1``), SQLite falls back to the prefix range or a scan that stops at ``limit``.
+
+Backend differences stay in this module (STYLE §5). Only registry columns are read: no owner,
+holding or licence data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from salus.domain.serials import ANY_RUN, UNREADABLE, SerialPattern
+from salus.storage.arms_schema import weapon as w
+
+FTS_TABLE = "weapon_serial_fts"
+fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer), sa.column("serial_key", sa.String))
+MIN_TRIGRAM_RUN = 3
+_TOP = "\U0010ffff"  # sorts after every character a key can hold (BINARY collation, UTF-8)
+
+COLUMNS = (w.c.id, w.c.uid, w.c.category, w.c.manufacturer, w.c.manufacturer_key, w.c.model,
+           w.c.calibre, w.c.serial_number, w.c.serial_key, w.c.serial_obliterated,
+           w.c.country_of_manufacture, w.c.year_of_manufacture, w.c.status)
+"""What a search returns: the weapon's marking and status, nothing about who holds it."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Conditions every look-up adds: the manufacturer key and the viewer's area scope."""
+
+    manufacturer_key: str | None = None
+    conditions: Sequence[sa.ColumnElement[bool]] = field(default_factory=tuple)
+
+    def where(self) -> list[sa.ColumnElement[bool]]:
+        out = list(self.conditions)
+        if self.manufacturer_key is not None:
+            out.append(w.c.manufacturer_key == self.manufacturer_key)
+        return out
+
+
+Row = sa.RowMapping
+
+
+def find_keys(conn: sa.Connection, keys: Collection[str], scope: Scope,
+              limit: int) -> list[Row]:
+    """Weapons whose serial key is one of ``keys`` (exact and near matches)."""
+    if not keys:
+        return []
+    query = (sa.select(*COLUMNS)
+             .where(w.c.serial_key.in_(sa.bindparam("keys", expanding=True)), *scope.where())
+             .limit(limit))
+    return list(conn.execute(query, {"keys": sorted(keys)}).mappings())
+
+
+def find_pattern(conn: sa.Connection, pattern: SerialPattern, scope: Scope,
+                 limit: int) -> list[Row]:
+    """Weapons whose serial key fits a pattern with ``?``/``*`` wildcards (at most ``limit``,
+    in no particular order)."""
+    return list(conn.execute(pattern_query(conn, pattern, scope, limit)).mappings())
+
+
+def pattern_query(conn: sa.Connection, pattern: SerialPattern, scope: Scope,
+                  limit: int) -> sa.Select[Any]:
+    """The SELECT :func:`find_pattern` runs on this connection's backend."""
+    if conn.dialect.name == "postgresql":
+        return (sa.select(*COLUMNS).where(w.c.serial_key.like(_like(pattern.text)),
+                                          *scope.where()).limit(limit))
+    prefix = pattern.literal_prefix
+    runs = pattern.literal_runs
+    if (runs and len(runs[0]) >= MIN_TRIGRAM_RUN and len(prefix) < MIN_TRIGRAM_RUN
+            and _has_fts(conn)):
+        return (sa.select(*COLUMNS).select_from(fts.join(w, w.c.id == fts.c.rowid))
+                .where(fts.c.serial_key.op("GLOB")(pattern.text), *scope.where()).limit(limit))
+    where = [w.c.serial_key.op("GLOB")(pattern.text), *scope.where()]
+    if prefix:
+        where += [w.c.serial_key >= prefix, w.c.serial_key < prefix + _TOP]
+    return sa.select(*COLUMNS).where(*where).limit(limit)
+
+
+def contains(pattern: SerialPattern) -> SerialPattern:
+    """``ABC`` → ``*ABC*``: a partial serial read anywhere in the marking."""
+    return SerialPattern(f"{ANY_RUN}{pattern.text.strip(ANY_RUN)}{ANY_RUN}")
+
+
+def _like(text: str) -> str:
+    return text.replace(ANY_RUN, "%").replace(UNREADABLE, "_")
+
+
+def _has_fts(conn: sa.Connection) -> bool:
+    found = conn.execute(sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"),
+                         {"n": FTS_TABLE}).first()
+    return found is not None
+
+
+def explain(conn: sa.Connection, query: sa.Select[Any]) -> str:
+    """The backend's plan for ``query`` (used by the benchmark to show which index served)."""
+    compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+    prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
+    rows = conn.exec_driver_sql(prefix + str(compiled)).all()
+    return "\n".join(str(r[-1]) for r in rows)
