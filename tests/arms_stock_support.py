@@ -98,8 +98,8 @@ CLEARED = (*reversed(st.STOCK_TABLES), *reversed(arms.REGISTRY_TABLES), t.audit_
            t.area_ancestor, t.area)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def stock_engine(request: pytest.FixtureRequest,
+@pytest.fixture(name="stock_engine", scope="module", params=["sqlite", "postgresql"])
+def stock_engine_fixture(request: pytest.FixtureRequest,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
     """A migrated store on SQLite, or on the run's PostgreSQL database, for one module."""
     if request.param == "sqlite":
@@ -110,8 +110,8 @@ def stock_engine(request: pytest.FixtureRequest,
     engine.dispose()
 
 
-@pytest.fixture
-def store(stock_engine: sa.Engine) -> sa.Engine:
+@pytest.fixture(name="store")
+def store_fixture(stock_engine: sa.Engine) -> sa.Engine:
     """The module's store, emptied, with the areas of :data:`AREAS`."""
     with stock_engine.begin() as conn:
         for table in CLEARED:

@@ -13,8 +13,8 @@ from arms_stock_support import (
     add_site,
     add_weapon,
     officer_in,
-    stock_engine,  # noqa: F401 - fixture
-    store,
+    stock_engine_fixture,  # noqa: F401 - fixture
+    store_fixture,  # noqa: F401 - fixture
     table_counts,
 )
 
