@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from salus.auth.roles import Permission, Viewer
 from salus.domain.arms import ArmsRuleError, EventType, LifecycleEvent
 from salus.storage import arms_schema as w
+from salus.storage import schema as t
 from salus.usecases.errors import NotFound, ValidationFailed, require
 from salus.usecases.scope import area_id_of, area_in_scope, subtree
 
@@ -124,3 +125,17 @@ def lifecycle(conn: sa.Connection, weapon_id: int) -> list[LifecycleEvent]:
 def plain(value: Any) -> Any:
     """JSON-ready value for the audit log."""
     return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def account_viewer(engine: sa.Engine, username: str) -> Viewer:
+    """The viewer of an active account of this store (its role and area), for the CLI: commands
+    act as a named person so permissions apply and the audit log names them."""
+    u = t.app_user
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(u, t.area.c.code.label("area_code"))
+                           .select_from(u.outerjoin(t.area, t.area.c.id == u.c.area_id))
+                           .where(u.c.username == username)).first()
+    if row is None or not row.active:
+        raise NotFound(f"no active account {username!r} in this store")
+    return Viewer.for_role(row.username, row.role, user_id=row.id, area_id=row.area_id,
+                           area_code=row.area_code, language=row.language)
