@@ -58,7 +58,7 @@ def add_weapon(engine: sa.Engine, serial: str,
         ids = repository.area_ids(conn)
         last = events[-1][0] if events else None
         weapon_id = int(conn.execute(arms.weapon.insert().values(
-            uid=str(uuid.uuid4()), category="pistol", manufacturer="Zastava",
+            uid=str(uuid.uuid4()), category="revolver_pistol", manufacturer="Zastava",
             manufacturer_key="ZASTAVA", model="M70", calibre="7.65mm", serial_number=serial,
             serial_key=serial, serial_obliterated=False, status=status or last,
             created_by="test", created_at=now, updated_at=now)).inserted_primary_key[0])

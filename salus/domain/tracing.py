@@ -40,15 +40,15 @@ established by the competent authority's own investigation without an outside re
 STATUSES: tuple[str, ...] = ("draft", "sent", "answered", "partially_answered", "no_response",
                              "closed")
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "draft": frozenset({"sent", "answered", "closed"}),
+    "draft": frozenset({"sent", "answered", "partially_answered", "closed"}),
     "sent": frozenset({"answered", "partially_answered", "no_response", "closed"}),
     "partially_answered": frozenset({"answered", "no_response", "closed"}),
     "no_response": frozenset({"answered", "partially_answered", "closed"}),
     "answered": frozenset({"closed"}),
     "closed": frozenset(),
 }
-"""Allowed status changes. ``draft → answered`` is how a national-records check or an
-investigation (answered at once, by ourselves) is recorded."""
+"""Allowed status changes. ``draft → (partially) answered`` is how a national-records check or
+an investigation (answered at once, by ourselves) is recorded."""
 
 OUTCOMES: tuple[str, ...] = ("traced_illicit", "traced_legal", "not_traceable", "no_response",
                              "pending")

@@ -82,21 +82,24 @@ def site_row(conn: sa.Connection, viewer: Viewer, code: str) -> sa.RowMapping:
     return row
 
 
-def weapon_rows(conn: sa.Connection, refs: Iterable[int | str]) -> list[sa.RowMapping]:
-    """Weapons by id or uid, in the order given; ValidationFailed names every unknown one."""
+def weapon_rows(conn: sa.Connection, refs: Iterable[int | str],
+                viewer: Viewer | None = None) -> list[sa.RowMapping]:
+    """Weapons by id or uid, in the order given, within the viewer's area scope (as the registry
+    scopes them); ValidationFailed names every unknown one."""
     w = arms.weapon
     refs = list(refs)
+    scoped = scope.area_condition(w.c.area_id, viewer) if viewer is not None else []
     ids = [r for r in refs if isinstance(r, int) or str(r).isdigit()]
     uids = [str(r) for r in refs if r not in ids]
     found: dict[str, sa.RowMapping] = {}
     cols = (w.c.id, w.c.uid, w.c.status, w.c.serial_number, w.c.manufacturer, w.c.model,
             w.c.category, w.c.calibre, w.c.area_id)
     if ids:
-        for row in conn.execute(sa.select(*cols).where(w.c.id.in_([int(i) for i in ids]))
-                                ).mappings():
+        for row in conn.execute(sa.select(*cols).where(
+                w.c.id.in_([int(i) for i in ids]), *scoped)).mappings():
             found[str(row["id"])] = row
     if uids:
-        for row in conn.execute(sa.select(*cols).where(w.c.uid.in_(uids))).mappings():
+        for row in conn.execute(sa.select(*cols).where(w.c.uid.in_(uids), *scoped)).mappings():
             found[row["uid"]] = row
     missing = [str(r) for r in refs if str(r) not in found]
     if missing:

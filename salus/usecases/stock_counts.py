@@ -93,7 +93,7 @@ def record_count(engine: sa.Engine, viewer: Viewer, spec: CountSpec,
     _check(spec, today or c.today_utc())
     with engine.begin() as conn:
         site = c.site_row(conn, viewer, spec.site_code)
-        counted = c.weapon_rows(conn, spec.weapons)
+        counted = c.weapon_rows(conn, spec.weapons, viewer)
         _check_lots(conn, spec.lots)
         book = held_weapon_ids(conn, site["id"], spec.counted_on)
         book_lots = lot_book(conn, site["id"], spec.counted_on)

@@ -249,7 +249,7 @@ def _check_spec(spec: MovementSpec, today: dt.date) -> None:
 def _write_movement(conn: sa.Connection, viewer: Viewer, spec: MovementSpec,
                     origin: sa.RowMapping | None, target: sa.RowMapping | None,
                     today: dt.date) -> int:
-    weapons = c.weapon_rows(conn, spec.weapons)
+    weapons = c.weapon_rows(conn, spec.weapons, viewer)
     _check_weapons(conn, weapons, origin, spec.released_on)
     changes = _lot_changes(conn, spec, origin, target)
     m = st.stock_movement
@@ -430,7 +430,7 @@ def weapon_site(engine: sa.Engine, viewer: Viewer, weapon: int | str) -> str | N
     """Code of the site that holds a weapon now (None: in no site)."""
     c.require_read(viewer)
     with engine.connect() as conn:
-        row = c.weapon_rows(conn, [weapon])[0]
+        row = c.weapon_rows(conn, [weapon], viewer)[0]
         held = _held_weapons().subquery()
         site_id = conn.scalar(sa.select(held.c.site_id).where(held.c.weapon_id == row["id"]))
         if site_id is None:
