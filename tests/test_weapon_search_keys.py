@@ -148,3 +148,9 @@ def test_the_packaged_alias_table_loads_and_names_makers() -> None:
     assert len(table.makers) >= 30
     assert serials.manufacturer_name("zastava") == "Zastava Oružje (Kragujevac)"
     assert serials.manufacturer_name("nobody") is None
+
+
+@given(st.text(st.characters(max_codepoint=127)))
+def test_the_ascii_fast_path_folds_like_the_unicode_path(text: str) -> None:
+    for keep in ("?", "?*"):
+        assert serials._fold_chars(text, keep) == serials._fold_unicode(text, keep)

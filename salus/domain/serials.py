@@ -63,7 +63,27 @@ _FOLD = str.maketrans({**HOMOGLYPHS, **CONFUSABLES})
 _FOLD_CONFUSABLE = str.maketrans(CONFUSABLES)
 
 
+def _ascii_table(keep: str) -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
+    for code in range(128):
+        ch = chr(code)
+        if ch.isalnum():
+            table[code] = CONFUSABLES.get(ch.upper(), ch.upper())
+        elif ch not in keep:
+            table[code] = None
+    return table
+
+
+_ASCII_FOLDS = {keep: _ascii_table(keep) for keep in (UNREADABLE, UNREADABLE + ANY_RUN)}
+
+
 def _fold_chars(text: str, keep: str) -> str:
+    if text.isascii():  # fast path: one table look-up per character
+        return text.translate(_ASCII_FOLDS[keep])
+    return _fold_unicode(text, keep)
+
+
+def _fold_unicode(text: str, keep: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text).upper()
     kept = "".join(ch for ch in decomposed
                    if (ch.isalnum() and not unicodedata.combining(ch)) or ch in keep)
