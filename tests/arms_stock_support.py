@@ -110,11 +110,16 @@ def stock_engine_fixture(request: pytest.FixtureRequest,
     engine.dispose()
 
 
+def reset(engine: sa.Engine) -> sa.Engine:
+    """Empty the registry, stockpile and tracing tables; put back the areas of :data:`AREAS`."""
+    with engine.begin() as conn:
+        for table in CLEARED:
+            conn.execute(table.delete())
+    add_areas(engine)
+    return engine
+
+
 @pytest.fixture(name="store")
 def store_fixture(stock_engine: sa.Engine) -> sa.Engine:
     """The module's store, emptied, with the areas of :data:`AREAS`."""
-    with stock_engine.begin() as conn:
-        for table in CLEARED:
-            conn.execute(table.delete())
-    add_areas(stock_engine)
-    return stock_engine
+    return reset(stock_engine)

@@ -164,8 +164,8 @@ def _corrected_cells(conn: sa.Connection, span: Period, area_id: int | None
     weapons = conn.execute(sa.select(w.c.id, w.c.area_id).where(w.c.id.in_(
         sa.select(e.c.weapon_id).where(e.c.id.in_(corrected))))).all()
     areas = _areas(conn, area_id)
-    recorded = dict(conn.execute(sa.select(e.c.id, e.c.area_id).where(e.c.id.in_(corrected)))
-                    .tuples().all())
+    recorded = {int(i): a for i, a in conn.execute(
+        sa.select(e.c.id, e.c.area_id).where(e.c.id.in_(corrected)))}
     found: list[tuple[int, str]] = []
     for weapon_id, weapon_area in weapons:
         for r in recoveries(conn, weapon_id):
