@@ -14,9 +14,12 @@ imported but not registered.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pytest
 import sqlalchemy as sa
+from support_db import reset_postgres
 
 from salus.auth.roles import UserRole, Viewer
 from salus.domain import model as m
@@ -31,6 +34,7 @@ from salus.domain.arms import (
     WeaponRecord,
 )
 from salus.storage import repository
+from salus.storage.db import open_store
 from salus.usecases import weapons, weapons_lifecycle, weapons_owners
 from salus.usecases.weapons_lifecycle import EventInput
 
@@ -152,3 +156,71 @@ def table_counts(engine: sa.Engine) -> dict[str, int]:
         counts["audit_event"] = int(conn.scalar(
             sa.select(sa.func.count()).select_from(t.audit_event)) or 0)
     return counts
+
+
+# ---------------------------------------------------------------- a fast store per run
+# Migrating PostgreSQL takes seconds on a shared machine: the weapons tests migrate once per
+# backend and test run, and empty every table before each test instead. Should another test
+# have reset the shared PostgreSQL database meanwhile, the store is migrated again.
+
+
+def data_tables(engine: sa.Engine) -> list[str]:
+    """Every table of the store, dependants first (FTS shadow tables and Alembic's excluded)."""
+    names = [n for n, _ in sa.inspect(engine).get_sorted_table_and_fkc_names() if n]
+    return [n for n in reversed(names) if n != "alembic_version" and "_fts" not in n]
+
+
+def empty_store(engine: sa.Engine, tables: list[str]) -> None:
+    with engine.begin() as conn:
+        for name in tables:
+            conn.execute(sa.text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def weapons_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                  ) -> Iterator[tuple[sa.Engine, str]]:
+    """A migrated store per backend (PostgreSQL: the run's database, reset once)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('weapons') / 'salus.db'}"
+        engine = open_store(url)
+    else:
+        url = request.getfixturevalue("postgres_database")
+        engine = reset_postgres(url)
+    yield engine, url
+    engine.dispose()
+
+
+@pytest.fixture
+def weapons_engine(weapons_store: tuple[sa.Engine, str]) -> sa.Engine:
+    """An empty, migrated store on SQLite and on PostgreSQL. Test modules import it (with
+    ``weapons_store``) and define ``engine`` over it, overriding conftest's ``engine``: same
+    contract, one migration per backend and run."""
+    store, url = weapons_store
+    if not sa.inspect(store).has_table("weapon"):
+        store.dispose()
+        reset_postgres(url).dispose()
+    empty_store(store, data_tables(store))
+    return store
+
+
+def add_incident(engine: sa.Engine, area_code: str, day: dt.date,
+                 weapon_category: str | None = "revolver_pistol",
+                 legal_status: str | None = None) -> str:
+    """One incident (ICCS 090111, illegal possession of firearms) with one weapon row."""
+    import uuid
+
+    from salus.storage import schema as t
+
+    uid, now = str(uuid.uuid4()), repository.now()
+    with engine.begin() as conn:
+        area_id = repository.area_ids(conn)[area_code]
+        incident_id = conn.execute(t.incident.insert().values(
+            uid=uid, occurred_on=day, occurred_until=day, date_precision="day", area_id=area_id,
+            iccs_code="090111", attempted=False, sensitivity="restricted", content_hash="x",
+            weapon_category=weapon_category, created_at=now, updated_at=now)
+        ).inserted_primary_key[0]
+        if weapon_category is not None:
+            conn.execute(t.incident_weapon.insert().values(
+                incident_id=incident_id, category=weapon_category, legal_status=legal_status,
+                count=1))
+    return uid
