@@ -106,10 +106,11 @@ def export(request: Request, viewer: Reader, job_id: int, fmt: Literal["csv", "x
 @router.get("/reconciliation/{job_id}/clusters")
 def cluster_list(request: Request, viewer: Reader, job_id: int,
                  sources: Annotated[int, Query(ge=0, le=20)] = 0,
-                 page: Annotated[int, Query(ge=1)] = 1) -> Response:
+                 page: Annotated[int, Query(ge=1)] = 1,
+                 per_page: Annotated[int, Query(ge=1, le=200)] = 25) -> Response:
     engine = ctx.engine(request)
     job = views.get_job(engine, viewer, job_id)
-    result = views.clusters(engine, viewer, job_id, sources or None, PageRequest(page, 25))
+    result = views.clusters(engine, viewer, job_id, sources or None, PageRequest(page, per_page))
     return render(request, "reconcile/clusters.html", job=job, page_obj=result,
                   sources=sources, choices=range(1, len(job.sources) + 1))
 
