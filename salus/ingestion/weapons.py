@@ -232,7 +232,7 @@ def _first(names: tuple[str, ...], index: dict[str, str], tags: dict[str, str]) 
 def _row(number: int, cells: dict[str, Any], bound: dict[str, str], mapping: WeaponsMapping,
          errors: list[RowError]) -> ParsedRow | None:
     values: dict[str, Any] = dict(mapping.defaults)
-    before = len(errors)
+    before, failed = len(errors), set()
     for name, column in bound.items():
         raw = cells.get(column)
         if cell_text(raw) is None:
@@ -240,9 +240,10 @@ def _row(number: int, cells: dict[str, Any], bound: dict[str, str], mapping: Wea
         try:
             values[name] = _convert(name, raw, mapping)
         except CellError as exc:
+            failed.add(name)
             errors.append(RowError(number, column, cell_text(raw) or "", exc.code, str(exc)))
     problems = _required(values, number, bound, mapping)
-    errors.extend(problems)
+    errors.extend(p for p in problems if p.column not in {bound.get(f) for f in failed})
     if len(errors) > before:
         return None
     return _records(number, values, bound)

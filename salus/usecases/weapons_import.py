@@ -76,8 +76,10 @@ class _Rollback(Exception):  # noqa: N818 - a control-flow signal, not an error
 def import_registry(engine: sa.Engine, viewer: Viewer, path: str | Path,
                     mapping: str | Path = "weapons-registry", *,
                     dry_run: bool = False) -> ImportReport:
-    """Import a registry file (see the module docstring). Raises ``FileImportError`` for a
-    file that cannot be read and ``MappingError`` for a bad mapping."""
+    """Import a registry file (see the module docstring). Rows that could be read are checked
+    against the registry even when other rows could not, so one run reports every error.
+    Raises ``FileImportError`` for a file that cannot be read, ``MappingError`` for a bad
+    mapping."""
     can_edit(viewer)
     parsed = reader.read_file(path, reader.load(mapping))
     report = ImportReport(parsed.file_name, parsed.mapping, parsed.rows_read,
@@ -85,15 +87,17 @@ def import_registry(engine: sa.Engine, viewer: Viewer, path: str | Path,
     if any(r.owner is not None for r in parsed.rows):
         require(viewer.can(Permission.WEAPON_OWNERS),
                 "this file has owners: only registry roles import owners' personal data")
-    if report.errors:
-        return report
     try:
         with engine.begin() as conn:
+            # Written first: on SQLite this INSERT opens the real transaction, so the per-row
+            # SAVEPOINTs below nest inside it (pysqlite begins lazily, before the first write).
+            batch = repo.start_batch(conn, "weapons", parsed.file_name, parsed.sha256,
+                                     parsed.mapping, viewer.username)
             for row in parsed.rows:
                 _apply_row(conn, viewer, row, report)
             if report.errors or dry_run:
                 raise _Rollback
-            _record_batch(conn, viewer, parsed, report)
+            _finish_batch(conn, viewer, batch, report)
     except _Rollback:
         return _rolled_back(report)
     report.committed = True
@@ -106,10 +110,8 @@ def _rolled_back(report: ImportReport) -> ImportReport:
     return ImportReport(report.file_name, report.mapping, report.rows_read, errors=report.errors)
 
 
-def _record_batch(conn: sa.Connection, viewer: Viewer, parsed: reader.ParsedFile,
+def _finish_batch(conn: sa.Connection, viewer: Viewer, batch: int,
                   report: ImportReport) -> None:
-    batch = repo.start_batch(conn, "weapons", parsed.file_name, parsed.sha256, parsed.mapping,
-                             viewer.username)
     counts = repo.WriteCounts(inserted=report.weapons_added, unchanged=report.weapons_existing)
     repo.finish_batch(conn, batch, report.rows_read, counts, 0)
     repo.audit(conn, viewer.username, "import", "weapon", str(batch), None,
