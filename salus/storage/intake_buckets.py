@@ -11,6 +11,7 @@ the classic token bucket (Turner 1986; as in RFC 2697's committed-burst bucket).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,4 +53,4 @@ def seconds_until_token(conn: sa.Connection, key: str, per_second: float, now: f
     if row is None or per_second <= 0:
         return 60
     level = row.tokens + (now - row.stamp) * per_second
-    return max(1, int((1 - level) / per_second) + 1)
+    return max(1, math.ceil((1 - level) / per_second))
