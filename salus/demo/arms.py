@@ -46,6 +46,9 @@ from salus.demo.arms_model import (
 )
 from salus.demo.config import DEFAULT_SEED, DEFAULT_YEARS
 from salus.demo.names import draw_name
+from salus.domain.arms import ArmsRuleError, LicenceAction
+from salus.domain.arms_rules import licence_change
+from salus.domain.serials import serial_key
 
 IMPORT_COUNTRY = "VDA"
 """Verdania's (fictional) country code in import markings."""
@@ -109,6 +112,8 @@ class Builder:
     data: ArmsData = field(default_factory=ArmsData)
     state: dict[str, _State] = field(default_factory=dict)
     serials: dict[str, set[str]] = field(default_factory=dict)
+    """Canonical serial keys taken per maker (misreadings fold together, so no two weapons
+    of one maker differ only by a confusable character)."""
 
     @property
     def municipalities(self) -> list[str]:
@@ -134,8 +139,9 @@ class Builder:
         taken = self.serials.setdefault(model.make, set())
         while True:
             value = fill_pattern(rng, model.serial)
-            if value not in taken:
-                taken.add(value)
+            key = serial_key(value)
+            if key not in taken:
+                taken.add(key)
                 return value
 
 
@@ -197,9 +203,19 @@ def add_campaigns(b: Builder) -> None:
     b.data.campaigns += [national, regional]
 
 
+def _unique(rng: np.random.Generator, taken: set[str], prefix: str, digits: int) -> str:
+    """A document number not drawn before (national id, company registration)."""
+    while True:
+        value = f"{prefix}{int(rng.integers(10 ** (digits - 1), 10 ** digits))}"
+        if value not in taken:
+            taken.add(value)
+            return value
+
+
 def add_owners(b: Builder) -> None:
     rng = b.config.stream("owners")
     towns = b.municipalities
+    taken: set[str] = set()
     for n in range(b.config.persons):
         female = bool(rng.random() < 0.12)
         script = ("latin", "cyrillic", "arabic")[int(rng.choice(3, p=[0.9, 0.05, 0.05]))]
@@ -209,13 +225,12 @@ def add_owners(b: Builder) -> None:
         given, family = name.given[1], name.family[1]
         b.data.owners.append(Owner(
             f"OWN-{n + 1:05d}", "person", None, f"{given} {family}", given, family,
-            "female" if female else "male", born, "national_id",
-            f"V-{int(rng.integers(10_000_000, 99_999_999))}",
+            "female" if female else "male", born, "national_id", _unique(rng, taken, "V-", 8),
             towns[int(rng.integers(len(towns)))], since))
-    _add_entities(b, rng)
+    _add_entities(b, rng, taken)
 
 
-def _add_entities(b: Builder, rng: np.random.Generator) -> None:
+def _add_entities(b: Builder, rng: np.random.Generator, taken: set[str]) -> None:
     towns = b.municipalities
     names = {a.code: a.name for a in b.areas}
     n = len(b.data.owners)
@@ -227,7 +242,7 @@ def _add_entities(b: Builder, rng: np.random.Generator) -> None:
             name = patterns[k % len(patterns)].format(names.get(town, town))
             b.data.owners.append(Owner(
                 f"OWN-{n:05d}", "entity", entity_type, f"{name} {k + 1}", None, None,
-                None, None, "company_registration", f"RC-{int(rng.integers(100_000, 999_999))}",
+                None, None, "company_registration", _unique(rng, taken, "RC-", 6),
                 town, day_between(rng, b.config.registry_start, b.config.first_day)))
 
 
@@ -285,10 +300,30 @@ def _sanctions(b: Builder, rng: np.random.Generator, licence: Licence) -> None:
         on = day_between(rng, lo, hi)
         reason = SUSPENSION_REASONS[int(rng.integers(len(SUSPENSION_REASONS)))]
         back = on + dt.timedelta(days=int(rng.integers(20, 120)))
+        kept = list(licence.changes)
         licence.changes.append(LicenceChange(on, "suspended", reason))
         if back <= b.config.last_day and rng.random() < 0.8:
             licence.changes.append(LicenceChange(back, "reinstated", "Conditions met again"))
+        else:  # never reinstated: no renewal after the suspension
+            licence.changes = [c for c in licence.changes if c.on <= on]
+        licence.changes.sort(key=lambda c: c.on)
+        if not _consistent(licence):
+            licence.changes = kept
     licence.changes.sort(key=lambda c: c.on)
+
+
+def _consistent(licence: Licence) -> bool:
+    """Whether the licence's changes follow the registry's rules (e.g. no renewal while
+    suspended), replayed with :func:`salus.domain.arms_rules.licence_change`."""
+    status, expiry = "active", licence.expires_on
+    for c in sorted(licence.changes, key=lambda c: c.on):
+        try:
+            new, expiry = licence_change(status, expiry, LicenceAction(c.action), c.on,
+                                         c.expires_on)
+        except ArmsRuleError:
+            return False
+        status = new.value
+    return True
 
 
 def _plus_years(day: dt.date, years: int) -> dt.date:
@@ -314,11 +349,10 @@ def add_civilian_weapons(b: Builder) -> None:
         else:
             count = int(rng.choice((1, 2, 3, 4), p=(0.62, 0.24, 0.09, 0.05)))
         models = _models_for(licence.licence_type)
-        for _ in range(count):
-            pick = rng.choice(len(models), p=_norm(weights, models))
-            model = models[int(pick)]
+        picks = rng.choice(len(models), size=count, p=_norm(weights, models))
+        for pick in picks:
             dealer = dealers[int(rng.integers(len(dealers)))]
-            _register(b, rng, licence, model, dealer)
+            _register(b, rng, licence, models[int(pick)], dealer)
 
 
 def _models_for(licence_type: str) -> tuple[cat.Model, ...]:
@@ -340,6 +374,8 @@ def _register(b: Builder, rng: np.random.Generator, licence: Licence, model: cat
     key = f"W{len(b.data.weapons) + 1:06d}"
     registered = min(licence.issued_on + dt.timedelta(days=int(rng.integers(0, 120))),
                      licence.current_expiry, b.config.last_day)
+    if not licence.valid_on(registered):
+        registered = licence.issued_on
     imported = registered - dt.timedelta(days=int(rng.integers(20, 400)))
     legacy = imported < b.config.registry_start
     year = imported.year - int(rng.integers(0, 3 if not legacy else 25))

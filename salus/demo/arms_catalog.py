@@ -89,6 +89,8 @@ CALIBRES: tuple[tuple[str, float], ...] = (
 )
 """Ammunition calibres held in the state stockpiles, with weights."""
 
+AMMUNITION_MAKERS = ("Prvi Partizan", "Sellier & Bellot", "CBC", "Norinco", "IMI Systems")
+"""Makers of the lots in the state stockpiles."""
 HAZARD_DIVISIONS = ("1.1", "1.2", "1.3", "1.4")
 """UN hazard divisions of class 1 (IATG 01.50); small-arms ammunition is mostly 1.4."""
 

@@ -83,10 +83,18 @@ class Licence:
         return next((c.on for c in self.changes if c.action == "revoked"), None)
 
     def valid_on(self, day: dt.date) -> bool:
-        """Issued, not expired and not revoked on ``day`` (suspensions are short, ignored)."""
-        revoked = self.revoked_on
-        return (self.issued_on <= day <= self.current_expiry
-                and (revoked is None or day < revoked))
+        """Issued, not expired, not suspended and not revoked on ``day``."""
+        if not self.issued_on <= day <= self.current_expiry:
+            return False
+        active = True
+        for change in self.changes:
+            if change.on > day:
+                break
+            if change.action in ("suspended", "revoked"):
+                active = False
+            elif change.action == "reinstated":
+                active = True
+        return active
 
 
 @dataclass(slots=True)
@@ -155,6 +163,7 @@ class AmmunitionLot:
     key: str
     site: str
     calibre: str
+    manufacturer: str
     lot_number: str
     quantity: int
     year: int

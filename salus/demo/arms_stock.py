@@ -112,35 +112,21 @@ def _locations(b: Builder, on: dt.date) -> dict[str, list[str]]:
 
 
 def stock_counts(b: Builder) -> None:
-    """A count at every site each December; three of them find weapons missing."""
+    """A count at every site in the last December; three evidence rooms miss a weapon or two
+    that is still on their books (under investigation: no loss has been reported yet)."""
     rng = b.config.stream("counts")
-    first, last = b.config.years
-    with_gaps = {(b.regions[1].code, first + 2), (b.regions[3].code, last),
-                 (b.regions[0].code, last - 1)}
-    for year in range(first, last + 1):
-        on = dt.date(year, 12, 15)
-        located = _locations(b, on)
-        for site in b.data.sites:
-            held = located.get(site.key, [])
-            missing: list[str] = []
-            if site.kind == "evidence_room" and (site.area, year) in with_gaps:
-                missing = _go_missing(b, rng, held, site.key, on)
-            b.data.counts.append(StockCount(
-                site.key, on, _officer(rng), len(held), len(held) - len(missing),
-                tuple(missing), "Discrepancy reported to the SALW commission" if missing
-                else None))
-
-
-def _go_missing(b: Builder, rng: np.random.Generator, held: list[str], site: str,
-                on: dt.date) -> list[str]:
-    candidates = [k for k in held if b.state[k].status == "stored" and b.state[k].last <= on]
-    take = min(len(candidates), int(rng.integers(1, 3)))
-    missing = sorted(candidates[int(i)] for i in rng.choice(len(candidates), take,
-                                                            replace=False)) if take else []
-    for key in missing:
-        b.emit(key, "reported_lost", on, site=site, note="Missing at the stock count")
-        b.state[key].status = "lost"
-    return missing
+    on = dt.date(b.config.years[1], 12, 15)
+    with_gaps = {b.regions[i].code for i in (0, 1, 3) if i < len(b.regions)}
+    located = _locations(b, on)
+    for site in b.data.sites:
+        held = [k for k in located.get(site.key, []) if b.state[k].status == "stored"]
+        missing: list[str] = []
+        if site.kind == "evidence_room" and site.area in with_gaps and held:
+            take = min(len(held), int(rng.integers(1, 3)))
+            missing = sorted(held[int(i)] for i in rng.choice(len(held), take, replace=False))
+        b.data.counts.append(StockCount(
+            site.key, on, _officer(rng), len(held), len(held) - len(missing), tuple(missing),
+            "Discrepancy reported to the SALW commission" if missing else None))
 
 
 def ammunition(b: Builder) -> None:
@@ -157,7 +143,8 @@ def ammunition(b: Builder) -> None:
             year = int(rng.integers(1982, last))
             hazard = cat.HAZARD_DIVISIONS[int(rng.choice(4, p=(0.04, 0.08, 0.06, 0.82)))]
             n = len(b.data.lots) + 1
+            maker = cat.AMMUNITION_MAKERS[int(rng.integers(len(cat.AMMUNITION_MAKERS)))]
             b.data.lots.append(AmmunitionLot(
-                f"LOT-{n:04d}", site.key, calibre, f"{calibre.split('x')[0].strip('.')}-"
+                f"LOT-{n:04d}", site.key, calibre, maker, f"{calibre.split('x')[0].strip('.')}-"
                 f"{year}-{n:04d}", int(rng.integers(10, 2500)) * 100, year,
                 int(rng.choice((10, 15, 20, 25))), hazard))
