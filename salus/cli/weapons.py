@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from importlib import import_module
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -49,17 +47,16 @@ DbOption = Annotated[str | None, typer.Option(
     "--db", help="database URL (default: $SALUS_DATABASE_URL or sqlite:///salus.db)")]
 UserOption = Annotated[str | None, typer.Option(
     "--user", help="the account acting (default: $SALUS_USER); its role and area apply")]
-EXTENSIONS = ("weapons_search", "weapons_stock")
-"""Sibling modules that add commands to this group (``add_commands(weapons_app)``)."""
 AreaOption = Annotated[str | None, typer.Option("--area", help="area code (with its subtree)")]
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``weapons`` group (with the search and stockpile commands) to the root app."""
+    from salus.cli import weapons_search, weapons_stock
+
     weapons_app.add_typer(licences_app, name="licences")
-    for name in EXTENSIONS:
-        if find_spec(f"salus.cli.{name}") is not None:
-            import_module(f"salus.cli.{name}").add_commands(weapons_app)
+    weapons_search.add_commands(weapons_app)
+    weapons_stock.add_commands(weapons_app)
     app.add_typer(weapons_app, name="weapons")
 
 
