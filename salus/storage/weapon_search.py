@@ -81,8 +81,12 @@ def pattern_query(conn: sa.Connection, pattern: SerialPattern, scope: Scope,
     runs = pattern.literal_runs
     if (runs and len(runs[0]) >= MIN_TRIGRAM_RUN and len(prefix) < MIN_TRIGRAM_RUN
             and _has_fts(conn)):
-        return (sa.select(*COLUMNS).select_from(fts.join(w, w.c.id == fts.c.rowid))
-                .where(fts.c.serial_key.op("GLOB")(pattern.text), *scope.where()).limit(limit))
+        # the trigram table drives: an IN subquery, since as a join SQLite's planner would
+        # scan ``weapon`` and probe the trigram table once per row
+        matching = sa.select(fts.c.rowid).where(fts.c.serial_key.op("GLOB")(pattern.text))
+        if not scope.where():
+            matching = matching.limit(limit)
+        return sa.select(*COLUMNS).where(w.c.id.in_(matching), *scope.where()).limit(limit)
     where = [w.c.serial_key.op("GLOB")(pattern.text), *scope.where()]
     if prefix:
         where += [w.c.serial_key >= prefix, w.c.serial_key < prefix + _TOP]
