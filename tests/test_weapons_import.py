@@ -143,16 +143,12 @@ def test_an_xlsx_export_with_russian_headers_imports_with_its_mapping(
                   "Охотничье", "10.03.2021", "10.03.2026", "15.03.2021"])
     path = tmp_path / "reestr.xlsx"
     book.save(path)
-    mapping = reader.load("weapons-ru-registry")
-    mapping = reader.WeaponsMapping(mapping.name, mapping.description,
-                                    reader.ReadOptions(), mapping.columns, mapping.values,
-                                    mapping.defaults, mapping.dates)
-    parsed = reader.read_file(path, mapping)
-    assert parsed.errors == []
-    [row] = parsed.rows
-    assert (row.weapon.category, row.owner.family_name, row.licence.licence_type.value) == (
-        "rifle_carbine", "Асанов", "hunting")
-    assert row.registered_on == D(2021, 3, 15)
+    report = import_registry(engine, officer, path, "weapons-ru-registry")
+    assert report.errors == [] and report.committed
+    [answer] = check_weapon(engine, officer, "07I2345").weapons
+    assert answer.holder is not None
+    assert (answer.holder.owner_name, answer.holder.licence_type, answer.holder.since) == (
+        "Бакыт Асанов", "hunting", D(2021, 3, 15))
 
 
 def test_the_shipped_russian_mapping_imports_a_csv_export(
