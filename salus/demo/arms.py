@@ -71,6 +71,12 @@ class ArmsConfig:
     anonymous_surrenders: int = 420
     seizure_incidents: int = 900
     """At most this many illegal-possession incidents get seized weapons."""
+    scale: float = 1.0
+    """Every count above (and the number of legal entities) times this: a smaller demo gets a
+    smaller registry."""
+
+    def scaled(self, n: int, least: int = 1) -> int:
+        return max(least, round(n * self.scale))
 
     @property
     def first_day(self) -> dt.date:
@@ -194,8 +200,9 @@ def generate_arms(config: ArmsConfig, areas: Sequence[AreaRef],
 def add_campaigns(b: Builder) -> None:
     """A national amnesty in the second demo year and a regional one in the last."""
     first, last = b.config.years
-    national = Campaign("CAMP-1", f"National voluntary surrender campaign {first + 1}",
-                        dt.date(first + 1, 3, 1), dt.date(first + 1, 5, 31),
+    year = min(first + 1, last)
+    national = Campaign("CAMP-1", f"National voluntary surrender campaign {year}",
+                        dt.date(year, 3, 1), dt.date(year, 5, 31),
                         tuple(a.code for a in b.regions))
     regions = tuple(a.code for a in b.regions[:2])
     regional = Campaign("CAMP-2", f"Safer communities collection campaign {last}",
@@ -216,7 +223,7 @@ def add_owners(b: Builder) -> None:
     rng = b.config.stream("owners")
     towns = b.municipalities
     taken: set[str] = set()
-    for n in range(b.config.persons):
+    for n in range(b.config.scaled(b.config.persons, 20)):
         female = bool(rng.random() < 0.12)
         script = ("latin", "cyrillic", "arabic")[int(rng.choice(3, p=[0.9, 0.05, 0.05]))]
         name = draw_name(rng, female, script)
@@ -234,7 +241,8 @@ def _add_entities(b: Builder, rng: np.random.Generator, taken: set[str]) -> None
     towns = b.municipalities
     names = {a.code: a.name for a in b.areas}
     n = len(b.data.owners)
-    for entity_type, count in cat.ENTITY_COUNTS.items():
+    for entity_type, full in cat.ENTITY_COUNTS.items():
+        count = b.config.scaled(full)
         patterns = cat.ENTITY_NAMES[entity_type]
         for k in range(count):
             town = towns[int(rng.integers(len(towns)))]

@@ -135,10 +135,10 @@ def _seizure_incidents(b: Builder, rng: np.random.Generator,
     inside = [i for i in incidents if cfg.first_day <= i.date <= cfg.last_day]
     possession = [i for i in inside if i.iccs == SEIZURE_OFFENCE]
     others = [i for i in inside if i.iccs != SEIZURE_OFFENCE and i.legal_status != "legal"]
-    take = min(len(possession), cfg.seizure_incidents)
+    take = min(len(possession), cfg.scaled(cfg.seizure_incidents))
     picked = [possession[int(i)] for i in sorted(rng.choice(len(possession), take,
                                                             replace=False))] if take else []
-    extra = min(len(others), cfg.seizure_incidents // 6)
+    extra = min(len(others), cfg.scaled(cfg.seizure_incidents // 6))
     picked += [others[int(i)] for i in sorted(rng.choice(len(others), extra,
                                                          replace=False))] if extra else []
     return sorted(picked, key=lambda i: (i.date, i.uid))
@@ -172,13 +172,13 @@ def found_and_handed_in(b: Builder) -> None:
     rng = b.config.stream("found")
     weights = np.array([m.weight for m in cat.ILLICIT_MODELS])
     towns = b.municipalities
-    for _ in range(b.config.found):
+    for _ in range(b.config.scaled(b.config.found)):
         on = day_between(rng, b.config.first_day, b.config.last_day)
         key = _illicit(b, rng, weights, on, None)
         b.emit(key, "found", on, area=towns[int(rng.integers(len(towns)))],
                note="Found by a member of the public and handed to the police")
         b.state[key].status = "found"
-    for n in range(b.config.anonymous_surrenders):
+    for n in range(b.config.scaled(b.config.anonymous_surrenders)):
         campaign = b.data.campaigns[0 if n % 5 < 3 else 1]
         on = day_between(rng, campaign.starts_on, campaign.ends_on)
         places = [t for t in towns if t[:4] in campaign.areas]

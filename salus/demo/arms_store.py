@@ -33,6 +33,8 @@ from salus.usecases.weapons_campaigns import (
 
 FIREARMS = ("revolver_pistol", "rifle_carbine", "assault_rifle", "submachine_gun",
             "light_machine_gun", "firearm_other_unknown")
+FULL_SIZE = 24_000
+"""Police firearm incidents of the default demo (50,000 events): the full-size registry."""
 OFFICER = Viewer.for_role("registry", "registry_officer")
 """The demo's records are written as the demo registry officer."""
 
@@ -71,9 +73,10 @@ def seed_arms(engine: sa.Engine, seed: int, years: tuple[int, int],
               config: ArmsConfig | None = None, today: dt.date | None = None) -> ArmsSummary:
     """Generate the registry for the demo in ``engine`` and store it (see the module doc)."""
     started = time.perf_counter()
-    config = config or ArmsConfig(seed=seed, years=years)
     today = today or dt.datetime.now(dt.UTC).date()
     areas, incidents = load_refs(engine)
+    config = config or ArmsConfig(seed=seed, years=years,
+                                  scale=min(1.0, max(0.02, len(incidents) / FULL_SIZE)))
     data = generate_arms(config, areas, incidents)
     campaigns, batches = _campaigns_and_batches(engine, data)
     sites = arms_store_stock.add_sites(engine, OFFICER, data)

@@ -26,6 +26,8 @@ from salus.demo import (
     store_is_empty,
     stored_params,
 )
+from salus.demo.arms_store import clear_arms, seed_arms
+from salus.demo.plans import clear_plans, seed_plans
 from salus.demo.config import DEFAULT_INCIDENTS, DEFAULT_SEED, DEFAULT_YEARS
 from salus.demo.events import Plan
 from salus.demo.incidents import POLICE_TYPE
@@ -102,6 +104,8 @@ def run_demo(
                 engine, seed=config.seed, incidents=config.incidents, years=config.years
             )
             seed_alerts(engine, config.years[1])
+            seed_arms(engine, config.seed, config.years)  # the weapons registry (issue 6)
+            seed_plans(engine, config.years)  # community safety plans (issue 7)
         files: tuple[Path, ...] = ()
         if manifest_dir is not None:
             manifest = summary.manifest if summary else generate(config).manifest
@@ -143,6 +147,8 @@ def seed_alerts(engine: sa.Engine, last_year: int) -> int:
 def _clear(engine: sa.Engine) -> None:
     try:
         with engine.begin() as conn:
+            clear_plans(conn)
+            clear_arms(conn)
             clear_demo(conn)
     except StoreNotEmptyError as exc:
         raise DemoConflict(str(exc)) from exc
