@@ -185,15 +185,18 @@ def _same(a: str, b: str) -> bool:
 KEY_ALPHABET = "0123456789" + "".join(
     c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in CONFUSABLES)
 """The characters a key of Latin letters and digits can hold: ten digits and 18 letters."""
+CYRILLIC_KEY_LETTERS = "БГДЖИЙЛПФЦЧШЩЪЫЬЭЮЯ"
+"""Cyrillic capitals with no Latin look-alike: they stay in a key as they are, and a near-match
+search must be able to put them back where a query has lost one."""
 
 
 def near_variants(key: str) -> set[str]:
     """Every key one edit away from ``key`` (substitution, deletion, insertion of a key character,
-    adjacent transposition), ``key`` excluded: about 60 per character, so a near-match search is
+    adjacent transposition), ``key`` excluded: about 95 per character, so a near-match search is
     a few hundred exact index look-ups rather than a fuzzy scan (Norvig's spelling corrector).
-    Characters outside :data:`KEY_ALPHABET` (e.g. Cyrillic letters with no Latin look-alike) are
-    substituted or inserted only where the key already holds them."""
-    alphabet = sorted(set(KEY_ALPHABET) | set(key) - {UNREADABLE, ANY_RUN})
+    Substituted and inserted characters are those of :data:`KEY_ALPHABET`, the Cyrillic letters
+    of :data:`CYRILLIC_KEY_LETTERS` and any other character the key already holds."""
+    alphabet = sorted(set(KEY_ALPHABET + CYRILLIC_KEY_LETTERS) | set(key) - {UNREADABLE, ANY_RUN})
     splits = [(key[:i], key[i:]) for i in range(len(key) + 1)]
     found = {a + b[1:] for a, b in splits if b}
     found |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
