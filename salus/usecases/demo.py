@@ -27,10 +27,10 @@ from salus.demo import (
     stored_params,
 )
 from salus.demo.arms_store import clear_arms, seed_arms
-from salus.demo.plans import clear_plans, seed_plans
 from salus.demo.config import DEFAULT_INCIDENTS, DEFAULT_SEED, DEFAULT_YEARS
 from salus.demo.events import Plan
 from salus.demo.incidents import POLICE_TYPE
+from salus.demo.plans import clear_plans, seed_plans
 from salus.storage import alert_schema
 from salus.storage import schema as t
 from salus.storage.db import open_store
