@@ -114,13 +114,20 @@ def _adopt(engine: sa.Engine, job_id: int, computed: int, actor: str) -> None:
     with engine.begin() as conn:
         row = conn.execute(sa.select(*(job.c[c] for c in _COPIED))
                            .where(job.c.id == computed)).mappings().one()
-        for table in (t.linkage_record, t.linkage_pair, t.linkage_decision):
-            conn.execute(table.update().where(table.c.job_id == computed)
-                         .values(job_id=job_id))
+        for column in _job_references():
+            conn.execute(column.table.update().where(column == computed)
+                         .values({column.name: job_id}))
         conn.execute(job.update().where(job.c.id == job_id).values(**dict(row)))
         conn.execute(job.delete().where(job.c.id == computed))
         repository.audit(conn, actor, MOVED_ACTION, "linkage_job", str(job_id),
                          after={"computed_as": computed, "records": row["records"]})
+
+
+def _job_references() -> list[sa.Column[Any]]:
+    """Every column of the schema that refers to ``linkage_job.id`` (records, pairs,
+    decisions, and whatever later revisions add), so that adopting a job moves all of it."""
+    return [fk.parent for table in t.metadata.sorted_tables for fk in table.foreign_keys
+            if fk.column is t.linkage_job.c.id]
 
 
 def _fail(engine: sa.Engine, job_id: int, actor: str, message: str) -> None:
