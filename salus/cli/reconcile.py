@@ -1,6 +1,7 @@
 """``salus reconcile``: link victims across police, forensic and media records; review; export.
 
     salus reconcile --sources police,forensic,media --period 2024 [--area CODE] [--by month]
+                    [--engine duckdb|spark]
     salus reconcile review [--job ID] [--limit 20]
     salus reconcile decide KEY_L KEY_R match|no_match|unsure [--note TEXT] [--job ID]
     salus reconcile table [--job ID]
@@ -51,6 +52,9 @@ def run(
     level: Annotated[int | None, typer.Option(help="admin level of the table's rows")] = None,
     by: Annotated[str, typer.Option(help="split rows by: period, year or month")] = "period",
     threshold: Annotated[float, typer.Option(help="match probability of a link")] = 0.5,
+    engine: Annotated[str, typer.Option(
+        help="where Splink runs: duckdb (in process) or spark (local mode, needs Java)")
+    ] = "duckdb",
     actor: Annotated[str, typer.Option(help="who runs the job (audit log)")] = "cli",
     db: DbOption = None,
 ) -> None:
@@ -60,12 +64,13 @@ def run(
     if not sources or not period:
         err_console.print("[red]give --sources and --period[/red] (or a sub-command)")
         raise typer.Exit(2)
-    engine = open_db(db)
+    store = open_db(db)
     try:
         start, end = uc.parse_period(period)
         scope = Scope(tuple(s.strip() for s in sources.split(",") if s.strip()), start, end,
                       area, level, by)
-        summary = uc.run_reconciliation(engine, scope, actor, JobOptions(threshold=threshold))
+        summary = uc.run_reconciliation(store, scope, actor, JobOptions(threshold=threshold),
+                                        linkage_engine=engine)
     except UseCaseError as exc:
         _fail(exc)
     console.print(f"Job [bold]{summary.job_id}[/bold]: {summary.records} records, "

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from salus.analytics.linkage import JobOptions, JobResult, LevelTable, run_job
+from salus.analytics.linkage.engine import ENGINES
+from salus.analytics.linkage.spark import java_available
 from salus.storage import repository
 from salus.storage import schema as t
 from salus.usecases.errors import NotFound, UseCaseError
@@ -63,15 +65,19 @@ def parse_period(text: str) -> tuple[dt.date, dt.date]:
 
 
 def run_reconciliation(
-    engine: sa.Engine, scope: Scope, actor: str = "cli", options: JobOptions | None = None
+    engine: sa.Engine, scope: Scope, actor: str = "cli", options: JobOptions | None = None,
+    linkage_engine: str | None = None,
 ) -> JobSummary:
-    """Link the scope's records, keep the job in the store and return its figures."""
-    options = options or JobOptions()
+    """Link the scope's records, keep the job in the store and return its figures.
+
+    ``linkage_engine`` (``duckdb`` or ``spark``) overrides ``options.training.engine``.
+    """
+    options = _with_engine(options or JobOptions(), linkage_engine)
     with engine.connect() as conn:
         level = scope.level if scope.level is not None else default_level(conn, scope.area_code)
         records = load_records(conn, scope, level)
         decisions = current_decisions(conn)
-    if records.empty:
+    if records.empty or records["period"].isna().all():
         raise NothingToReconcile("no victim records match these sources, period and area")
     result = run_job(records, scope.sources, decisions, options)
     with engine.begin() as conn:
@@ -79,9 +85,22 @@ def run_reconciliation(
         _save_records(conn, job_id, records, result)
         queued = _save_pairs(conn, job_id, result, options)
         repository.audit(conn, actor, "reconcile", "linkage_job", str(job_id),
-                         after={"records": len(records), "sources": list(scope.sources)})
-    return JobSummary(job_id, len(records), int(result.clusters["cluster_id"].nunique()),
+                         after={"records": len(result.clusters),
+                                "sources": list(scope.sources)})
+    return JobSummary(job_id, len(result.clusters), int(result.clusters["cluster_id"].nunique()),
                       queued, result.table.to_frame())
+
+
+def _with_engine(options: JobOptions, linkage_engine: str | None) -> JobOptions:
+    """The options with the linkage engine chosen, refused early when it cannot run here."""
+    if linkage_engine is not None:
+        options = replace(options, training=replace(options.training, engine=linkage_engine))
+    chosen = options.training.engine
+    if chosen not in ENGINES:
+        raise UseCaseError(f"unknown linkage engine {chosen!r}: use one of {', '.join(ENGINES)}")
+    if chosen == "spark" and not java_available():
+        raise UseCaseError("the spark engine needs a Java runtime: no `java` on the PATH")
+    return options
 
 
 def _save_job(conn: sa.Connection, scope: Scope, actor: str, options: JobOptions,
@@ -115,7 +134,10 @@ def _save_pairs(conn: sa.Connection, job_id: int, result: JobResult,
     rank = {(a, b): (i + 1, imp) for i, (a, b, imp) in enumerate(zip(
         result.queue["record_id_l"], result.queue["record_id_r"], result.queue["impact"],
         strict=True))}
-    kept = result.run.pairs[result.run.pairs["match_probability"] >= options.band[0]]
+    pairs = result.run.pairs
+    ids = set(result.clusters["record_id"])  # records of clusters beyond the period left out
+    kept = pairs[(pairs["match_probability"] >= options.band[0])
+                 & pairs["record_id_l"].isin(ids) & pairs["record_id_r"].isin(ids)]
     rows = []
     for pair in kept.to_dict(orient="records"):
         position, impact = rank.get((pair["record_id_l"], pair["record_id_r"]), (None, None))

@@ -1,9 +1,11 @@
 """Read the victims a reconciliation job links from the store, as the linkage record frame.
 
 One row per person recorded as a victim (killed, by default) in an incident of the chosen
-sources, period and area subtree. The record key is the natural key of the source record plus
-the person's position in it (``police|Verdania National Police|VNP-2024-000001|1``), so that
-reviewers' decisions survive re-imports and later jobs. Neighbouring municipalities come from
+sources, period and area subtree, and in the :data:`~.Scope.margin_days` beyond the period's
+edges (with no period: see :mod:`salus.analytics.linkage.periods`). The record key is the
+natural key of the source record plus the person's position in it
+(``police|Verdania National Police|VNP-2024-000001|1``), so that reviewers' decisions survive
+re-imports and later jobs. Neighbouring municipalities come from
 the area geometries (polygons that touch), the parent from the area tree, and the stratum of the
 reconciled table from the ancestor at the requested level.
 """
@@ -19,6 +21,7 @@ import sqlalchemy as sa
 from shapely import STRtree
 from shapely.geometry import shape
 
+from salus.analytics.linkage.periods import MARGIN_DAYS
 from salus.storage import schema as t
 
 
@@ -33,6 +36,18 @@ class Scope:
     level: int | None = None
     by: str = "period"
     outcome: str | None = "killed"
+    margin_days: int = MARGIN_DAYS
+    """Records this many days beyond each edge are linked too (their period is ``None``), so
+    that a victim recorded on both sides of an edge is counted once, in one period (see
+    :mod:`salus.analytics.linkage.periods`)."""
+
+    @property
+    def read_from(self) -> dt.date:
+        return self.start - dt.timedelta(days=self.margin_days)
+
+    @property
+    def read_until(self) -> dt.date:
+        return self.end + dt.timedelta(days=self.margin_days)
 
     def period_label(self) -> str:
         if self.start.month == 1 and self.start.day == 1 and self.end == dt.date(
@@ -86,7 +101,7 @@ def _persons(conn: sa.Connection, scope: Scope) -> pd.DataFrame:
         .select_from(per.join(inc, per.c.incident_id == inc.c.id)
                      .join(first_source, first_source.c.incident_id == inc.c.id)
                      .join(src, src.c.id == first_source.c.source_id))
-        .where(inc.c.occurred_on.between(scope.start, scope.end),
+        .where(inc.c.occurred_on.between(scope.read_from, scope.read_until),
                src.c.source_type.in_(scope.sources))
         .order_by(per.c.incident_id, per.c.id)
     )
@@ -142,12 +157,16 @@ def _neighbours(areas: pd.DataFrame) -> dict[str, list[str]]:
 
 
 def _periods(dates: pd.Series, scope: Scope) -> pd.Series:
+    """Each record's period label; ``None`` for the records beyond the scope's edges."""
     when = pd.to_datetime(dates)
     if scope.by == "year":
-        return when.dt.strftime("%Y")
-    if scope.by == "month":
-        return when.dt.strftime("%Y-%m")
-    return pd.Series(scope.period_label(), index=dates.index)
+        labels = when.dt.strftime("%Y")
+    elif scope.by == "month":
+        labels = when.dt.strftime("%Y-%m")
+    else:
+        labels = pd.Series(scope.period_label(), index=dates.index)
+    inside = (when >= pd.Timestamp(scope.start)) & (when <= pd.Timestamp(scope.end))
+    return labels.astype(object).where(inside, None)
 
 
 def default_level(conn: sa.Connection, area_code: str | None) -> int:

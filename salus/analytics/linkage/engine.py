@@ -1,4 +1,4 @@
-"""Run a linkage job with Splink on DuckDB in process: train per job, then score pairs.
+"""Run a linkage job with Splink on DuckDB in process (or Spark): train per job, score pairs.
 
 Training follows Splink's recommended sequence for the Fellegi–Sunter model (Fellegi & Sunter
 1969; Winkler 1988 for EM): the share of matching pairs from near-certain deterministic rules,
@@ -8,7 +8,10 @@ where an ``m`` probability underflows to zero, is skipped and the others' estima
 Reviewers' confirmed matches, once there are enough of them, re-estimate ``m`` from labels (a
 biased sample of hard cases, so only from :data:`MIN_LABELLED_MATCHES` on).
 
-Everything runs offline: no Splink dataset download, no DuckDB extension.
+Everything runs offline: no Splink dataset download, no DuckDB extension. The same job runs on
+Splink's Spark backend in local mode (``TrainingOptions(engine="spark")``, see :mod:`.spark`):
+the settings are the same model written in Spark SQL, and the scored pairs come back in the
+same frame.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
+from splink.internals.database_api import DatabaseAPISubClass
 
 from salus.analytics.linkage.records import prepare_records
 from salus.analytics.linkage.settings import (
@@ -36,6 +40,8 @@ MIN_LABELLED_MATCHES = 50
 """Reviewer-confirmed matches needed before they are used to estimate ``m``."""
 
 PAIR_COLUMNS = ("record_id_l", "record_id_r", "match_weight", "match_probability")
+ENGINES = ("duckdb", "spark")
+"""Where Splink runs: DuckDB in process, or Spark in local mode."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,8 @@ class TrainingOptions:
 
     ``seed`` makes the random sampling of ``u`` repeatable; ``memory_limit`` bounds DuckDB's
     buffers (beyond it DuckDB spills to the system's temporary folder); ``threads`` defaults to
-    DuckDB's own choice (all cores).
+    DuckDB's own choice (all cores). ``engine`` is ``duckdb`` or ``spark``; the Spark session
+    uses ``spark_memory`` of driver memory and ``spark_partitions`` shuffle partitions.
     """
 
     seed: int = 1
@@ -55,6 +62,9 @@ class TrainingOptions:
     training_blocks: tuple[str, ...] = TRAINING_BLOCKS
     deterministic_rules: tuple[str, ...] = DETERMINISTIC_RULES
     threads: int | None = None
+    engine: str = "duckdb"
+    spark_memory: str = "1g"
+    spark_partitions: int = 4
 
 
 @dataclass(frozen=True)
@@ -92,45 +102,102 @@ def link_records(
         Reviewer decisions: ``record_id_l``, ``record_id_r``, ``is_match`` (bool).
     """
     options = options or TrainingOptions()
-    table = _for_duckdb(prepare_records(records))
-    con = _connect(options)
+    backend = _backend(options)
     try:
-        linker = _linker(con, table, settings or violence_settings("dedupe_only"))
+        table = backend.table(_compared(prepare_records(records)))
+        dedupe = violence_settings("dedupe_only", dialect=backend.dialect)
+        linker = Linker(backend.api.register(table, dataset_display_name="records"),
+                        dict(settings or dedupe), log_level=logging.ERROR)
         del table
         _train(linker, options)
-        _train_from_labels(linker, con, labels)
-        pairs = _predict(linker, con, min_probability)
+        _train_from_labels(linker, backend, labels)
+        pairs = _predict(linker, backend, min_probability)
         model = linker.misc.save_model_to_json()
     finally:
-        con.close()
+        backend.close()
     return LinkageRun(pairs=pairs, model=model, records=len(records))
 
 
-def _connect(options: TrainingOptions) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB that spills to a temporary folder beyond ``memory_limit``."""
-    con = duckdb.connect()
-    con.execute("SET preserve_insertion_order = false")
-    if options.memory_limit:
-        con.execute(f"SET memory_limit = '{options.memory_limit}'")
-        con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/salus-linkage'")
-    if options.threads:
-        con.execute(f"SET threads = {int(options.threads)}")
-    return con
+class _DuckDB:
+    """DuckDB in memory, spilling to a temporary folder beyond ``memory_limit``."""
+
+    dialect = "duckdb"
+    quote = '"'
+
+    def __init__(self, options: TrainingOptions) -> None:
+        self.con = duckdb.connect()
+        self.con.execute("SET preserve_insertion_order = false")
+        if options.memory_limit:
+            self.con.execute(f"SET memory_limit = '{options.memory_limit}'")
+            self.con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/salus-linkage'")
+        if options.threads:
+            self.con.execute(f"SET threads = {int(options.threads)}")
+        self.api: DatabaseAPISubClass = DuckDBAPI(self.con)
+
+    def table(self, frame: pd.DataFrame) -> Any:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        return self.con.sql(sql).df()
+
+    def create(self, name: str, frame: pd.DataFrame) -> None:
+        self.con.register(f"{name}_view", frame)
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_view")
+
+    def close(self) -> None:
+        self.con.close()
 
 
-def _linker(con: duckdb.DuckDBPyConnection, table: pa.Table,
-            settings: dict[str, Any]) -> Linker:
-    api = DuckDBAPI(con)
-    registered = api.register(table, dataset_display_name="records")
-    return Linker(registered, dict(settings), log_level=logging.ERROR)
+class _Spark:
+    """Splink's Spark backend on the process's local Spark session (:mod:`.spark`)."""
+
+    dialect = "spark"
+    quote = "`"
+
+    def __init__(self, options: TrainingOptions) -> None:
+        from splink import SparkAPI
+
+        from salus.analytics.linkage.spark import SparkConfig, local_session
+
+        self.spark = local_session(SparkConfig(options.spark_memory, options.spark_partitions,
+                                               options.threads))
+        self.api = SparkAPI(  # type: ignore[no-untyped-call]
+            spark_session=self.spark, break_lineage_method="persist",
+            num_partitions_on_repartition=max(1, options.spark_partitions))
+
+    def table(self, frame: pd.DataFrame) -> Any:
+        from salus.analytics.linkage.spark import to_spark
+
+        return to_spark(self.spark, frame)
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        return self.spark.sql(sql).toPandas()
+
+    def create(self, name: str, frame: pd.DataFrame) -> None:
+        self.spark.createDataFrame(frame).createOrReplaceTempView(name)
+
+    def close(self) -> None:
+        self.spark.catalog.clearCache()
 
 
-def _for_duckdb(prepared: pd.DataFrame) -> pa.Table:
-    """The compared and blocked columns as an Arrow table (compact strings, no Python objects)."""
+_Backend = _DuckDB | _Spark
+
+
+def _backend(options: TrainingOptions) -> _Backend:
+    if options.engine == "duckdb":
+        return _DuckDB(options)
+    if options.engine == "spark":
+        return _Spark(options)
+    raise ValueError(f"unknown linkage engine {options.engine!r}: use one of "
+                     f"{', '.join(ENGINES)}")
+
+
+def _compared(prepared: pd.DataFrame) -> pd.DataFrame:
+    """The compared and blocked columns (the backend makes its own table of them)."""
     out = prepared.drop(columns=["occurred_on", "occurred_until", "date_of_birth", "age",
                                  "age_max"])
     out["source_dataset"] = "records"
-    return pa.Table.from_pandas(out, preserve_index=False)
+    return out
 
 
 def _train(linker: Linker, options: TrainingOptions) -> None:
@@ -148,9 +215,7 @@ def _train(linker: Linker, options: TrainingOptions) -> None:
             logger.warning("EM pass on %r skipped: %s", rule, exc)
 
 
-def _train_from_labels(
-    linker: Linker, con: duckdb.DuckDBPyConnection, labels: pd.DataFrame | None
-) -> None:
+def _train_from_labels(linker: Linker, backend: _Backend, labels: pd.DataFrame | None) -> None:
     if labels is None or labels.empty:
         return
     matches = labels[labels["is_match"].astype(bool)]
@@ -162,33 +227,32 @@ def _train_from_labels(
         "source_dataset_r": "records",
         "unique_id_r": matches["record_id_r"].astype(str),
     })
-    con.register("reviewer_labels_view", table)
-    con.execute("CREATE OR REPLACE TABLE reviewer_labels AS SELECT * FROM reviewer_labels_view")
+    backend.create("reviewer_labels", table)
     linker.training.estimate_m_from_pairwise_labels("reviewer_labels")  # type: ignore[no-untyped-call]
 
 
-def _predict(linker: Linker, con: duckdb.DuckDBPyConnection,
-             min_probability: float) -> pd.DataFrame:
+def _predict(linker: Linker, backend: _Backend, min_probability: float) -> pd.DataFrame:
     """Scored pairs with ``record_id_l < record_id_r``, only the columns explanations need.
 
-    The columns are selected in DuckDB, so the wide prediction table never becomes a frame.
+    The columns are selected in the backend, so the wide prediction table never becomes a frame.
     """
     result = linker.inference.predict(threshold_match_probability=min_probability)
     columns = [c.unquote().name for c in result.columns]
     keep = [c for c in columns
             if c in PAIR_COLUMNS or c in ("source_l", "source_r")
             or c.startswith("gamma_")]
-    ordered = [_ordered_sql(c) for c in keep]
-    frame = con.sql(f"SELECT {', '.join(ordered)} FROM {result.physical_name}").df()
+    ordered = [_ordered_sql(c, backend.quote) for c in keep]
+    frame = backend.frame(f"SELECT {', '.join(ordered)} FROM {result.physical_name}")
     result.drop_table_from_database_and_remove_from_cache()
     return frame
 
 
-def _ordered_sql(column: str) -> str:
+def _ordered_sql(column: str, quote: str = '"') -> str:
     """SQL for one output column, swapping the sides of pairs whose left id is the larger."""
     swap = "record_id_l > record_id_r"
+    q = quote
     for left, right in (("record_id_l", "record_id_r"), ("source_l", "source_r")):
         if column in (left, right):
             other = right if column == left else left
-            return f'CASE WHEN {swap} THEN "{other}" ELSE "{column}" END AS "{column}"'
-    return f'"{column}"'
+            return f"CASE WHEN {swap} THEN {q}{other}{q} ELSE {q}{column}{q} END AS {q}{column}{q}"
+    return f"{q}{column}{q}"

@@ -15,6 +15,7 @@ import pandas as pd
 from salus.analytics.linkage.clusters import Decisions, cluster_records
 from salus.analytics.linkage.engine import LinkageRun, TrainingOptions, link_records
 from salus.analytics.linkage.figures import ReconciledTable, reconcile_figures
+from salus.analytics.linkage.periods import attribute_periods
 from salus.analytics.linkage.review import DEFAULT_BAND, review_queue
 
 
@@ -51,6 +52,10 @@ def run_job(
     """Reconcile ``records`` (the frame of :mod:`.records` plus ``period`` and ``area``, and
     optionally ``record_group``: victims listed in one source record, never one person).
 
+    Records whose ``period`` is ``None`` lie beyond the job's edges: they are linked like the
+    others, and a cluster belongs to the period of its earliest record (see
+    :mod:`.periods`); ``clusters`` and the table hold only the clusters of the job's periods.
+
     ``decisions``: earlier reviewer decisions (``record_id_l``, ``record_id_r``, ``is_match``),
     applied as fixed links and non-links and, when numerous, as training labels. A record
     without a name joins at most one cluster of named records (see :func:`cluster_records`).
@@ -62,10 +67,13 @@ def run_job(
     named = records["given_name"].notna() | records["family_name"].notna()
     clusters = cluster_records(records["record_id"], run.pairs, options.threshold, fixed, groups,
                                named)
-    info = records[["record_id", "source", "period", "area"]].assign(
+    clusters = attribute_periods(clusters, records)
+    info = records[["record_id", "source", "area"]].assign(
         record_id=records["record_id"].astype(str)
     )
     clusters = clusters.merge(info, on="record_id", how="left")
-    table = reconcile_figures(info, clusters, sources, options.confidence)
-    queue = review_queue(run.pairs, clusters, table.to_frame(), options.band, fixed)
+    table = reconcile_figures(clusters, clusters, sources, options.confidence)
+    kept = set(clusters["record_id"])
+    inside = run.pairs["record_id_l"].isin(kept) & run.pairs["record_id_r"].isin(kept)
+    queue = review_queue(run.pairs[inside], clusters, table.to_frame(), options.band, fixed)
     return JobResult(run, clusters, table, queue)

@@ -76,6 +76,28 @@ DETERMINISTIC_RULES: tuple[str, ...] = (
 """Near-certain matches, used to estimate the share of matching pairs before EM."""
 
 
+DIALECTS = ("duckdb", "spark")
+"""SQL dialects the settings are written for: DuckDB's list functions and Jaro–Winkler, or
+Spark SQL's array functions and the ``jaro_winkler`` UDF of the jar shipped inside Splink."""
+
+
+def _jaro_winkler(a: str, b: str, dialect: str) -> str:
+    name = "jaro_winkler" if dialect == "spark" else "jaro_winkler_similarity"
+    return f"{name}({a}, {b})"
+
+
+def _has_all(outer: str, inner: str, dialect: str) -> str:
+    """Every element of the array ``inner`` is in ``outer`` (null when either is null)."""
+    if dialect == "spark":
+        return f"size(array_except({inner}, {outer})) = 0"
+    return f"list_has_all({outer}, {inner})"
+
+
+def _contains(array: str, value: str, dialect: str) -> str:
+    name = "array_contains" if dialect == "spark" else "list_contains"
+    return f"{name}({array}, {value})"
+
+
 def _null(condition: str) -> Level:
     return {"sql_condition": condition, "label_for_charts": "unknown", "is_null_level": True}
 
@@ -96,22 +118,23 @@ def _comparison(name: str, description: str, levels: list[Level]) -> dict[str, A
     }
 
 
-def name_comparison() -> dict[str, Any]:
+def name_comparison(dialect: str = "duckdb") -> dict[str, Any]:
     """Victim's full name, order-free, with transliteration and compound surnames."""
-    jw = "jaro_winkler_similarity(name_phonetic_l, name_phonetic_r)"
+    jw = _jaro_winkler("name_phonetic_l", "name_phonetic_r", dialect)
+    skeleton_jw = _jaro_winkler("name_skeleton_l", "name_skeleton_r", dialect)
     return _comparison("name", "victim's name", [
         _null("name_phonetic_l IS NULL OR name_phonetic_r IS NULL"),
         _level("name_clean_l = name_clean_r", "same name"),
         _level("name_phonetic_l = name_phonetic_r", "same name, other transliteration"),
         _level("name_skeleton_l = name_skeleton_r", "same consonants (vowels differ)"),
         _level(
-            "list_has_all(name_tokens_l, name_tokens_r) OR "
-            "list_has_all(name_tokens_r, name_tokens_l)",
+            f"{_has_all('name_tokens_l', 'name_tokens_r', dialect)} OR "
+            f"{_has_all('name_tokens_r', 'name_tokens_l', dialect)}",
             "one name contains the other",
         ),
         _level(f"{jw} >= 0.92", "names very similar"),
         _level(
-            f"{jw} >= 0.80 OR jaro_winkler_similarity(name_skeleton_l, name_skeleton_r) >= 0.90",
+            f"{jw} >= 0.80 OR {skeleton_jw} >= 0.90",
             "names similar",
         ),
         _else("names differ"),
@@ -157,7 +180,7 @@ def date_comparison() -> dict[str, Any]:
     ])
 
 
-def place_comparison() -> dict[str, Any]:
+def place_comparison(dialect: str = "duckdb") -> dict[str, Any]:
     """Points within 1 km, same area, neighbouring areas, within 10 km, same parent area."""
     return _comparison("place", "place of death or incident", [
         _null(f"(area_code_l IS NULL OR area_code_r IS NULL) AND NOT ({_POINTS})"),
@@ -166,7 +189,8 @@ def place_comparison() -> dict[str, Any]:
         _level(f"{_POINTS} AND {HAVERSINE_KM} <= 1", "within 1 km"),
         _level("area_code_l = area_code_r", "same area"),
         _level(
-            "list_contains(neighbours_l, area_code_r) OR list_contains(neighbours_r, area_code_l)",
+            f"{_contains('neighbours_l', 'area_code_r', dialect)} OR "
+            f"{_contains('neighbours_r', 'area_code_l', dialect)}",
             "neighbouring areas",
         ),
         _level(f"{_POINTS} AND {HAVERSINE_KM} <= 10", "within 10 km"),
@@ -208,16 +232,16 @@ def code_comparison(column: str, description: str) -> dict[str, Any]:
     ])
 
 
-def comparisons() -> list[dict[str, Any]]:
+def comparisons(dialect: str = "duckdb") -> list[dict[str, Any]]:
     return [
-        name_comparison(), sex_comparison(), age_comparison(), date_comparison(),
-        place_comparison(), weapon_comparison(),
+        name_comparison(dialect), sex_comparison(), age_comparison(), date_comparison(),
+        place_comparison(dialect), weapon_comparison(),
         code_comparison("cause", "cause of death or offence"), source_comparison(),
     ]
 
 
-def _blocking_rule(rule: str) -> dict[str, Any]:
-    out: dict[str, Any] = {"blocking_rule": rule, "sql_dialect": "duckdb"}
+def _blocking_rule(rule: str, dialect: str = "duckdb") -> dict[str, Any]:
+    out: dict[str, Any] = {"blocking_rule": rule, "sql_dialect": dialect}
     exploded = sorted(c for c in EXPLODED if f"l.{c} " in rule)
     if exploded:
         out["arrays_to_explode"] = exploded
@@ -227,14 +251,20 @@ def _blocking_rule(rule: str) -> dict[str, Any]:
 def violence_settings(
     link_type: str = "link_and_dedupe",
     blocking_rules: tuple[str, ...] = PREDICTION_BLOCKS,
+    dialect: str = "duckdb",
 ) -> dict[str, Any]:
-    """A Splink settings dictionary for victims' records (see the module docstring)."""
+    """A Splink settings dictionary for victims' records (see the module docstring), in the
+    SQL of ``dialect`` (one of :data:`DIALECTS`)."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown SQL dialect {dialect!r}: use one of {', '.join(DIALECTS)}")
     return {
         "link_type": link_type,
         "unique_id_column_name": "record_id",
         "source_dataset_column_name": "source_dataset",
-        "comparisons": comparisons(),
-        "blocking_rules_to_generate_predictions": [_blocking_rule(r) for r in blocking_rules],
+        "comparisons": comparisons(dialect),
+        "blocking_rules_to_generate_predictions": [
+            _blocking_rule(r, dialect) for r in blocking_rules
+        ],
         "retain_matching_columns": True,  # Splink keeps gamma_ columns only with it
         "retain_intermediate_calculation_columns": True,
         "additional_columns_to_retain": ["source"],

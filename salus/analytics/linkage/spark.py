@@ -1,0 +1,78 @@
+"""Splink's Spark backend in local mode: one small Spark session per process.
+
+The session runs in this process's JVM (``local[N]``), never contacts a cluster and downloads
+nothing: Splink's similarity functions (``jaro_winkler`` …) come from the jar shipped inside
+the Splink wheel (``splink/internals/files/spark_jars``), registered through ``spark.jars``.
+Memory and parallelism are kept small (``spark.driver.memory``,
+``spark.sql.shuffle.partitions``): linkage jobs of an observatory are small for Spark; the point
+of this backend is to run the same job where the records already live in a Spark cluster.
+
+PySpark and a Java runtime are needed only when this module's functions are called.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import pandas as pd
+
+
+class SparkUnavailable(RuntimeError):  # noqa: N818 - reads as the condition it reports
+    """No Java runtime (or no PySpark) to start Spark with."""
+
+
+@dataclass(frozen=True)
+class SparkConfig:
+    """Local-mode settings: driver memory, shuffle partitions, cores (``None``: all)."""
+
+    memory: str = "1g"
+    partitions: int = 4
+    cores: int | None = None
+
+
+def java_available() -> bool:
+    """Whether a Java runtime is on the PATH (or ``JAVA_HOME`` is set)."""
+    return bool(shutil.which("java") or os.environ.get("JAVA_HOME"))
+
+
+@cache
+def local_session(config: SparkConfig = SparkConfig()) -> Any:
+    """A local Spark session with Splink's similarity jar, created once per process."""
+    if not java_available():
+        raise SparkUnavailable("the Spark engine needs a Java runtime (no `java` on the PATH)")
+    try:
+        from pyspark.sql import SparkSession
+        from splink.backends.spark import similarity_jar_location
+    except ImportError as exc:  # pragma: no cover - pyspark is a locked dependency
+        raise SparkUnavailable(f"the Spark engine needs PySpark: {exc}") from exc
+    scratch = tempfile.mkdtemp(prefix="salus-spark-")
+    cores = config.cores or "*"
+    session = (
+        SparkSession.builder.master(f"local[{cores}]")
+        .appName("salus-linkage")
+        .config("spark.driver.memory", config.memory)
+        .config("spark.sql.shuffle.partitions", str(config.partitions))
+        .config("spark.default.parallelism", str(config.partitions))
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.warehouse.dir", os.path.join(scratch, "warehouse"))
+        .config("spark.local.dir", os.path.join(scratch, "local"))
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    session.sparkContext.setCheckpointDir(os.path.join(scratch, "checkpoints"))
+    return session
+
+
+def to_spark(session: Any, frame: pd.DataFrame) -> Any:
+    """A Spark DataFrame of a pandas frame (through Arrow)."""
+    return session.createDataFrame(frame)
