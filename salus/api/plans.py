@@ -269,7 +269,7 @@ def community_json(page: community_page.CommunityPage) -> dict[str, Any]:
     return {"area": asdict(page.area), "year": page.year, "public": page.public,
             "figures": [asdict(f) for f in page.figures],
             "sections": [asdict(s) for s in page.sections],
-            "trend": page.trend.records(), "trend_previous": page.trend_previous.records(),
+            "trend": page.trend.records(),
             "alerts": page.alerts, "plans": [plan_json(p) for p in page.plans],
             "reports": [asdict(r) for r in page.reports]}
 

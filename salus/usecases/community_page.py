@@ -40,7 +40,7 @@ class CommunityPage:
     figures: list[Figure]
     sections: list[SectionCount]
     trend: IndicatorResult
-    trend_previous: IndicatorResult
+    """Victims by month over the year shown and the year before (one computation)."""
     alerts: list[dict[str, Any]]
     plans: list[PlanView]
     reports: list[Any]
@@ -57,15 +57,15 @@ def community_page(engine: sa.Engine, viewer: Viewer, area_code: str,
         check_read(conn, viewer, area.id)
     year = default_year(engine)
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    trend = [compute_indicator(engine, INDICATOR, period=str(y), by=["month"],
-                               filters={"area": area.code}, public=viewer.public,
-                               suppression_threshold=threshold,
-                               definitions=[definitions_folder()]) for y in (year, year - 1)]
+    trend = compute_indicator(engine, INDICATOR, period=f"{year - 1}..{year}", by=["month"],
+                              filters={"area": area.code}, public=viewer.public,
+                              suppression_threshold=threshold,
+                              definitions=[definitions_folder()])
     plans = [get_plan(engine, viewer, s.id, today, threshold)
              for s in list_plans(engine, viewer, area.code, today)]
     return CommunityPage(
         area, year, indicator_figures(engine, viewer, area.code, start, end, threshold),
-        section_counts(engine, viewer, area.id, start, end, threshold), trend[0], trend[1],
+        section_counts(engine, viewer, area.id, start, end, threshold), trend,
         open_alerts(engine, viewer, area.id, threshold), plans,
         verified_reports(engine, viewer, area.code), viewer.public, threshold)
 

@@ -9,7 +9,7 @@ identifying data, small counts shown as "<5".
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from salus import i18n
 from salus.auth.roles import PUBLIC_VIEWER, Permission, Viewer
 from salus.domain import safety_plans as sp
+from salus.indicators.result import IndicatorResult
 from salus.reports import plans as report
 from salus.usecases import assessment_rollup, assessments, community_page, plan_views
 from salus.usecases import plans as uc
@@ -141,12 +142,21 @@ def communities_page(request: Request, viewer: Reader) -> Response:
                   communities=community_page.communities(ctx.engine(request), viewer))
 
 
+def trend_chart(result: IndicatorResult, year: int) -> dict[str, Any]:
+    """Monthly victims of ``year`` against the year before, as the dashboard draws them."""
+    by_month = {r.group["month"]: r.victims for r in result.rows}
+    months = [i18n.month_abbr(m) for m in range(1, 13)]
+    return {"type": "line", "categories": months, "series": [
+        {"name": str(y), "data": [by_month.get(f"{y}-{m:02d}") for m in range(1, 13)],
+         **({"dashed": True} if y < year else {})} for y in (year, year - 1)]}
+
+
 def _community(request: Request, viewer: Viewer, area_code: str) -> Response:
     page = community_page.community_page(ctx.engine(request), viewer, area_code,
                                          threshold=ctx.state(request).suppression_threshold)
     set_language(request)
     return render(request, "plans/community.html", page=page, code=_code_label,
-                  chart=views.trend_chart(page.trend, page.trend_previous),
+                  chart=trend_chart(page.trend, page.year),
                   group_label=views.group_label,
                   section_label=lambda c: i18n.label("iccs", c))
 
