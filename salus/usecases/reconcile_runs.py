@@ -63,6 +63,9 @@ def check_scope(engine: sa.Engine, sources: Sequence[str], period: str,
         start, end = uc.parse_period(period.strip())
     except UseCaseError as exc:
         errors.append({"field": "period", "code": "invalid", "message": exc.detail})
+    except ValueError:  # a well-formed period that is no date, e.g. 2024-13
+        errors.append({"field": "period", "code": "invalid",
+                       "message": f"{period.strip()!r} is not a date or month"})
     code = (area or "").strip() or None
     if code is not None:
         with engine.connect() as conn:
