@@ -24,6 +24,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from salus.api.errors import problem
 from salus.domain.citizen_reports import MAX_SMS_TEXT
@@ -92,7 +93,7 @@ async def submit_report(request: Request) -> JSONResponse:
         return _too_large(request)
     data, text = _json_object(body)
     envelope = intake.Envelope("api", f"api:{key}", text, ctx.client_address(request))
-    receipt = intake.submit_report(ctx.engine(request), envelope, data)
+    receipt = await run_in_threadpool(intake.submit_report, ctx.engine(request), envelope, data)
     return JSONResponse({"reference": receipt.reference, "created": receipt.created},
                         status_code=201 if receipt.created else 200)
 
@@ -129,12 +130,13 @@ async def receive_message(request: Request) -> JSONResponse:
     data, raw = _json_object(body)
     gateway = data.get("gateway") if isinstance(data.get("gateway"), str) else ""
     engine = ctx.engine(request)
-    secret = cfg.gateway_secret(engine, str(gateway))
+    secret = await run_in_threadpool(cfg.gateway_secret, engine, str(gateway))
     if not cfg.signature_valid(secret, body, request.headers.get(SIGNATURE_HEADER)):
         raise NotAuthenticated("unknown gateway or bad X-Salus-Signature")
     gateway, message_id, sender, text = _message_fields(data)
     try:
-        result = intake.submit_message(engine, gateway, message_id, sender, text, raw)
+        result = await run_in_threadpool(intake.submit_message, engine, gateway, message_id,
+                                         sender, text, raw)
     except RateLimited as exc:
         response = problem(429, "Too many attempts", exc.detail, request.url.path,
                            reply=intake.limit_reply(text))

@@ -53,4 +53,4 @@ def seconds_until_token(conn: sa.Connection, key: str, per_second: float, now: f
     if row is None or per_second <= 0:
         return 60
     level = row.tokens + (now - row.stamp) * per_second
-    return max(1, math.ceil((1 - level) / per_second))
+    return max(1, math.ceil((1 - float(level)) / per_second))

@@ -63,11 +63,22 @@ def _store_secret(conn: sa.Connection, key: str, value: Any, actor: str) -> None
                      {"value": "(secret, not logged)"})
 
 
+_stored_keys: dict[str, bytes] = {}
+
+
 def hash_key(engine: sa.Engine) -> bytes:
-    """The keyed-hash key (created once, race-safe: the first stored key wins)."""
+    """The keyed-hash key (created once, race-safe: the first stored key wins; a stored key
+    never changes, so it is remembered per database)."""
     env = _env_secret("SALUS_REPORTS_HASH_KEY")
     if env:
         return env.encode("utf-8")
+    url = engine.url.render_as_string(hide_password=True)
+    if url not in _stored_keys:
+        _stored_keys[url] = _load_or_create_key(engine)
+    return _stored_keys[url]
+
+
+def _load_or_create_key(engine: sa.Engine) -> bytes:
     with engine.connect() as conn:
         stored = repository.get_setting(conn, HASH_KEY_SETTING)
     if stored:

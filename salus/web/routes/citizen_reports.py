@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
@@ -139,7 +140,8 @@ async def submit(request: Request) -> Response:
     envelope = intake.Envelope("web", f"web:{key}", intake.raw_form(raw),
                                ctx.client_address(request))
     try:
-        receipt = intake.submit_report(ctx.engine(request), envelope, fields, photo)
+        receipt = await run_in_threadpool(intake.submit_report, ctx.engine(request), envelope,
+                                          fields, photo)
     except ValidationFailed as exc:
         errors: dict[str, list[str]] = {}
         for e in exc.errors:
