@@ -198,3 +198,43 @@ class CheckOut(BaseModel):
     query: str
     manufacturer: str | None
     weapons: list[CheckAnswerOut]
+
+
+class TraceOut(BaseModel):
+    """A tracing request; the last legal holder's name only for ``WEAPON_OWNERS``."""
+
+    reference: str
+    weapon_uid: str
+    serial_number: str | None
+    recovery: str
+    recovered_on: dt.date
+    requested_to: str
+    recipient: str | None
+    status: str
+    sent_on: dt.date | None
+    response_on: dt.date | None
+    outcome: str
+    point_of_diversion: str | None
+    established_by: str | None
+    holder_known: bool
+    last_legal_holder: dict[str, str] | None
+
+
+class ProportionOut(BaseModel):
+    numerator: int
+    denominator: int
+    value: float | None
+
+
+class SdgOut(BaseModel):
+    """SDG 16.4.2 for one period and area, by recovery kind and tracing outcome."""
+
+    indicator: str = "16.4.2"
+    period: str
+    start: dt.date
+    end: dt.date
+    area_code: str | None
+    total: ProportionOut
+    by_kind: dict[str, ProportionOut]
+    by_outcome: dict[str, int]
+    cells: list[dict[str, Any]]

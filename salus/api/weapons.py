@@ -1,7 +1,7 @@
 """``/api/v1`` endpoints of the small-arms registry (issue 6): weapons (list, tolerant serial
 search, one weapon with its history), lifecycle events, the audited registration check, owners
 (``WEAPON_OWNERS``, audited), expiring licences, the export with owners pseudonymised, and
-(:mod:`salus.api.weapons_tracing`) tracing requests and SDG 16.4.2.
+tracing requests and SDG 16.4.2.
 
 Thin: each endpoint calls one use case; permissions, validation and auditing are theirs, and
 their errors become RFC 9457 problems (:mod:`salus.api.errors`).
@@ -9,7 +9,9 @@ their errors become RFC 9457 problems (:mod:`salus.api.errors`).
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -24,12 +26,16 @@ from salus.api.weapon_schemas import (
     ExpiringLicenceOut,
     OwnerDetailOut,
     RecordedOut,
+    SdgOut,
+    TraceOut,
     WeaponDetailOut,
     WeaponPageOut,
 )
-from salus.auth.roles import Viewer
+from salus.auth.roles import Permission, Viewer
 from salus.domain.arms import EventType
 from salus.usecases import (
+    sdg_16_4_2,
+    tracing,
     weapon_search,
     weapons,
     weapons_check,
@@ -39,6 +45,7 @@ from salus.usecases import (
     weapons_links,
     weapons_owners,
 )
+from salus.usecases.errors import PermissionDenied
 from salus.usecases.paging import MAX_PAGE, PageRequest
 
 router = APIRouter(tags=["weapons"], responses=ERRORS)
@@ -124,3 +131,41 @@ def expiring(viewer: ViewerDep, engine: Db,
     ``WEAPON_OWNERS``, that read audited)."""
     rows = weapons_owners.expiring_licences(engine, viewer, days, area)
     return [dataclasses.asdict(r) for r in rows]
+
+
+@router.get("/tracing", response_model=list[TraceOut])
+def trace_requests(viewer: ViewerDep, engine: Db, weapon: str | None = Query(None, max_length=36),
+                   status: str | None = Query(None, max_length=20),
+                   outcome: str | None = Query(None, max_length=16)) -> list[dict[str, Any]]:
+    """Tracing requests, oldest first (holders' names for ``WEAPON_OWNERS``, audited)."""
+    views = tracing.list_requests(engine, viewer, weapon=weapon, status=status, outcome=outcome)
+    return [dataclasses.asdict(v) for v in views]
+
+
+@router.get("/sdg-16-4-2", response_model=SdgOut,
+            responses={200: {"content": {"text/csv": {}}}})
+def sdg(viewer: ViewerDep, engine: Db, period: str = Query(..., max_length=30),
+        area: str | None = Query(None, max_length=64), format: str = Query("json",
+                                                                          pattern="^(json|csv)$")
+        ) -> Any:
+    """SDG 16.4.2 for ``period`` (``2024``, ``2024-Q1``, ``2023..2024``) and an area, by
+    seized/found/surrendered and tracing outcome; ``format=csv`` gives the long table."""
+    if not viewer.can(Permission.WEAPONS):
+        raise PermissionDenied("16.4.2 of the registry needs the weapons permission")
+    report = sdg_16_4_2.report_16_4_2(engine, viewer, period, area)
+    if format == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=sdg_16_4_2.COLUMNS)
+        writer.writeheader()
+        writer.writerows(report.rows())
+        return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8")
+    r = report.result
+
+    def share(p: Any) -> dict[str, Any]:
+        return {"numerator": p.numerator, "denominator": p.denominator, "value": p.value}
+
+    return {"period": report.period, "start": report.start, "end": report.end,
+            "area_code": report.area_code, "total": share(r.total),
+            "by_kind": {k: share(p) for k, p in r.by_kind.items()},
+            "by_outcome": r.by_outcome,
+            "cells": [{"recovery": k, "outcome": o, "arms": n} for (k, o), n in r.cells.items()]}
