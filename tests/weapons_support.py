@@ -14,7 +14,6 @@ imported but not registered.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -176,18 +175,23 @@ def empty_store(engine: sa.Engine, tables: list[str]) -> None:
             conn.execute(sa.text(f'DELETE FROM "{name}"'))
 
 
+_STORES: dict[str, tuple[sa.Engine, str]] = {}
+"""Migrated stores of this test process by backend: each test module imports the fixtures (so
+pytest sees one fixture per module), and this cache keeps it to one migration per backend."""
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def weapons_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-                  ) -> Iterator[tuple[sa.Engine, str]]:
+                  ) -> tuple[sa.Engine, str]:
     """A migrated store per backend (PostgreSQL: the run's database, reset once)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('weapons') / 'salus.db'}"
-        engine = open_store(url)
-    else:
-        url = request.getfixturevalue("postgres_database")
-        engine = reset_postgres(url)
-    yield engine, url
-    engine.dispose()
+    if request.param not in _STORES:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('weapons') / 'salus.db'}"
+            _STORES["sqlite"] = open_store(url), url
+        else:
+            url = request.getfixturevalue("postgres_database")
+            _STORES["postgresql"] = reset_postgres(url), url
+    return _STORES[request.param]
 
 
 @pytest.fixture
