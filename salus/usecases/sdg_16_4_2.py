@@ -14,9 +14,11 @@ Method (UNODC/UNODA metadata of 2018-07-26, see :mod:`salus.domain.tracing`):
 * **disaggregation** — by seized / found / surrendered and by tracing outcome (``not_requested``
   for a recovery no request was made about).
 
-Counts are made in SQL (one ``GROUP BY`` over recoveries left-joined to the best outcome per
-recovery). Recoveries touched by a correction are left out of that query and counted from their
-weapon's effective history instead (few rows: only weapons that have corrections).
+Counts are made in SQL: one ``GROUP BY`` over the recoveries, each with the rank of its best
+outcome from a correlated subquery on ``trace_request`` (indexed by recovery), so the plan
+does not depend on fresh statistics. Recoveries touched by a correction are left out of that
+query and counted from their weapon's effective history instead (few rows: only weapons that
+have corrections).
 Public output suppresses counts of 1–4 (:mod:`salus.analytics.disclosure`) and withholds a
 proportion whose numerator or denominator is suppressed.
 """
@@ -39,7 +41,7 @@ from salus.storage import arms_stock_schema as st
 from salus.usecases import arms_stock_common as c
 from salus.usecases import scope
 from salus.usecases.errors import PermissionDenied
-from salus.usecases.tracing import recoveries
+from salus.usecases.tracing import recoveries_of
 
 RANK_OUTCOME = {rank: outcome for outcome, rank in tr.OUTCOME_RANK.items()}
 COLUMNS = ("indicator", "period", "area", "recovery", "outcome", "arms", "traced",
@@ -124,12 +126,18 @@ def _area_of_recovery() -> sa.ColumnElement[Any]:
     return sa.func.coalesce(e.c.area_id, w.c.area_id)
 
 
-def _best_rank() -> sa.Subquery:
-    """Per recovery event, the rank of its most conclusive tracing outcome."""
+def _rank_case() -> sa.ColumnElement[int]:
     t = st.trace_request
-    rank = sa.case(tr.OUTCOME_RANK, value=t.c.outcome, else_=tr.OUTCOME_RANK["pending"])
-    return (sa.select(t.c.recovery_event_id, sa.func.min(rank).label("rank"))
-            .group_by(t.c.recovery_event_id).subquery())
+    return sa.case(tr.OUTCOME_RANK, value=t.c.outcome, else_=tr.OUTCOME_RANK["pending"])
+
+
+def _best_rank(event_id: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
+    """The rank of the most conclusive outcome of the requests about one recovery (a correlated
+    subquery: one index look-up per recovery, whatever the planner's statistics say)."""
+    t = st.trace_request
+    best = (sa.select(sa.func.min(_rank_case())).where(t.c.recovery_event_id == event_id)
+            .scalar_subquery())
+    return sa.func.coalesce(best, tr.OUTCOME_RANK[tr.NOT_REQUESTED])
 
 
 def _corrected_ids() -> sa.Select[Any]:
@@ -141,17 +149,16 @@ def _corrected_ids() -> sa.Select[Any]:
 def _sql_cells(conn: sa.Connection, span: Period, area_id: int | None
                ) -> dict[tuple[str, str], int]:
     e, w = arms.weapon_event, arms.weapon
-    best = _best_rank()
-    rank = sa.func.coalesce(best.c.rank, tr.OUTCOME_RANK[tr.NOT_REQUESTED])
-    q = (sa.select(e.c.event_type, rank.label("rank"), sa.func.count().label("n"))
-         .join(w, w.c.id == e.c.weapon_id)
-         .outerjoin(best, best.c.recovery_event_id == e.c.id)
-         .where(e.c.event_type.in_(tr.RECOVERY_KINDS), e.c.occurred_on >= span.start,
-                e.c.occurred_on < span.end, e.c.id.not_in(_corrected_ids()))
-         .group_by(e.c.event_type, rank))
+    rows = (sa.select(e.c.event_type.label("kind"), _best_rank(e.c.id).label("rank"))
+            .where(e.c.event_type.in_(tr.RECOVERY_KINDS), e.c.occurred_on >= span.start,
+                   e.c.occurred_on < span.end, e.c.id.not_in(_corrected_ids())))
     if area_id is not None:
-        q = q.where(_area_of_recovery().in_(scope.subtree(area_id)))
-    return {(r.event_type, RANK_OUTCOME[int(r.rank)]): int(r.n) for r in conn.execute(q)}
+        rows = rows.join(w, w.c.id == e.c.weapon_id).where(
+            _area_of_recovery().in_(scope.subtree(area_id)))
+    inner = rows.subquery()
+    q = (sa.select(inner.c.kind, inner.c.rank, sa.func.count().label("n"))
+         .group_by(inner.c.kind, inner.c.rank))
+    return {(r.kind, RANK_OUTCOME[int(r.rank)]): int(r.n) for r in conn.execute(q)}
 
 
 def _corrected_cells(conn: sa.Connection, span: Period, area_id: int | None
@@ -167,8 +174,9 @@ def _corrected_cells(conn: sa.Connection, span: Period, area_id: int | None
     recorded = {int(i): a for i, a in conn.execute(
         sa.select(e.c.id, e.c.area_id).where(e.c.id.in_(corrected)))}
     found: list[tuple[int, str]] = []
+    histories = recoveries_of(conn, [int(weapon_id) for weapon_id, _ in weapons])
     for weapon_id, weapon_area in weapons:
-        for r in recoveries(conn, weapon_id):
+        for r in histories.get(weapon_id, []):
             where = (scope.area_id_of(conn, r.area_code) if r.area_code else
                      recorded.get(r.event_id)) or weapon_area
             if (r.event_id in corrected and span.start <= r.on < span.end
@@ -188,7 +196,7 @@ def _areas(conn: sa.Connection, area_id: int | None) -> set[int] | None:
 def _ranks(conn: sa.Connection, event_ids: list[int]) -> dict[int, int]:
     if not event_ids:
         return {}
-    best = _best_rank()
-    q = sa.select(best.c.recovery_event_id, best.c.rank).where(
-        best.c.recovery_event_id.in_(event_ids))
+    t = st.trace_request
+    q = (sa.select(t.c.recovery_event_id, sa.func.min(_rank_case()))
+         .where(t.c.recovery_event_id.in_(event_ids)).group_by(t.c.recovery_event_id))
     return {int(a): int(b) for a, b in conn.execute(q)}

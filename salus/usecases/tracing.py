@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from salus.auth.roles import Permission, Viewer
 from salus.domain import tracing as tr
-from salus.domain.arms import EventType
+from salus.domain.arms import EventType, LifecycleEvent
 from salus.domain.arms_lifecycle import effective_history
 from salus.storage import arms_schema as arms
 from salus.storage import arms_stock_schema as st
@@ -117,10 +117,25 @@ class Recovery:
 
 def recoveries(conn: sa.Connection, weapon_id: int) -> list[Recovery]:
     """A weapon's effective seizures, findings and surrenders (corrections applied)."""
-    events = effective_history(lifecycle(conn, weapon_id))
-    return [Recovery(int(e.id), e.event_type.value, e.occurred_on, e.details.get("area_code"))
-            for e in events
-            if e.id is not None and e.event_type.value in tr.RECOVERY_KINDS]
+    return recoveries_of(conn, [weapon_id]).get(weapon_id, [])
+
+
+def recoveries_of(conn: sa.Connection, weapon_ids: list[int]) -> dict[int, list[Recovery]]:
+    """Effective recoveries of several weapons, read in one query."""
+    e = arms.weapon_event
+    histories: dict[int, list[LifecycleEvent]] = {}
+    rows = conn.execute(sa.select(e.c.weapon_id, e.c.id, e.c.event_type, e.c.occurred_on,
+                                  e.c.details, e.c.corrects_event_id, e.c.incident_uid)
+                        .where(e.c.weapon_id.in_(weapon_ids)).order_by(e.c.id))
+    for r in rows:
+        histories.setdefault(int(r.weapon_id), []).append(LifecycleEvent(
+            EventType(r.event_type), r.occurred_on, id=r.id, corrects=r.corrects_event_id,
+            incident_uid=r.incident_uid, details=dict(r.details or {})))
+    return {weapon_id: [Recovery(int(x.id), x.event_type.value, x.occurred_on,
+                                 x.details.get("area_code"))
+                        for x in effective_history(events)
+                        if x.id is not None and x.event_type.value in tr.RECOVERY_KINDS]
+            for weapon_id, events in histories.items()}
 
 
 def _recovery(conn: sa.Connection, weapon: Any, event_id: int | None) -> Recovery:
