@@ -8,6 +8,8 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from weapons_support import (
     D,
     add_incident,
@@ -265,3 +267,20 @@ def test_history_hides_holders_from_viewers_without_owner_rights(engine: sa.Engi
     with engine.connect() as conn:
         events = conn.execute(sa.select(sa.func.count()).select_from(w.weapon_event)).scalar()
     assert events == 5
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([k for k in EventType if k is not E.CORRECTION]), max_size=8))
+def test_no_accepted_history_goes_on_after_a_destruction(kinds: list[EventType]) -> None:
+    history: list[LifecycleEvent] = []
+    for number, kind in enumerate(kinds, start=1):
+        new = ev(kind, D(2000, 1, 1) + dt.timedelta(days=number), number)
+        try:
+            check_new_event(history, new, today=D(2024, 1, 1))
+        except ArmsRuleError as exc:
+            assert exc.code == "lifecycle.not_allowed"
+            continue
+        assert all(e.event_type is not E.DESTROYED for e in history)
+        history.append(new)
+    statuses = [replay(history[:n]) for n in range(1, len(history) + 1)]
+    assert WeaponStatus.DESTROYED not in statuses[:-1]
