@@ -90,10 +90,17 @@ def test_wildcards_stand_for_obliterated_characters_and_unknown_runs(
     assert _found(engine, "56?1234567") == []  # the hyphen is not a character of the key
 
 
-def test_a_partial_serial_ranks_exact_then_partial_then_near_matches(
+def test_a_partial_serial_ranks_exact_then_longer_serials_and_stars_find_it_anywhere(
         engine: sa.Engine, ids: dict[str, int]) -> None:
-    assert _found(engine, "ABC123") == [("ABC123", "exact"), ("ABC1234", "partial"),
-                                        ("XABC123Y", "partial")]
+    assert _found(engine, "ABC123") == [("ABC123", "exact"), ("ABC1234", "partial")]
+    assert _found(engine, "*ABC123*") == [("ABC123", "pattern"), ("ABC1234", "pattern"),
+                                          ("XABC123Y", "pattern")]
+
+
+def test_near_matches_are_offered_only_when_nothing_matches_exactly(
+        engine: sa.Engine, ids: dict[str, int]) -> None:
+    assert _found(engine, "ABC124") == [("ABC123", "near"), ("ABC1234", "near")]
+    assert _found(engine, "ABC123") == [("ABC123", "exact"), ("ABC1234", "partial")]
 
 
 def test_one_character_wrong_missing_extra_or_swapped_is_a_near_match(

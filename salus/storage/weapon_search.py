@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from salus.domain.serials import ANY_RUN, UNREADABLE, SerialPattern
 from salus.storage.arms_schema import weapon as w
@@ -58,9 +59,11 @@ def find_keys(conn: sa.Connection, keys: Collection[str], scope: Scope,
     """Weapons whose serial key is one of ``keys`` (exact and near matches)."""
     if not keys:
         return []
-    query = (sa.select(*COLUMNS)
-             .where(w.c.serial_key.in_(sa.bindparam("keys", expanding=True)), *scope.where())
-             .limit(limit))
+    if conn.dialect.name == "postgresql":  # one array parameter: plans ~3x faster than IN (…)
+        wanted = w.c.serial_key == sa.any_(sa.bindparam("keys", type_=ARRAY(sa.String)))
+    else:
+        wanted = w.c.serial_key.in_(sa.bindparam("keys", expanding=True))
+    query = sa.select(*COLUMNS).where(wanted, *scope.where()).limit(limit)
     return list(conn.execute(query, {"keys": sorted(keys)}).mappings())
 
 
@@ -79,8 +82,7 @@ def pattern_query(conn: sa.Connection, pattern: SerialPattern, scope: Scope,
                                           *scope.where()).limit(limit))
     prefix = pattern.literal_prefix
     runs = pattern.literal_runs
-    if (runs and len(runs[0]) >= MIN_TRIGRAM_RUN and len(prefix) < MIN_TRIGRAM_RUN
-            and _has_fts(conn)):
+    if runs and _trigrams_pay(len(prefix), len(runs[0])) and _has_fts(conn):
         # the trigram table drives: an IN subquery, since as a join SQLite's planner would
         # scan ``weapon`` and probe the trigram table once per row
         matching = sa.select(fts.c.rowid).where(fts.c.serial_key.op("GLOB")(pattern.text))
@@ -93,9 +95,14 @@ def pattern_query(conn: sa.Connection, pattern: SerialPattern, scope: Scope,
     return sa.select(*COLUMNS).where(*where).limit(limit)
 
 
-def contains(pattern: SerialPattern) -> SerialPattern:
-    """``ABC`` → ``*ABC*``: a partial serial read anywhere in the marking."""
-    return SerialPattern(f"{ANY_RUN}{pattern.text.strip(ANY_RUN)}{ANY_RUN}")
+def _trigrams_pay(prefix: int, run: int) -> bool:
+    """Whether the trigram table beats a B-tree range over the known prefix (SQLite).
+
+    Measured at 1M weapons: a range reads index entries at ~0.25 µs each, about N / 10^prefix of
+    them for mostly numeric serials; the trigram table yields ~N·5 / 10^run candidates that it
+    checks against the stored key at ~14 µs each. The trigram path wins once the longest run
+    is more than two characters longer than the prefix."""
+    return run >= MIN_TRIGRAM_RUN and run - prefix > 2
 
 
 def _like(text: str) -> str:

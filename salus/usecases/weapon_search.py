@@ -6,11 +6,13 @@ letters and digits share one key: O/Q/0, I/L/1, S/5, B/8, Z/2, G/6) and ranks wh
 1. ``exact``   — the serial key equals the query's key (a misreading such as ``8O5`` for ``BOS``
    is still exact: both fold to ``805``);
 2. ``pattern`` — the query has wildcards (``?`` one unknown character, e.g. an obliterated digit;
-   ``*`` any run) and the key fits it;
-   ``partial`` — the query has no wildcard and appears inside a longer key (``*query*``);
-3. ``near``    — the key is one edit from the query's (Damerau: one character substituted,
-   missing, extra, or two adjacent characters swapped), looked up as the few hundred exact keys
-   one edit away (:func:`~salus.domain.serials.near_variants`), so it stays index-backed.
+   ``*`` any run: ``*123*`` finds 123 anywhere) and the key fits it;
+   ``partial`` — the query has no wildcard and a longer key starts with it (the rest of the
+   marking was not read);
+3. ``near``    — only when nothing matched exactly: the key is one edit from the query's
+   (Damerau: one character substituted, missing, extra, or two adjacent characters swapped),
+   looked up as the few hundred exact keys one edit away
+   (:func:`~salus.domain.serials.near_variants`), so it stays index-backed.
 
 Within a rank, hits are ordered by serial key. When more than ``limit`` weapons match, the result
 says so (``truncated``) and shows ``limit`` of them. A manufacturer narrows the search through its
@@ -27,6 +29,7 @@ import sqlalchemy as sa
 
 from salus.auth.roles import Permission, Viewer
 from salus.domain.serials import (
+    ANY_RUN,
     SerialPattern,
     manufacturer_key,
     manufacturer_name,
@@ -44,7 +47,7 @@ MATCHES = ("exact", "pattern", "partial", "near")
 MIN_KNOWN = 2
 """A query must give at least this many known characters."""
 MIN_PARTIAL = 3
-"""Shortest query also searched for inside longer serials (the trigram indexes need three)."""
+"""Shortest query also searched for as the start of longer serials."""
 MIN_NEAR = 4
 """Shortest query for which one-edit neighbours are searched."""
 MAX_LIMIT = 500
@@ -132,10 +135,11 @@ def _ranked(conn: sa.Connection, pattern: SerialPattern, scope: store.Scope,
         return _hits(tiers)
     key = pattern.text
     add("exact", store.find_keys(conn, {key}, scope, room))
-    if len(seen) < room and len(key) >= MIN_PARTIAL:
-        add("partial", store.find_pattern(conn, store.contains(pattern), scope,
-                                          room + len(seen)))
-    if len(seen) < room and len(key) >= MIN_NEAR:
+    exact = len(seen)
+    if len(key) >= MIN_PARTIAL:
+        longer = SerialPattern(key + ANY_RUN)
+        add("partial", store.find_pattern(conn, longer, scope, room + exact))
+    if not exact and len(seen) < room and len(key) >= MIN_NEAR:
         add("near", store.find_keys(conn, near_variants(key), scope, room))
     return _hits(tiers)[:room]
 
