@@ -67,15 +67,43 @@ def test_signed_in_pages_show_the_plan_the_assessment_and_the_community(
     assert "Plans locaux de sécurité" in c.get("/plans?lang=fr").text
 
 
+def _report_rows(html: str) -> int:
+    table = re.search(r'<table class="data" id="reports">.*?</table>', html, re.S)
+    return 0 if table is None else table.group(0).count("<tr>") - 1
+
+
+def _verified_reports(engine: sa.Engine) -> None:
+    """Two verified citizen reports in R1-A (issue 7 §3), only the first published."""
+    from citizen_reports_support import lift_limits, submit
+
+    from salus.usecases import citizen_report_review as review
+
+    lift_limits(engine)
+    ana = SYSTEM_VIEWER
+    for n, text in enumerate(("Shots near the school, call Ms Reporter-Secret", "Fight")):
+        receipt = submit(engine, f"plans-{n}", description=text, phone="+15550001111")
+        report_id = review.report_id_for(engine, receipt.reference)
+        review.verify(engine, ana, report_id, iccs_code="0201", area_code="R1-A",
+                      occurred_on="2024-11-02")
+        if n == 0:
+            review.publish(engine, ana, report_id, public_text="Shots near the school")
+
+
 def test_the_public_community_page_names_no_one_and_suppresses_small_counts(
         store: tuple[sa.Engine, Built, str]) -> None:
     engine, built, _url = store
+    _verified_reports(engine)
     anonymous = client(engine)
     assert anonymous.get("/plans", follow_redirects=False).status_code in (302, 303, 401)
     page = anonymous.get("/public/communities/R1-A")
     assert page.status_code == 200
     assert SECRET not in page.text and "&lt;5" in page.text
     assert f'href="/plans/{built.plan_id}"' not in page.text
+    assert _report_rows(page.text) == 1 and "Reporter-Secret" not in page.text
+    assert "5550001111" not in page.text
+    analyst = client(engine)
+    sign_in(analyst, "ana")
+    assert _report_rows(analyst.get("/communities/R1-A").text) == 2   # verified, unpublished too
     data = client(engine, public=True).get("/api/v1/public/communities/R1-A").json()
     assert data["public"] is True and SECRET not in str(data)
 
