@@ -197,3 +197,8 @@ def test_a_bad_period_or_area_is_named(golden: sa.Engine) -> None:
         sdg.report_16_4_2(golden, ANALYST, "last year")
     with pytest.raises(ValidationFailed, match="no area with code 'ZZ'"):
         sdg.report_16_4_2(golden, ANALYST, "2024", "ZZ")
+
+
+def test_the_work_list_shows_recoveries_nobody_has_traced_yet(golden: sa.Engine) -> None:
+    serials = [(u.serial_number, u.recovery) for u in uc.untraced_recoveries(golden, ANALYST)]
+    assert serials == [("W7", "surrendered"), ("W4", "seized")]

@@ -366,3 +366,31 @@ def _audit_holders(conn: sa.Connection, viewer: Viewer, views: list[TraceView]) 
     shown = sorted({v.last_legal_holder.owner_uid for v in views if v.last_legal_holder})
     audit_owner_read(conn, viewer, shown, "trace_request")
 
+
+
+@dataclass(frozen=True, slots=True)
+class Untraced:
+    """A recovery no tracing request has been made about yet."""
+
+    event_id: int
+    weapon_uid: str
+    serial_number: str | None
+    recovery: str
+    recovered_on: dt.date
+
+
+def untraced_recoveries(engine: sa.Engine, viewer: Viewer, limit: int = 100) -> list[Untraced]:
+    """Seizures, findings and surrenders with no tracing request, newest first (the officer's
+    work list). Recoveries voided or re-typed by a correction are left out."""
+    c.require_read(viewer)
+    e, w, t = arms.weapon_event, arms.weapon, st.trace_request
+    corrected = sa.select(e.c.corrects_event_id).where(e.c.event_type == "correction",
+                                                       e.c.corrects_event_id.isnot(None))
+    asked = sa.select(t.c.id).where(t.c.recovery_event_id == e.c.id).exists()
+    q = (sa.select(e.c.id, w.c.uid, w.c.serial_number, e.c.event_type, e.c.occurred_on)
+         .join(w, w.c.id == e.c.weapon_id)
+         .where(e.c.event_type.in_(tr.RECOVERY_KINDS), ~asked, e.c.id.not_in(corrected),
+                *scope.area_condition(w.c.area_id, viewer))
+         .order_by(e.c.occurred_on.desc(), e.c.id.desc()).limit(limit))
+    with engine.connect() as conn:
+        return [Untraced(*r) for r in conn.execute(q)]
