@@ -53,6 +53,7 @@ from salus.usecases.errors import NotFound
 from salus.usecases.paging import Page, PageRequest
 from salus.usecases.weapons_common import (
     area_for,
+    audit,
     can_edit,
     can_read,
     check,
@@ -166,10 +167,10 @@ def record_weapon_in(conn: sa.Connection, viewer: Viewer, record: WeaponRecord) 
     values = _weapon_values(record, maker_key, serial_key) | {
         "uid": uid, "area_id": area_for(conn, viewer, record.area_code), "status": None,
         "created_by": viewer.username, "created_at": stamp, "updated_at": stamp}
-    weapon_id = new_id(conn.execute(w.weapon.insert().values(**values)))
+    weapon_id = new_id(conn.execute(w.weapon.insert(), dict(**values)))
     for marking in record.markings:
         _insert_marking(conn, viewer, weapon_id, marking)
-    repo.audit(conn, viewer.username, "create", "weapon", uid, None,
+    audit(conn, viewer.username, "create", "weapon", uid, None,
                {k: v for k, v in values.items() if k not in ("created_at", "updated_at")})
     return uid
 
@@ -212,7 +213,7 @@ def _refuse_duplicate(conn: sa.Connection, record: WeaponRecord, maker_key: str 
 def _insert_marking(conn: sa.Connection, viewer: Viewer, weapon_id: int, m: Marking) -> int:
     if not m.text.strip():
         fail(ArmsRuleError("required", "marking.text", m.text, "a marking needs its text"))
-    return new_id(conn.execute(w.weapon_marking.insert().values(
+    return new_id(conn.execute(w.weapon_marking.insert(), dict(
         weapon_id=weapon_id, kind=MarkingKind(m.kind).value,
         component=None if m.component is None else Component(m.component).value,
         text=m.text.strip(), obliterated=m.obliterated, created_by=viewer.username,
@@ -225,7 +226,7 @@ def add_marking(engine: sa.Engine, viewer: Viewer, weapon_uid: str, marking: Mar
     with engine.begin() as conn:
         weapon = weapon_row(conn, viewer, weapon_uid)
         marking_id = _insert_marking(conn, viewer, weapon["id"], marking)
-        repo.audit(conn, viewer.username, "add_marking", "weapon", weapon_uid, None,
+        audit(conn, viewer.username, "add_marking", "weapon", weapon_uid, None,
                    {"kind": marking.kind.value, "text": marking.text,
                     "component": marking.component, "obliterated": marking.obliterated})
     return marking_id
@@ -323,11 +324,11 @@ def add_attachment(engine: sa.Engine, viewer: Viewer, weapon_uid: str, file_name
                                                 a.c.sha256 == digest)) is not None:
             fail(ArmsRuleError("attachment.duplicate", "content", file_name,
                                "this file is already attached to the weapon"))
-        attachment_id = new_id(conn.execute(a.insert().values(
+        attachment_id = new_id(conn.execute(a.insert(), dict(
             weapon_id=weapon["id"], file_name=file_name, media_type=media_type,
             size=len(content), sha256=digest, content=content, description=description,
             created_by=viewer.username, created_at=repo.now())))
-        repo.audit(conn, viewer.username, "attach", "weapon", weapon_uid, None,
+        audit(conn, viewer.username, "attach", "weapon", weapon_uid, None,
                    {"file_name": file_name, "media_type": media_type, "size": len(content),
                     "sha256": digest})
     return attachment_id

@@ -21,7 +21,16 @@ from salus.storage import arms_schema as w
 from salus.storage import repository as repo
 from salus.storage import schema as t
 from salus.usecases.errors import ValidationFailed
-from salus.usecases.weapons_common import area_for, can_edit, can_read, check, fail, new_id, plain
+from salus.usecases.weapons_common import (
+    area_for,
+    audit,
+    can_edit,
+    can_read,
+    check,
+    fail,
+    new_id,
+    plain,
+)
 from salus.usecases.weapons_lifecycle import EventInput, Recorded, record_event_in
 
 
@@ -88,9 +97,9 @@ def add_campaign(engine: sa.Engine, viewer: Viewer, c: CampaignInput) -> int:
         values = {"name": c.name.strip(), "starts_on": c.starts_on, "ends_on": c.ends_on,
                   "area_id": area_for(conn, viewer, c.area_code),
                   "locations": list(c.locations), "description": c.description}
-        campaign_id = new_id(conn.execute(cc.insert().values(
+        campaign_id = new_id(conn.execute(cc.insert(), dict(
             **values, created_by=viewer.username, created_at=repo.now())))
-        repo.audit(conn, viewer.username, "create", "collection_campaign", str(campaign_id),
+        audit(conn, viewer.username, "create", "collection_campaign", str(campaign_id),
                    None, {k: plain(v) for k, v in values.items()})
     return campaign_id
 
@@ -125,9 +134,9 @@ def add_destruction_batch(engine: sa.Engine, viewer: Viewer, b: BatchInput) -> s
                   "method": DestructionMethod(b.method).value, "destroyed_on": b.destroyed_on,
                   "place": b.place.strip(), "area_id": area_for(conn, viewer, b.area_code),
                   "witnesses": [x.strip() for x in b.witnesses if x.strip()], "notes": b.notes}
-        conn.execute(db.insert().values(**values, created_by=viewer.username,
+        conn.execute(db.insert(), dict(**values, created_by=viewer.username,
                                         created_at=repo.now()))
-        repo.audit(conn, viewer.username, "create", "destruction_batch", b.certificate_number,
+        audit(conn, viewer.username, "create", "destruction_batch", b.certificate_number,
                    None, {k: plain(v) for k, v in values.items()})
     return b.certificate_number
 

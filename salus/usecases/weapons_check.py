@@ -20,8 +20,13 @@ from salus.auth.roles import Viewer
 from salus.domain import serials
 from salus.domain.arms import ArmsRuleError, licence_status
 from salus.storage import arms_schema as w
-from salus.storage import repository as repo
-from salus.usecases.weapons_common import can_see_owners, fail, scoped, today
+from salus.usecases.weapons_common import (
+    audit,
+    can_see_owners,
+    fail,
+    scoped,
+    today,
+)
 
 CHECK_ACTION = "weapon.check"
 
@@ -76,7 +81,7 @@ def check_weapon(engine: sa.Engine, viewer: Viewer, query: str, *,
         rows = conn.execute(_weapons(query, manufacturer, viewer)).all()
         answers = [_answer(conn, r) for r in rows]
         result = CheckResult(query, manufacturer, answers)
-        repo.audit(conn, viewer.username, CHECK_ACTION, "weapon",
+        audit(conn, viewer.username, CHECK_ACTION, "weapon",
                    answers[0].weapon_uid if len(answers) == 1 else None,
                    {"query": query, "manufacturer": manufacturer, "reason": reason},
                    {"returned": [_returned(a) for a in answers]})
@@ -149,7 +154,7 @@ def last_legal_holder(engine: sa.Engine, viewer: Viewer, weapon_uid: str,
             fail(ArmsRuleError("weapon.unknown", "weapon", weapon_uid, "no such weapon"))
         held = conn.execute(_holding_query(row.id, open_only=False)).first()
         holder = None if held is None else _holder(held)
-        repo.audit(conn, viewer.username, CHECK_ACTION, "weapon", weapon_uid,
+        audit(conn, viewer.username, CHECK_ACTION, "weapon", weapon_uid,
                    {"query": weapon_uid, "reason": reason, "context": "last_legal_holder"},
                    {"returned": [] if holder is None else
                     [{"owner": holder.owner_uid, "licence": holder.licence_number}]})

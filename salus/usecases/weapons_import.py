@@ -31,7 +31,11 @@ from salus.storage import arms_schema as w
 from salus.storage import repository as repo
 from salus.usecases.errors import ValidationFailed, require
 from salus.usecases.weapons import keys_of, record_weapon_in
-from salus.usecases.weapons_common import can_edit, fail
+from salus.usecases.weapons_common import (
+    audit,
+    can_edit,
+    fail,
+)
 from salus.usecases.weapons_lifecycle import (
     EventInput,
     current_holding,
@@ -114,7 +118,7 @@ def _finish_batch(conn: sa.Connection, viewer: Viewer, batch: int,
                   report: ImportReport) -> None:
     counts = repo.WriteCounts(inserted=report.weapons_added, unchanged=report.weapons_existing)
     repo.finish_batch(conn, batch, report.rows_read, counts, 0)
-    repo.audit(conn, viewer.username, "import", "weapon", str(batch), None,
+    audit(conn, viewer.username, "import", "weapon", str(batch), None,
                {k: v for k, v in dataclasses.asdict(report).items() if k != "errors"})
 
 
@@ -145,8 +149,8 @@ def _apply(conn: sa.Connection, viewer: Viewer, row: reader.ParsedRow,
     weapon_uid, new = _weapon(conn, viewer, row)
     report.weapons_added += new
     report.weapons_existing += not new
-    if row.event is not None and row.event_date is not None and not _has_event(
-            conn, weapon_uid, row):
+    if row.event is not None and row.event_date is not None and (
+            new or not _has_event(conn, weapon_uid, row)):
         record_event_in(conn, viewer, weapon_uid,
                         EventInput(row.event, row.event_date, place=row.event_place))
         report.events += 1

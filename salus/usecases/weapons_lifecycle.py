@@ -31,6 +31,7 @@ from salus.storage import repository as repo
 from salus.storage import schema as t
 from salus.usecases.weapons_common import (
     area_for,
+    audit,
     can_edit,
     can_see_owners,
     check,
@@ -178,12 +179,12 @@ def _checked(conn: sa.Connection, weapon: sa.RowMapping, new: LifecycleEvent) ->
 
 def _insert(conn: sa.Connection, viewer: Viewer, weapon: sa.RowMapping, kind: EventType,
             on: dt.date, status: Any, values: dict[str, Any]) -> int:
-    event_id = new_id(conn.execute(w.weapon_event.insert().values(
+    event_id = new_id(conn.execute(w.weapon_event.insert(), dict(
         weapon_id=weapon["id"], event_type=kind.value, occurred_on=on,
         recorded_by=viewer.username, recorded_at=repo.now(), **values)))
     conn.execute(w.weapon.update().where(w.weapon.c.id == weapon["id"]).values(
         status=None if status is None else status.value, updated_at=repo.now()))
-    repo.audit(conn, viewer.username, f"weapon.{kind.value}", "weapon", weapon["uid"],
+    audit(conn, viewer.username, f"weapon.{kind.value}", "weapon", weapon["uid"],
                {"status": weapon["status"]},
                {"status": None if status is None else status.value, "event_id": event_id,
                 "occurred_on": plain(on)})
@@ -233,7 +234,7 @@ def _usable_licence(conn: sa.Connection, number: str, owner: sa.RowMapping,
 
 def _open_holding(conn: sa.Connection, viewer: Viewer, weapon_id: int, owner_id: int,
                   licence_id: int, on: dt.date) -> int:
-    return new_id(conn.execute(w.weapon_holding.insert().values(
+    return new_id(conn.execute(w.weapon_holding.insert(), dict(
         weapon_id=weapon_id, owner_id=owner_id, licence_id=licence_id, from_date=on,
         to_date=None, created_by=viewer.username, created_at=repo.now())))
 
@@ -316,7 +317,7 @@ def link_in(conn: sa.Connection, viewer: Viewer, weapon_id: int, incident_uid: s
         wi.c.role == IncidentRole(role).value))
     if exists is not None:
         return False
-    conn.execute(wi.insert().values(weapon_id=weapon_id, incident_uid=incident_uid,
+    conn.execute(wi.insert(), dict(weapon_id=weapon_id, incident_uid=incident_uid,
                                     role=IncidentRole(role).value, created_by=viewer.username,
                                     created_at=repo.now()))
     return True

@@ -34,11 +34,11 @@ from salus.domain import taxonomy
 from salus.domain.arms import ArmsRuleError, IncidentRole, WeaponStatus, weapon_categories
 from salus.domain.arms_lifecycle import status_on
 from salus.storage import arms_schema as w
-from salus.storage import repository as repo
 from salus.storage import schema as t
 from salus.usecases.errors import require
 from salus.usecases.weapons_common import (
     area_for,
+    audit,
     can_edit,
     can_read,
     fail,
@@ -73,7 +73,7 @@ def link_incident(engine: sa.Engine, viewer: Viewer, weapon_uid: str, incident_u
                                "no incident with this id"))
         added = link_in(conn, viewer, weapon["id"], incident_uid, IncidentRole(role))
         if added:
-            repo.audit(conn, viewer.username, "link_incident", "weapon", weapon_uid, None,
+            audit(conn, viewer.username, "link_incident", "weapon", weapon_uid, None,
                        {"incident": incident_uid, "role": IncidentRole(role).value})
     return added
 

@@ -38,6 +38,7 @@ from salus.usecases.errors import NotFound
 from salus.usecases.paging import Page, PageRequest
 from salus.usecases.weapons_common import (
     area_for,
+    audit,
     can_edit,
     can_read,
     can_see_owners,
@@ -126,7 +127,7 @@ def audit_owner_read(conn: sa.Connection, viewer: Viewer, owner_uids: list[str],
     if not owner_uids:
         return
     entity_id = owner_uids[0] if len(owner_uids) == 1 else None
-    repo.audit(conn, viewer.username, OWNER_READ, "arms_owner", entity_id, asked,
+    audit(conn, viewer.username, OWNER_READ, "arms_owner", entity_id, asked,
                {"context": context, "owners": owner_uids})
 
 
@@ -155,7 +156,7 @@ def add_owner_in(conn: sa.Connection, viewer: Viewer, owner: OwnerRecord) -> str
                            f"({existing})"))
     uid = str(uuid.uuid4())
     doc_type = None if owner.id_document_type is None else IdDocumentType(owner.id_document_type)
-    conn.execute(w.arms_owner.insert().values(
+    conn.execute(w.arms_owner.insert(), dict(
         uid=uid, kind=OwnerKind(owner.kind).value, given_name=owner.given_name,
         family_name=owner.family_name, entity_name=owner.entity_name,
         registration_number=owner.registration_number,
@@ -163,7 +164,7 @@ def add_owner_in(conn: sa.Connection, viewer: Viewer, owner: OwnerRecord) -> str
         id_document_number=owner.id_document_number, date_of_birth=owner.date_of_birth,
         address=owner.address, area_id=area_for(conn, viewer, owner.area_code),
         created_by=viewer.username, created_at=repo.now()))
-    repo.audit(conn, viewer.username, "create", "arms_owner", uid, None,
+    audit(conn, viewer.username, "create", "arms_owner", uid, None,
                {"kind": owner.kind.value, "area_code": owner.area_code})
     return uid
 
@@ -260,14 +261,14 @@ def issue_licence_in(conn: sa.Connection, viewer: Viewer, owner_uid: str,
         fail(ArmsRuleError("licence.duplicate", "number", lic.number,
                            "a licence with this number exists"))
     area_id = area_for(conn, viewer, lic.area_code) if lic.area_code else owner["area_id"]
-    licence_id = new_id(conn.execute(w.licence.insert().values(
+    licence_id = new_id(conn.execute(w.licence.insert(), dict(
         number=lic.number, owner_id=owner["id"], licence_type=LicenceType(lic.licence_type).value,
         issued_on=lic.issued_on, expires_on=lic.expires_on, conditions=lic.conditions,
         issuing_authority=lic.issuing_authority, status=LicenceStatus.ACTIVE.value,
         area_id=area_id, created_by=viewer.username, created_at=repo.now())))
     _licence_event(conn, viewer, licence_id, LicenceAction.ISSUED, lic.issued_on, None,
                    LicenceStatus.ACTIVE, lic.expires_on, None)
-    repo.audit(conn, viewer.username, "issue", "licence", lic.number, None,
+    audit(conn, viewer.username, "issue", "licence", lic.number, None,
                {"owner": owner_uid, "licence_type": lic.licence_type.value,
                 "issued_on": plain(lic.issued_on), "expires_on": plain(lic.expires_on)})
     return lic.number
@@ -277,7 +278,7 @@ def _licence_event(conn: sa.Connection, viewer: Viewer, licence_id: int,
                    action: LicenceAction, on: dt.date, before: LicenceStatus | None,
                    after: LicenceStatus, expires_on: dt.date | None,
                    reason: str | None) -> None:
-    conn.execute(w.licence_event.insert().values(
+    conn.execute(w.licence_event.insert(), dict(
         licence_id=licence_id, action=action.value, occurred_on=on,
         from_status=None if before is None else before.value, to_status=after.value,
         expires_on=expires_on, reason=reason, recorded_by=viewer.username,
@@ -304,7 +305,7 @@ def change_licence(engine: sa.Engine, viewer: Viewer, number: str, action: Licen
                      .values(status=status.value, expires_on=new_expiry))
         _licence_event(conn, viewer, row["id"], action, on, before, status,
                        new_expiry if action is LicenceAction.RENEWED else None, reason)
-        repo.audit(conn, viewer.username, action.value, "licence", number,
+        audit(conn, viewer.username, action.value, "licence", number,
                    {"status": row["status"], "expires_on": plain(row["expires_on"])},
                    {"status": status.value, "expires_on": plain(new_expiry), "reason": reason})
         return _licences(conn, [w.licence.c.id == row["id"]], on)[0]
