@@ -13,7 +13,7 @@ from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, BackgroundTasks, Depends, Query
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from salus.api.deps import api_viewer, db
@@ -26,6 +26,7 @@ from salus.usecases.paging import MAX_PAGE, MAX_PER_PAGE, PageRequest
 router = APIRouter(prefix="/reconciliation", tags=["reconciliation"], responses=ERRORS)
 ViewerDep = Annotated[Viewer, Depends(api_viewer)]
 Db = Annotated[sa.Engine, Depends(db)]
+JobId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class JobIn(BaseModel):
@@ -141,12 +142,12 @@ def list_jobs(viewer: ViewerDep, engine: Db,
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
-def job(job_id: int, viewer: ViewerDep, engine: Db) -> dict[str, Any]:
+def job(job_id: JobId, viewer: ViewerDep, engine: Db) -> dict[str, Any]:
     return asdict(views.get_job(engine, viewer, job_id))
 
 
 @router.get("/jobs/{job_id}/table", response_model=TableOut)
-def table(job_id: int, viewer: ViewerDep, engine: Db) -> dict[str, Any]:
+def table(job_id: JobId, viewer: ViewerDep, engine: Db) -> dict[str, Any]:
     """The reconciled table (404 until the job is done)."""
     view = views.table(engine, viewer, job_id)
     return {"job": asdict(view.job), "sources": view.sources, "model": view.model,
@@ -154,7 +155,7 @@ def table(job_id: int, viewer: ViewerDep, engine: Db) -> dict[str, Any]:
 
 
 @router.get("/jobs/{job_id}/clusters", response_model=PageOut[ClusterOut])
-def clusters(job_id: int, viewer: ViewerDep, engine: Db,
+def clusters(job_id: JobId, viewer: ViewerDep, engine: Db,
              sources: Annotated[int | None, Query(ge=1, le=20, description=(
                  "only clusters recorded by exactly this many sources"))] = None,
              page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
@@ -166,7 +167,7 @@ def clusters(job_id: int, viewer: ViewerDep, engine: Db,
 
 
 @router.get("/jobs/{job_id}/review", response_model=QueueOut)
-def review(job_id: int, viewer: ViewerDep, engine: Db,
+def review(job_id: JobId, viewer: ViewerDep, engine: Db,
            limit: Annotated[int, Query(ge=1, le=500)] = 20,
            offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> dict[str, Any]:
     """Open pairs of the review queue, most impact first, with their explanations."""
@@ -175,7 +176,7 @@ def review(job_id: int, viewer: ViewerDep, engine: Db,
 
 
 @router.post("/jobs/{job_id}/decisions", response_model=DecisionOut, status_code=201)
-def decide(job_id: int, body: DecisionIn, viewer: ViewerDep, engine: Db) -> DecisionOut:
+def decide(job_id: JobId, body: DecisionIn, viewer: ViewerDep, engine: Db) -> DecisionOut:
     """Decide a pair of the job (audited; later jobs reuse it)."""
     decision_id = runs.decide_pair(engine, viewer, job_id, body.record_key_l, body.record_key_r,
                                    body.decision, body.note)

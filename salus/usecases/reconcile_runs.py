@@ -67,7 +67,9 @@ def check_scope(engine: sa.Engine, sources: Sequence[str], period: str,
         errors.append({"field": "period", "code": "invalid",
                        "message": f"{period.strip()!r} is not a date or month"})
     code = (area or "").strip() or None
-    if code is not None:
+    if code is not None and not code.isprintable():
+        errors.append({"field": "area", "code": "invalid", "message": f"no area {code!r}"})
+    elif code is not None:
         with engine.connect() as conn:
             found = conn.execute(sa.select(t.area.c.id).where(t.area.c.code == code)).first()
         if found is None:
@@ -160,6 +162,8 @@ def decide_pair(engine: sa.Engine, viewer: Viewer, job_id: int, key_l: str, key_
                                  "message": f"{decision!r} is not one of "
                                             f"{', '.join(uc.DECISIONS)}"}])
     left, right = sorted((key_l, key_r))
+    if not (left.isprintable() and right.isprintable()):
+        raise NotFound(f"job {job_id} has no pair {left!r} / {right!r}")
     p = t.linkage_pair
     with engine.connect() as conn:
         found = conn.execute(sa.select(p.c.id).where(

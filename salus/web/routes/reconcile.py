@@ -10,10 +10,10 @@ and, without JavaScript, offers a refresh link. Names in clusters and pairs foll
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from salus.auth.roles import Permission, Viewer
@@ -30,6 +30,7 @@ from salus.web.templating import N_, render
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Viewer, Depends(needs(Permission.READ_RECORDS))]
 Reconciler = Annotated[Viewer, Depends(needs(Permission.RECONCILE))]
+JobId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 STATUS_NAMES = {"running": N_("running"), "done": N_("done"), "failed": N_("failed"),
@@ -73,7 +74,7 @@ async def start(request: Request, viewer: Reconciler, tasks: BackgroundTasks) ->
 
 
 @router.get("/reconciliation/{job_id}")
-def job_page(request: Request, viewer: Reader, job_id: int) -> Response:
+def job_page(request: Request, viewer: Reader, job_id: JobId) -> Response:
     engine = ctx.engine(request)
     job = views.get_job(engine, viewer, job_id)
     table = views.table(engine, viewer, job_id) if job.status == runs.DONE else None
@@ -82,7 +83,7 @@ def job_page(request: Request, viewer: Reader, job_id: int) -> Response:
 
 
 @router.get("/reconciliation/{job_id}/status")
-def job_status(request: Request, viewer: Reader, job_id: int) -> Response:
+def job_status(request: Request, viewer: Reader, job_id: JobId) -> Response:
     """The status line a running job's page polls; reloads the page once the job is over."""
     job = views.get_job(ctx.engine(request), viewer, job_id)
     response = render(request, "reconcile/_status.html", job=job, status_names=STATUS_NAMES)
@@ -92,19 +93,19 @@ def job_status(request: Request, viewer: Reader, job_id: int) -> Response:
 
 
 @router.get("/reconciliation/{job_id}/export.{fmt}")
-def export(request: Request, viewer: Reader, job_id: int, fmt: Literal["csv", "xlsx"]
+def export(request: Request, viewer: Reader, job_id: JobId, fmt: Literal["csv", "xlsx"]
            ) -> Response:
     engine = ctx.engine(request)
     views.table(engine, viewer, job_id)  # permission, and a finished job
     with tempfile.TemporaryDirectory(prefix="salus-reconcile-") as folder:
-        path = uc.export_table(engine, job_id, Path(folder) / f"reconciled-{job_id}.{fmt}")
+        path = uc.export_table(engine, job_id, FilePath(folder) / f"reconciled-{job_id}.{fmt}")
         content = path.read_bytes()
     return Response(content, media_type=MEDIA[fmt], headers={
         "Content-Disposition": f'attachment; filename="reconciled-{job_id}.{fmt}"'})
 
 
 @router.get("/reconciliation/{job_id}/clusters")
-def cluster_list(request: Request, viewer: Reader, job_id: int,
+def cluster_list(request: Request, viewer: Reader, job_id: JobId,
                  sources: Annotated[int, Query(ge=0, le=20)] = 0,
                  page: Annotated[int, Query(ge=1)] = 1,
                  per_page: Annotated[int, Query(ge=1, le=200)] = 25) -> Response:
@@ -126,13 +127,13 @@ def _review(request: Request, viewer: Viewer, job_id: int, offset: int,
 
 
 @router.get("/reconciliation/{job_id}/review")
-def review(request: Request, viewer: Reader, job_id: int,
+def review(request: Request, viewer: Reader, job_id: JobId,
            offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> Response:
     return _review(request, viewer, job_id, offset)
 
 
 @router.post("/reconciliation/{job_id}/review", dependencies=[Depends(verify_csrf)])
-def decide(request: Request, viewer: Reconciler, job_id: int,
+def decide(request: Request, viewer: Reconciler, job_id: JobId,
            key_l: Annotated[str, Form(max_length=400)],
            key_r: Annotated[str, Form(max_length=400)],
            decision: Annotated[str, Form(max_length=10)],
