@@ -52,6 +52,16 @@ class Tally:
     failures: dict[str, int] = field(default_factory=dict)
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux ``/proc``), to report the server's cost per
+    request independently of how busy the shared machine is."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -96,20 +106,32 @@ def _payload(n: int) -> dict[str, str]:
             "occurred_on": "2024-05-01"}
 
 
+async def _post(client: httpx.AsyncClient, key: str, n: int, api: bool,
+                tally: Tally) -> httpx.Response | None:
+    """One submission; a dropped connection is re-sent with the same key, as a phone would."""
+    for _attempt in range(3):
+        try:
+            if api:
+                return await client.post("/api/v1/citizen-reports", json=_payload(n),
+                                         headers={"Idempotency-Key": key})
+            return await client.post("/report", data=_payload(n) | {"submission_key": key})
+        except httpx.TransportError as exc:
+            name = "resent after " + type(exc).__name__
+            tally.failures[name] = tally.failures.get(name, 0) + 1
+    return None
+
+
 async def _send(client: httpx.AsyncClient, key: str, n: int, api: bool, tally: Tally) -> str:
     started = time.perf_counter()
-    try:
-        if api:
-            r = await client.post("/api/v1/citizen-reports", json=_payload(n),
-                                  headers={"Idempotency-Key": key})
-            ref = r.json().get("reference") if r.status_code in (200, 201) else None
-        else:
-            r = await client.post("/report", data=_payload(n) | {"submission_key": key})
-            found = REFERENCE.search(r.text) if r.status_code == 200 else None
-            ref = found.group(1) if found else None
-    except httpx.HTTPError as exc:
-        tally.failures[type(exc).__name__] = tally.failures.get(type(exc).__name__, 0) + 1
+    r = await _post(client, key, n, api, tally)
+    if r is None:
+        tally.failures["gave up"] = tally.failures.get("gave up", 0) + 1
         return ""
+    if api:
+        ref = r.json().get("reference") if r.status_code in (200, 201) else None
+    else:
+        found = REFERENCE.search(r.text) if r.status_code == 200 else None
+        ref = found.group(1) if found else None
     tally.latencies.append(time.perf_counter() - started)
     if ref is None:
         tally.failures[str(r.status_code)] = tally.failures.get(str(r.status_code), 0) + 1
@@ -120,9 +142,10 @@ async def _send(client: httpx.AsyncClient, key: str, n: int, api: bool, tally: T
 async def _one(client: httpx.AsyncClient, n: int, retry: str, tally: Tally) -> None:
     api = n % 5 == 0
     key = (uuid.uuid4().hex if api else "bench" + uuid.uuid4().hex)
+    refs: list[str]
     if retry == "concurrent":
-        refs = await asyncio.gather(_send(client, key, n, api, tally),
-                                    _send(client, key, n, api, tally))
+        refs = list(await asyncio.gather(_send(client, key, n, api, tally),
+                                         _send(client, key, n, api, tally)))
     else:
         refs = [await _send(client, key, n, api, tally)]
         if retry == "after":
@@ -213,12 +236,18 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             asyncio.run(_wait_ready(base))
+            cpu_before = _cpu_seconds(server.pid)
             tally, elapsed = asyncio.run(_fire(base, args.reports, args.clients, args.retries))
+            cpu_after = _cpu_seconds(server.pid)
         finally:
             server.terminate()
             server.wait(30)
         counts = _check(url, tally)
         _report(tally, elapsed, counts, "postgresql" if pg_name else "sqlite")
+        if cpu_before is not None and cpu_after is not None and tally.latencies:
+            print(f"server CPU {cpu_after - cpu_before:.1f} s = "
+                  f"{(cpu_after - cpu_before) / len(tally.latencies) * 1000:.1f} ms per request; "
+                  f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         if pg_name:
             _drop(args.postgresql, pg_name)
         ok = counts["lost"] == 0 and counts["duplicates"] == 0 and not tally.mismatched_retries

@@ -234,17 +234,31 @@ FORM_LEVELS = (2, 3)
 """The form offers admin-2 and admin-3 areas (districts, municipalities, camps)."""
 
 
-def area_choices(engine: sa.Engine, language: str = "en") -> list[tuple[str, str]]:
-    """(code, name) of the areas a citizen picks from, by name; the deepest level when the
-    observatory has no admin-2/3 areas."""
+def area_choices(engine: sa.Engine,
+                 language: str = "en") -> list[tuple[str | None, list[tuple[str, str]]]]:
+    """The areas a citizen picks from, as (group label, [(code, name)]) by name: each admin-2
+    area heads a group with its admin-3 areas; the deepest level alone when the observatory
+    has no admin-2/3 areas."""
     a = t.area
     with engine.connect() as conn:
         levels = set(conn.scalars(sa.select(a.c.level).distinct()))
         wanted = [lv for lv in FORM_LEVELS if lv in levels] or ([max(levels)] if levels else [])
-        rows = conn.execute(sa.select(a.c.code, a.c.name, a.c.names)
-                            .where(a.c.level.in_(wanted))).all()
-    choices = [(code, (names or {}).get(language) or name) for code, name, names in rows]
-    return sorted(choices, key=lambda c: (c[1].casefold(), c[0]))
+        rows = conn.execute(sa.select(a.c.id, a.c.parent_id, a.c.level, a.c.code, a.c.name,
+                                      a.c.names).where(a.c.level.in_(wanted))).all()
+    def label(r: Any) -> str:
+        return str((r.names or {}).get(language) or r.name)
+
+    heads = {r.id: r for r in rows if r.level == min(wanted)}
+    groups: dict[int | None, list[tuple[str, str]]] = {}
+    for r in rows:
+        head = r.id if r.id in heads else (r.parent_id if r.parent_id in heads else None)
+        groups.setdefault(head, []).append((r.code, label(r)))
+    out: list[tuple[str | None, list[tuple[str, str]]]] = []
+    for head, members in groups.items():
+        members.sort(key=lambda c: (c[0] != (heads[head].code if head in heads else None),
+                                    c[1].casefold()))
+        out.append((label(heads[head]) if head in heads and len(wanted) > 1 else None, members))
+    return sorted(out, key=lambda g: (g[0] or g[1][0][1]).casefold())
 
 
 def form_map(engine: sa.Engine) -> dict[str, Any]:
