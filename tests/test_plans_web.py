@@ -18,7 +18,7 @@ from salus.auth.roles import SYSTEM_VIEWER
 from salus.cli.app import app
 from salus.reports.plans import plan_html, plan_pdf
 from salus.storage.db import open_store
-from salus.usecases import plan_views
+from salus.usecases import assessments, plan_views
 
 SECRET = "Facilitator Secret-Name"
 
@@ -130,6 +130,16 @@ def test_progress_is_recorded_from_the_page_by_editors_only(
                         "note": "Poles ordered", "evidence": "https://example.org/order"})
     assert ok.status_code == 303
     assert "Poles ordered" in ana.get(f"/plans/{built.plan_id}").text
+    zero = {"frequency": "0", "severity": "0", "concern": "0", "feasibility": "0"}
+    refused_weights = ana.post(f"/assessments/{built.assessment_id}/weights",
+                               data={"csrf_token": token, **zero})
+    assert refused_weights.status_code == 422 and "sum to zero" in refused_weights.text
+    moved = ana.post(f"/assessments/{built.assessment_id}/weights", follow_redirects=False,
+                     data={"csrf_token": token, **zero, "severity": "1"})
+    assert moved.status_code == 303
+    ranked = assessments.get_assessment(engine, SYSTEM_VIEWER, built.assessment_id)
+    assert ranked.problems[0].title.startswith("Domestic violence")    # severity 5 first
+    assessments.set_weights(engine, SYSTEM_VIEWER, built.assessment_id, {})
 
 
 def test_the_plan_exports_as_html_and_pdf_in_the_user_s_language(

@@ -26,7 +26,7 @@ from salus.web import context as ctx
 from salus.web import views
 from salus.web.csrf import verify_csrf
 from salus.web.pages import needs
-from salus.web.templating import render, set_language
+from salus.web.templating import N_, render, set_language
 
 router = APIRouter(include_in_schema=False)
 public_router = APIRouter(include_in_schema=False)
@@ -123,17 +123,42 @@ def rollup_page(request: Request, viewer: Reader, area: str | None = None) -> Re
     return render(request, "plans/rollup.html", rollup=result, code=_code_label)
 
 
-@router.get("/assessments/{assessment_id}")
-def assessment_page(request: Request, viewer: Reader, assessment_id: int) -> Response:
+def _assessment_page(request: Request, viewer: Viewer, assessment_id: int, status: int = 200,
+                     error: ValidationFailed | None = None) -> Response:
     from salus.usecases.community_figures import indicator_figures
 
     engine = ctx.engine(request)
     view = assessments.get_assessment(engine, viewer, assessment_id)
     figures = indicator_figures(engine, viewer, view.area_code, view.period_start,
                                 view.period_end)
-    set_language(request)
-    return render(request, "plans/assessment.html", a=view, figures=figures, code=_code_label,
-                  group_label=views.group_label)
+    return render(request, "plans/assessment.html", status_code=status, a=view,
+                  figures=figures, code=_code_label, group_label=views.group_label,
+                  error=error, criteria=CRITERIA,
+                  can_edit=viewer.can(Permission.EDIT_PLANS) and not viewer.public)
+
+
+CRITERIA = {"frequency": N_("Frequency"), "severity": N_("Severity"),
+            "concern": N_("Community concern"), "feasibility": N_("Feasibility")}
+
+
+@router.get("/assessments/{assessment_id}")
+def assessment_page(request: Request, viewer: Reader, assessment_id: int) -> Response:
+    return _assessment_page(request, viewer, assessment_id)
+
+
+@router.post("/assessments/{assessment_id}/weights", dependencies=[Depends(verify_csrf)])
+async def assessment_weights(request: Request, viewer: Reader, assessment_id: int) -> Response:
+    """Re-weight the prioritisation matrix; the ranking is recomputed on the page."""
+    form = await request.form()
+    try:
+        weights = {}
+        for name in CRITERIA:
+            value = _number(str(form.get(name, ""))[:40], f"weights.{name}")
+            weights[name] = 0.0 if value is None else value
+        assessments.set_weights(ctx.engine(request), viewer, assessment_id, weights)
+    except ValidationFailed as exc:
+        return _assessment_page(request, viewer, assessment_id, 422, exc)
+    return RedirectResponse(f"/assessments/{assessment_id}", status_code=303)
 
 
 @router.get("/communities")
