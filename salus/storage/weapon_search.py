@@ -76,10 +76,16 @@ def find_pattern(conn: sa.Connection, pattern: SerialPattern, scope: Scope,
 
 def pattern_query(conn: sa.Connection, pattern: SerialPattern, scope: Scope,
                   limit: int) -> sa.Select[Any]:
-    """The SELECT :func:`find_pattern` runs on this connection's backend."""
+    """The SELECT :func:`find_pattern` runs on this connection's backend: the ids of matching
+    weapons first, from an index alone, then their rows."""
+    ids = _matching_ids(conn, pattern, scope).limit(limit)
+    return sa.select(*COLUMNS).where(w.c.id.in_(ids)).limit(limit)
+
+
+def _matching_ids(conn: sa.Connection, pattern: SerialPattern,
+                  scope: Scope) -> sa.Select[tuple[int]]:
     if conn.dialect.name == "postgresql":
-        return (sa.select(*COLUMNS).where(w.c.serial_key.like(_like(pattern.text)),
-                                          *scope.where()).limit(limit))
+        return sa.select(w.c.id).where(w.c.serial_key.like(_like(pattern.text)), *scope.where())
     prefix = pattern.literal_prefix
     runs = pattern.literal_runs
     if runs and _trigrams_pay(len(prefix), len(runs[0])) and _has_fts(conn):
@@ -87,12 +93,12 @@ def pattern_query(conn: sa.Connection, pattern: SerialPattern, scope: Scope,
         # scan ``weapon`` and probe the trigram table once per row
         matching = sa.select(fts.c.rowid).where(fts.c.serial_key.op("GLOB")(pattern.text))
         if not scope.where():
-            matching = matching.limit(limit)
-        return sa.select(*COLUMNS).where(w.c.id.in_(matching), *scope.where()).limit(limit)
+            return matching
+        return sa.select(w.c.id).where(w.c.id.in_(matching), *scope.where())
     where = [w.c.serial_key.op("GLOB")(pattern.text), *scope.where()]
     if prefix:
         where += [w.c.serial_key >= prefix, w.c.serial_key < prefix + _TOP]
-    return sa.select(*COLUMNS).where(*where).limit(limit)
+    return sa.select(w.c.id).where(*where)
 
 
 def _trigrams_pay(prefix: int, run: int) -> bool:

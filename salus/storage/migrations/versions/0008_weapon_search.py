@@ -9,8 +9,9 @@ what wildcard patterns need:
   ``GLOB`` patterns with a run of three known characters from the index. (A later *batch*
   migration that rebuilds ``weapon`` drops these triggers: it must create them again.)
 - PostgreSQL: ``pg_trgm`` and a GIN trigram index on ``serial_key`` for ``LIKE`` patterns, and
-  ``varchar_pattern_ops`` B-trees on (``serial_key``) and (``manufacturer_key``, ``serial_key``)
-  so that ``LIKE 'ABC%'`` prefixes use an index under any database collation. Where ``pg_trgm``
+  ``varchar_pattern_ops`` B-trees on (``serial_key``) and (``manufacturer_key``, ``serial_key``),
+  covering ``id``, so that ``LIKE 'AB__12'`` uses the prefix range under any database collation
+  and tests the rest on index entries alone (index-only scan). Where ``pg_trgm``
   cannot be created the GIN index is left out (patterns without a known prefix then scan).
 
 Revision ID: 0008
@@ -45,12 +46,13 @@ SQLITE_TRIGGERS = {
           INSERT INTO {FTS}(rowid, serial_key) VALUES (new.id, new.serial_key);
         END""",
 }
-PG_INDEXES = {
+PG_INDEXES = {  # INCLUDE (id): a pattern is filtered in an index-only scan, no heap fetches
     "ix_weapon_serial_key_pattern":
-        "CREATE INDEX ix_weapon_serial_key_pattern ON weapon (serial_key varchar_pattern_ops)",
+        "CREATE INDEX ix_weapon_serial_key_pattern ON weapon (serial_key varchar_pattern_ops) "
+        "INCLUDE (id)",
     "ix_weapon_manufacturer_serial_pattern":
         "CREATE INDEX ix_weapon_manufacturer_serial_pattern "
-        "ON weapon (manufacturer_key, serial_key varchar_pattern_ops)",
+        "ON weapon (manufacturer_key, serial_key varchar_pattern_ops) INCLUDE (id)",
 }
 PG_TRIGRAM = ("CREATE INDEX ix_weapon_serial_key_trgm ON weapon "
               "USING gin (serial_key gin_trgm_ops)")
