@@ -18,6 +18,7 @@ import random
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -49,16 +50,23 @@ def write_file(path: Path, rows: int, seed: int = 6) -> None:
                           "01/02/2031", "05/02/2021", "imported", "01/01/2021"])
 
 
-def store(url: str | None) -> tuple[sa.Engine, str]:
+def store(url: str | None) -> tuple[sa.Engine, str, Callable[[], None]]:
+    """A fresh store and how to remove it afterwards."""
     if url is None:
         folder = Path(tempfile.mkdtemp())
-        return open_store(f"sqlite:///{folder / 'bench.db'}"), "SQLite"
+        return open_store(f"sqlite:///{folder / 'bench.db'}"), "SQLite", lambda: None
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     name = f"salus_bench_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    return open_store(admin.url.set(database=name).render_as_string(hide_password=False)), \
-        "PostgreSQL"
+    engine = open_store(admin.url.set(database=name).render_as_string(hide_password=False))
+
+    def drop() -> None:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return engine, "PostgreSQL", drop
 
 
 def main() -> None:
@@ -66,20 +74,27 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--postgresql", default=None, help="server URL (a new database is made)")
     args = parser.parse_args()
-    engine, backend = store(args.postgresql)
+    engine, backend, drop = store(args.postgresql)
+    try:
+        run(engine, backend, args.rows)
+    finally:
+        drop()
+
+
+def run(engine: sa.Engine, backend: str, rows: int) -> None:
     with engine.begin() as conn:
         repository.save_areas(conn, [Area("C", "Country", 0)] + [
             Area(f"D{i}", f"District {i}", 1, "C") for i in range(10)])
     path = Path(tempfile.mkdtemp()) / "registry.csv"
-    write_file(path, args.rows)
+    write_file(path, rows)
     officer = Viewer.for_role("bench", UserRole.REGISTRY_OFFICER)
     for label in ("first import", "re-import (idempotent)"):
         start = time.perf_counter()
         report = import_registry(engine, officer, path)
         took = time.perf_counter() - start
         assert report.committed and not report.errors, report.errors[:3]
-        print(f"{backend} {label}: {args.rows} rows in {took:.1f} s = "
-              f"{args.rows / took:.0f} rows/s (weapons added {report.weapons_added}, owners "
+        print(f"{backend} {label}: {rows} rows in {took:.1f} s = "
+              f"{rows / took:.0f} rows/s (weapons added {report.weapons_added}, owners "
               f"{report.owners_added}, registrations {report.registrations})")
 
 
