@@ -95,6 +95,8 @@ def test_moving_a_weapon_from_a_site_it_is_not_in_fails_with_the_reason(
 
 def test_a_trace_is_answered_from_the_records_and_counted_in_16_4_2(
         world: dict[str, str]) -> None:
+    code, out = run(world, "trace", "pending")
+    assert code == 0 and "2 recovery(ies)" in out and "CLI-2" in out
     code, out = run(world, "trace", "create", world["stolen"], "--to", "national_records")
     assert code == 0 and ", draft," in out
     reference = out.split(":")[0].strip()

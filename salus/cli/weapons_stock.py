@@ -4,6 +4,7 @@
     salus weapons trace records TR-2024-00001 --user U        # the registry answers
     salus weapons trace update TR-2024-00001 --status answered --response-on 2024-05-02 ...
     salus weapons trace list [--weapon W] [--status S] [--outcome O] --user U
+    salus weapons trace pending --user U                      # recoveries not yet traced
     salus weapons report-16-4-2 --period 2024 [--area CODE] [--format csv] [--public] --user U
     salus weapons stock sites|inventory SITE|expiring [--within 90]|count-report ID --user U
     salus weapons stock add-site|receive-lot|move|count ... --user U
@@ -171,6 +172,21 @@ def trace_list(weapon: TextOption = None, status: TextOption = None, outcome: Te
     for v in views:
         _show(v)
     console.print(f"{len(views)} request(s)")
+
+
+@trace_app.command("pending")
+def trace_pending(limit: Annotated[int, typer.Option(help="at most this many")] = 100,
+                  user: UserOption = None, db: DbOption = None) -> None:
+    """Seizures, findings and surrenders nobody has asked a trace about yet, newest first."""
+    engine, viewer = _viewer(db, user)
+    try:
+        rows = tracing_uc.untraced_recoveries(engine, viewer, limit)
+    except UseCaseError as exc:
+        _failed(exc)
+    for r in rows:
+        console.print(f"{r.recovered_on} {r.recovery} weapon {r.serial_number or '-'} "
+                      f"({r.weapon_uid}) event {r.event_id}")
+    console.print(f"{len(rows)} recovery(ies) without a tracing request")
 
 
 # ---------------------------------------------------------------- SDG 16.4.2
