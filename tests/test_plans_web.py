@@ -196,7 +196,7 @@ def test_the_cli_lists_shows_exports_and_updates(store: tuple[sa.Engine, Built, 
     assert listed.exit_code == 0 and "Community safety plan" in listed.output
     shown = runner.invoke(app, ["plans", "show", str(built.plan_id), "--db", url,
                                 "--today", "2024-12-31"])
-    assert shown.exit_code == 0 and "(computed)" in shown.output
+    assert shown.exit_code == 0 and "(computed, data to 2024-" in shown.output
     out = tmp_path / "plan.html"
     exported = runner.invoke(app, ["plans", "export", str(built.plan_id), "--format", "html",
                                    "--lang", "fr", "-o", str(out), "--db", url])

@@ -96,7 +96,7 @@ def show(plan_id: int, today: TodayOption = None, db: DbOption = None) -> None:
                           f"{a.status}{flag}")
         for i in o.indicators:
             flag = f" OFF TRACK ({i.progress.reason})" if i.off_track else ""
-            source = " (computed)" if i.link else ""
+            source = f" (computed, data to {i.as_of})" if i.link else ""
             console.print(f"  indicator {i.id}: {i.name}{source}: baseline {i.baseline:g} → "
                           f"target {i.target:g}, current {i.current_text}, expected "
                           f"{i.progress.expected_value:.2f}{flag}")

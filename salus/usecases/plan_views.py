@@ -5,8 +5,11 @@ date and neither done nor cancelled; an indicator is *off track* when it moved a
 target or lags the straight line from baseline to target by more than 10 % of the distance.
 A LINKED indicator's current value is computed on demand by the indicator engine for the
 plan's community: the definition's count (victims or incidents, or the rate per 100,000 with
-``measure: rate``) over the ``months`` months ending on the day of the view, so progress
-updates itself as incidents are recorded. Manual indicators take their latest progress value.
+``measure: rate``) over the ``months`` months ending on the day of the view, or on the latest
+day with a recorded incident when the data stop earlier (records arrive late; a window past the
+data would count months with nothing recorded as zero), so progress updates itself as
+incidents are recorded. It is compared with the straight line on that same day. Manual
+indicators take their latest progress value and are compared on the day of the view.
 Public viewers see no notes, evidence or reporters, and small counts as "<5".
 """
 
@@ -62,6 +65,8 @@ class IndicatorView:
     current: float | None
     current_text: str
     progress: sp.Progress
+    as_of: dt.date
+    """The day the current value describes (the end of a linked indicator's window)."""
 
     @property
     def off_track(self) -> bool:
@@ -169,9 +174,10 @@ def get_plan(engine: sa.Engine, viewer: Viewer, plan_id: int, today: dt.date | N
         indicator_rows = conn.execute(sa.select(p.plan_indicator).where(
             p.plan_indicator.c.plan_id == plan_id).order_by(p.plan_indicator.c.id)).all()
         updates = _updates(conn, plan_id, viewer.public)
+        data_day = min(today, latest_incident(conn) or today)
     action_views = [_action(a, today) for a in actions]
-    indicators = [_indicator(engine, r, area.code, updates, today, viewer.public, threshold)
-                  for r in indicator_rows]
+    indicators = [_indicator(engine, r, area.code, updates, data_day if r.link else today,
+                             viewer.public, threshold) for r in indicator_rows]
     views = [ObjectiveView(o.id, o.title, o.problem_id,
                            [a for a in action_views if a.objective_id == o.id],
                            [i for i in indicators if i.objective_id == o.id])
@@ -218,7 +224,12 @@ def _indicator(engine: sa.Engine, r: Any, area_code: str, updates: list[dict[str
         text = suppressed_label(threshold)
     return IndicatorView(r.id, r.objective_id, r.name, r.unit, r.direction, r.baseline,
                          base_on, r.target, target_on, dict(r.link) if r.link else None,
-                         current, text, progress)
+                         current, text, progress, today)
+
+
+def latest_incident(conn: sa.Connection) -> dt.date | None:
+    """The latest day with a recorded incident (None in an empty store)."""
+    return as_date(conn.execute(sa.select(sa.func.max(t.incident.c.occurred_on))).scalar())
 
 
 @dataclass(frozen=True, slots=True)
