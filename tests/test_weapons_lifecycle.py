@@ -284,3 +284,17 @@ def test_no_accepted_history_goes_on_after_a_destruction(kinds: list[EventType])
         history.append(new)
     statuses = [replay(history[:n]) for n in range(1, len(history) + 1)]
     assert WeaponStatus.DESTROYED not in statuses[:-1]
+
+
+def test_an_event_that_closed_a_holding_cannot_be_voided(engine: sa.Engine) -> None:
+    reg = seed_registry(engine)
+    w2 = reg.weapons["w2"]
+    seized = record_event(engine, reg.officer, w2, EventInput(E.SEIZED, D(2022, 5, 5)))
+    before = table_counts(engine)
+    with pytest.raises(ValidationFailed) as info:
+        correct_event(engine, reg.officer, w2, seized.event_id, {"void": True}, "wrong weapon")
+    assert (info.value.errors[0]["code"], info.value.errors[0]["value"]) == (
+        "correction.holding", seized.event_id)
+    assert table_counts(engine) == before
+    correct_event(engine, reg.officer, w2, seized.event_id, {"place": "Checkpoint 4"}, "place")
+    assert weapons_history.history(engine, reg.officer, w2).status == "seized"

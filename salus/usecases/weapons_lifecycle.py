@@ -48,6 +48,8 @@ from salus.usecases.weapons_common import (
 E = EventType
 OWNER_EVENTS = frozenset({E.REGISTERED, E.TRANSFERRED})
 """Events with their own function (they need an owner and a licence)."""
+HOLDING_EVENTS = OWNER_EVENTS | CLOSES_HOLDING
+"""Events that open or close a holding: a correction may amend only their place and notes."""
 AUTO_LINK = {E.SEIZED: IncidentRole.SEIZED_AT, E.FOUND: IncidentRole.FOUND_AT}
 """An event linked to an incident also links the weapon to it in this role."""
 
@@ -280,9 +282,10 @@ def correct_event(engine: sa.Engine, viewer: Viewer, weapon_uid: str, event_id: 
                   changes: dict[str, Any], reason: str) -> Recorded:
     """Append a ``correction`` of event ``event_id``: ``changes`` amends ``occurred_on``,
     ``event_type``, ``place``, ``area_code``, ``case_reference`` or ``notes``, or is
-    ``{"void": True}``. The corrected history must still be a valid lifecycle. Registrations
-    and transfers (which carry a holding) may have only their place, case reference or notes
-    amended — record a new transfer or surrender instead."""
+    ``{"void": True}``. The corrected history must still be a valid lifecycle. Events that
+    opened or closed a holding (registrations, transfers, and seizures, finds, surrenders or
+    destructions of a registered weapon) may have only their place, case reference or notes
+    amended — record a new event instead."""
     with engine.begin() as conn:
         return correct_event_in(conn, viewer, weapon_uid, event_id, changes, reason)
 
@@ -297,9 +300,10 @@ def correct_event_in(conn: sa.Connection, viewer: Viewer, weapon_uid: str, event
         w.weapon_event.c.id == event_id, w.weapon_event.c.weapon_id == weapon["id"])).first()
     if target is not None and target.holding_id is not None and (
             set(changes) & {"void", "occurred_on", "event_type"}) and \
-            target.event_type in {E.REGISTERED.value, E.TRANSFERRED.value}:
+            EventType(target.event_type) in HOLDING_EVENTS:
         fail(ArmsRuleError("correction.holding", "corrects", event_id,
-                           "a registration or transfer cannot be voided, re-dated or retyped"))
+                           f"a {target.event_type} event that opened or closed a holding "
+                           "cannot be voided, re-dated or retyped; record a new event"))
     details = {k: plain(v) for k, v in changes.items()} | {"reason": reason}
     status = _checked(conn, weapon, LifecycleEvent(E.CORRECTION, today(), corrects=event_id,
                                                    details=details))
