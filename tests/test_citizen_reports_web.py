@@ -77,7 +77,12 @@ def test_a_honeypot_submission_is_kept_but_flagged(store: sa.Engine) -> None:
     answer = client(store).post("/report", data=GOOD | {"website": "http://spam.example",
                                                         "submission_key": uuid.uuid4().hex})
     assert answer.status_code == 200
-    assert "honeypot" in row(store, reference_in(answer.text))["spam_flags"]
+    reference = reference_in(answer.text)
+    assert "honeypot" in row(store, reference)["spam_flags"]
+    c = client(store)
+    sign_in(c, "ana")
+    assert reference in c.get("/reports/review?status=all&spam=yes").text
+    assert reference not in c.get("/reports/review?status=all&spam=no").text
 
 
 def test_the_review_queue_needs_a_reviewing_role(store: sa.Engine) -> None:

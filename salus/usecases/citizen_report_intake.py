@@ -80,6 +80,14 @@ def known_areas(engine: sa.Engine) -> set[str]:
         return set(conn.scalars(sa.select(t.area.c.code)))
 
 
+def _known(engine: sa.Engine, code: object) -> set[str]:
+    """The submitted area code if it exists (one indexed lookup, not the whole area list)."""
+    if not isinstance(code, str) or not code.strip() or len(code) > 64:
+        return set()
+    with engine.connect() as conn:
+        return {code.strip()} if area_id_of(conn, code.strip()) is not None else set()
+
+
 def submit_report(engine: sa.Engine, envelope: Envelope, data: Mapping[str, Any],
                   photo: bytes | None = None, today: dt.date | None = None) -> Receipt:
     """Check and store one web or API submission; ValidationFailed lists every field error,
@@ -87,7 +95,8 @@ def submit_report(engine: sa.Engine, envelope: Envelope, data: Mapping[str, Any]
     earlier = find_receipt(engine, envelope.key)
     if earlier is not None:
         return earlier
-    checked, errors = check_report(data, photo, today=today, known_areas=known_areas(engine))
+    checked, errors = check_report(data, photo, today=today,
+                                   known_areas=_known(engine, data.get("area_code")))
     if checked is None:
         raise ValidationFailed(errors)
     return _store(engine, envelope, checked, checked.phone)
