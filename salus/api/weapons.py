@@ -51,12 +51,12 @@ from salus.usecases.paging import MAX_PAGE, PageRequest
 router = APIRouter(tags=["weapons"], responses=ERRORS)
 ViewerDep = Annotated[Viewer, Depends(api_viewer)]
 Db = Annotated[sa.Engine, Depends(db)]
-Text = Query(None, max_length=100)
 
 
 @router.get("/weapons", response_model=WeaponPageOut)
-def list_weapons(viewer: ViewerDep, engine: Db, q: str | None = Text,
-                 manufacturer: str | None = Text, category: str | None = Query(None, max_length=30),
+def list_weapons(viewer: ViewerDep, engine: Db, q: str | None = Query(None, max_length=100),
+                 manufacturer: str | None = Query(None, max_length=100),
+                 category: str | None = Query(None, max_length=30),
                  status: str | None = Query(None, max_length=20),
                  area: str | None = Query(None, max_length=64),
                  page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
@@ -86,8 +86,8 @@ def export(viewer: ViewerDep, engine: Db, area: str | None = Query(None, max_len
 
 @router.get("/weapons/check", response_model=CheckOut)
 def check(viewer: ViewerDep, engine: Db, serial: str = Query(..., max_length=100),
-          manufacturer: str | None = Text, reason: str | None = Query(None, max_length=300)
-          ) -> dict[str, Any]:
+          manufacturer: str | None = Query(None, max_length=100),
+          reason: str | None = Query(None, max_length=300)) -> dict[str, Any]:
     """Is this weapon registered, and to whom? (``WEAPON_OWNERS``; every look-up audited)."""
     result = weapons_check.check_weapon(engine, viewer, serial, manufacturer=manufacturer,
                                         reason=reason)
