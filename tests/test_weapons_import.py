@@ -174,3 +174,17 @@ def test_only_registry_roles_import_owners(engine: sa.Engine, tmp_path: Path) ->
     viewers = cast({"R1": 0})
     with pytest.raises(PermissionDenied):
         import_registry(engine, viewers["analyst"], csv_file(tmp_path, ROWS[:1]))
+
+
+def test_a_row_without_a_natural_key_is_refused_so_re_imports_never_duplicate(
+        engine: sa.Engine, officer, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "r.csv"
+    path.write_text("Category,Model,Serial number,Serial obliterated\n"
+                    "Pistol,PM,,no\nRifle,SKS,12?45,yes\n", encoding="utf-8")
+    report = import_registry(engine, officer, path)
+    assert [(e.row, e.column, e.code) for e in report.errors] == [
+        (2, "record_id", "import.no_key"), (3, "record_id", "import.no_key")]
+    path.write_text("Record id,Category,Model,Serial number,Serial obliterated\n"
+                    "A-1,Pistol,PM,,no\nA-2,Rifle,SKS,12?45,yes\n", encoding="utf-8")
+    assert import_registry(engine, officer, path).weapons_added == 2
+    assert import_registry(engine, officer, path).weapons_existing == 2

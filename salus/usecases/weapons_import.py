@@ -169,8 +169,11 @@ def _weapon(conn: sa.Connection, viewer: Viewer, row: reader.ParsedRow) -> tuple
         conds.append(sa.and_(c.manufacturer_key == maker_key, c.serial_key == serial_key))
     if row.weapon.source_record:
         conds.append(c.source_record == row.weapon.source_record.strip())
-    found = conn.execute(sa.select(w.weapon).where(sa.or_(*conds))).mappings().first() \
-        if conds else None
+    if not conds:
+        fail(ArmsRuleError("import.no_key", "record_id", None,
+                           "a row needs a manufacturer and a readable serial number, or a "
+                           "record id, so that importing it again finds the same weapon"))
+    found = conn.execute(sa.select(w.weapon).where(sa.or_(*conds))).mappings().first()
     if found is None:
         return record_weapon_in(conn, viewer, row.weapon), True
     probe = dataclasses.replace(row.weapon, markings=())
