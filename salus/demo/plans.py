@@ -3,9 +3,10 @@
 The two districts (admin level 2) with the most recorded incidents in the demo's last year get
 an assessment of its first half-year (three consultations, a perception-survey figure, four
 problems with root causes and scores) and a plan running from July of that year to the end of
-the next, with actions (some done, some late), budgets in EUR and an indicator LINKED to the
-district's homicide victims over 12 months (SDG 16.1.1 numerator), so the plan's progress
-moves with the data. Everything goes through the use cases (validated, audited as ``demo``).
+the next, with actions (some done, some late), budgets in EUR and indicators LINKED to the
+district's homicide victims and domestic-violence firearm deaths over 12 months (baseline: the
+computed value at the end of the assessment; target: 30 % fewer), so the plan's progress moves
+with the data. Everything goes through the use cases (validated, audited as ``demo``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from salus.storage import plans_schema as p
 from salus.storage import schema as t
 from salus.usecases import assessments as ua
 from salus.usecases import plans as up
+from salus.usecases.plan_views import linked_value
 
 DEMO_ACTOR = Viewer.for_role("demo", "admin")
 D = dt.date
@@ -113,15 +115,20 @@ def _plan(engine: sa.Engine, district: str, year: int, assessment: int,
     for objective, title, who, partners, start, due, budget, fund, status in actions:
         up.add_action(engine, DEMO_ACTOR, plan, up.ActionSpec(
             objective, title, who, partners, start, due, budget, "EUR", fund, status))
-    up.add_indicator(engine, DEMO_ACTOR, plan, up.IndicatorSpec(
-        "Homicide victims in the district over 12 months", "victims", "decrease", 12,
-        D(year, 6, 30), 8, D(year + 1, 12, 31), homes,
-        link={"indicator": "sdg-16-1-1", "measure": "count", "months": 12}))
-    up.add_indicator(engine, DEMO_ACTOR, plan, up.IndicatorSpec(
-        "Firearm deaths in domestic violence over 12 months", "deaths", "decrease", 3,
-        D(year, 6, 30), 1, D(year + 1, 12, 31), homes,
-        link={"indicator": "firearm-deaths-by-context", "measure": "count", "months": 12,
-              "filters": {"misuse_context": "domestic_violence"}}))
+    links = [
+        ("Homicide victims in the district over 12 months", "victims",
+         {"indicator": "sdg-16-1-1", "measure": "count", "months": 12}),
+        ("Firearm deaths in domestic violence over 12 months", "deaths",
+         {"indicator": "firearm-deaths-by-context", "measure": "count", "months": 12,
+          "filters": {"misuse_context": "domestic_violence"}}),
+    ]
+    for name, unit, link in links:
+        baseline, _hidden = linked_value(engine, link, district, D(year, 6, 30))
+        if not baseline or baseline < 2:      # nothing to reduce: no target can be set
+            continue
+        up.add_indicator(engine, DEMO_ACTOR, plan, up.IndicatorSpec(
+            name, unit, "decrease", baseline, D(year, 6, 30), float(int(baseline * 0.7)),
+            D(year + 1, 12, 31), homes, link=link))
     manual = up.add_indicator(engine, DEMO_ACTOR, plan, up.IndicatorSpec(
         "Residents who feel safe after dark", "%", "increase", 46, D(year, 6, 30), 60,
         D(year + 1, 12, 31), streets))
