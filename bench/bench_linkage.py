@@ -12,14 +12,19 @@ prints the time of each stage and pairwise precision/recall/F1 against the truth
     .venv/bin/python bench/bench_linkage.py                  # 1,000,000 records
     .venv/bin/python bench/bench_linkage.py --records 200000
     /usr/bin/time -v .venv/bin/python bench/bench_linkage.py  # peak memory ("Maximum resident")
+    .venv/bin/python bench/bench_linkage.py --engine spark --records 100000
 
-Target on the 2-core machine: < 2 min end to end, peak memory < 4 GB.
+Target on the 2-core machine: < 2 min end to end, peak memory < 4 GB. At the end the peak
+resident memory of this process and of its child processes (the Spark JVM) is printed from
+``/proc/*/status`` (``VmHWM``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -124,11 +129,45 @@ def _neighbours(codes: pd.Series) -> pd.Series:
     return codes.map(lists)
 
 
+def _peak_kib(pid: int) -> int:
+    """Peak resident memory of a process (``VmHWM``), in KiB; 0 when it cannot be read."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _print_memory() -> None:
+    me = os.getpid()
+    children = [(c, _peak_kib(c)) for c in _children(me)]
+    print(f"peak resident memory: this process {_peak_kib(me) / 2**20:.2f} GiB"
+          + "".join(f", child {c} {k / 2**20:.2f} GiB" for c, k in children if k))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--areas", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=20241123)
+    parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+    parser.add_argument("--spark-memory", default="2g", help="Spark driver memory")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     start = time.perf_counter()
@@ -140,20 +179,23 @@ def main() -> None:
     generated = time.perf_counter()
     print(f"generated {len(records):,} records of {len(people):,} people "
           f"in {generated - start:.1f} s")
-    options = JobOptions(training=TrainingOptions(max_pairs_for_u=1e6))
+    options = JobOptions(training=TrainingOptions(
+        max_pairs_for_u=1e6, engine=args.engine, spark_memory=args.spark_memory))
     result = run_job(records.drop(columns=["person"]), [s for s, _ in SOURCES], None, options)
     done = time.perf_counter()
     truth = records.set_index("record_id")["person"]
     clusters = result.clusters.set_index("record_id")["cluster_id"]
     quality = cluster_quality(clusters, truth.reindex(clusters.index))
     total = result.table.to_frame().iloc[-1]
-    print(f"linked end to end in {done - generated:.1f} s: {len(result.run.pairs):,} scored "
-          f"pairs, {clusters.nunique():,} victims (truth {truth.nunique():,}), "
+    print(f"[{args.engine}] linked end to end in {done - generated:.1f} s: "
+          f"{len(result.run.pairs):,} scored pairs, {clusters.nunique():,} victims "
+          f"(truth {truth.nunique():,}), "
           f"{len(result.queue):,} pairs to review")
     print(f"pairwise precision {quality.precision:.4f} recall {quality.recall:.4f} "
           f"F1 {quality.f1:.4f}")
     print(f"MSE total {total['estimate']:,.0f} [{total['lower']:,.0f}, {total['upper']:,.0f}] "
           f"({total['model']}); people {len(people):,}")
+    _print_memory()
 
 
 if __name__ == "__main__":

@@ -71,3 +71,6 @@ def test_errors_are_one_line_and_exit_2(cli: typer.Typer, demo_db: str) -> None:
     assert bad.exit_code == 2
     none = runner.invoke(cli, ["reconcile", "review", "--db", demo_db])
     assert none.exit_code == 2
+    engine = runner.invoke(cli, ["reconcile", "--sources", "police", "--period", "2024",
+                                 "--engine", "hadoop", "--db", demo_db])
+    assert engine.exit_code == 2 and "unknown linkage engine 'hadoop'" in engine.output

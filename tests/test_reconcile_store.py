@@ -93,6 +93,15 @@ def test_a_scope_without_records_is_refused(engine: sa.Engine) -> None:
         run_reconciliation(engine, SCOPE)
 
 
+def test_an_unknown_linkage_engine_is_refused_before_anything_is_stored(
+        engine: sa.Engine) -> None:
+    build_demo(engine, incidents=40, years=(2024, 2024))
+    with pytest.raises(UseCaseError, match="unknown linkage engine 'hadoop'"):
+        run_reconciliation(engine, SCOPE, linkage_engine="hadoop")
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.linkage_job)).scalar() == 0
+
+
 def test_bad_decisions_are_refused(engine: sa.Engine) -> None:
     with pytest.raises(UseCaseError):
         decide(engine, "a", "b", "maybe", actor="alice")

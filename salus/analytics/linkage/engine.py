@@ -50,8 +50,9 @@ class TrainingOptions:
 
     ``seed`` makes the random sampling of ``u`` repeatable; ``memory_limit`` bounds DuckDB's
     buffers (beyond it DuckDB spills to the system's temporary folder); ``threads`` defaults to
-    DuckDB's own choice (all cores). ``engine`` is ``duckdb`` or ``spark``; the Spark session
-    uses ``spark_memory`` of driver memory and ``spark_partitions`` shuffle partitions.
+    DuckDB's own choice (all cores). ``max_iterations`` bounds each EM pass. ``engine`` is
+    ``duckdb`` or ``spark``; the Spark session uses ``spark_memory`` of driver memory and
+    ``spark_partitions`` shuffle partitions.
     """
 
     seed: int = 1
@@ -62,6 +63,7 @@ class TrainingOptions:
     training_blocks: tuple[str, ...] = TRAINING_BLOCKS
     deterministic_rules: tuple[str, ...] = DETERMINISTIC_RULES
     threads: int | None = None
+    max_iterations: int = 25
     engine: str = "duckdb"
     spark_memory: str = "1g"
     spark_partitions: int = 4
@@ -106,6 +108,7 @@ def link_records(
     try:
         table = backend.table(_compared(prepare_records(records)))
         dedupe = violence_settings("dedupe_only", dialect=backend.dialect)
+        dedupe["max_iterations"] = options.max_iterations
         linker = Linker(backend.api.register(table, dataset_display_name="records"),
                         dict(settings or dedupe), log_level=logging.ERROR)
         del table

@@ -136,7 +136,7 @@ def _add_codes(out: pd.DataFrame) -> None:
     ]
     for column in ("longitude", "latitude"):
         out[column] = pd.to_numeric(out[column], errors="coerce")
-    out["weapon_family"] = out["weapon"].map(weapon_family).astype(object)
+    out["weapon_family"] = [weapon_family(w) for w in out["weapon"]]
     precision = out["location_precision"].astype("string").str.lower()
     out["point_exact"] = (precision.isna() | (precision == "exact")).astype(bool)
     del out["location_precision"]

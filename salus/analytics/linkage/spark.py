@@ -73,6 +73,33 @@ def local_session(config: SparkConfig = SparkConfig()) -> Any:
     return session
 
 
+NUMERIC = frozenset({"longitude", "latitude", "age_low", "age_high"})
+"""Columns that are numbers even when every value is missing."""
+
+
 def to_spark(session: Any, frame: pd.DataFrame) -> Any:
-    """A Spark DataFrame of a pandas frame (through Arrow)."""
-    return session.createDataFrame(frame)
+    """A Spark DataFrame of a pandas frame, through Arrow with an explicit schema.
+
+    A column with no value at all (no source gave a point, say) has no type to infer: it
+    becomes a number (:data:`NUMERIC`), a list of strings (a list column) or a string.
+    """
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    fields = [pa.field(f.name, _typed(f.name, f.type, frame[f.name])) for f in table.schema]
+    schema = pa.schema(fields)
+    return session.createDataFrame(table.cast(schema).to_pandas(),
+                                   schema=from_arrow_schema(schema))
+
+
+def _typed(name: str, kind: Any, values: pd.Series) -> Any:
+    import pyarrow as pa
+
+    if not pa.types.is_null(kind):
+        return kind
+    if name in NUMERIC:
+        return pa.float64()
+    if name in ("name_tokens", "name_keys", "neighbours"):
+        return pa.list_(pa.string())
+    return pa.string()
