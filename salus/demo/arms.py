@@ -356,14 +356,14 @@ def add_civilian_weapons(b: Builder) -> None:
             count = int(rng.integers(lo, hi + 1))
         else:
             count = int(rng.choice((1, 2, 3, 4), p=(0.62, 0.24, 0.09, 0.05)))
-        models = _models_for(licence.licence_type)
+        models = models_for(licence.licence_type)
         picks = rng.choice(len(models), size=count, p=_norm(weights, models))
         for pick in picks:
             dealer = dealers[int(rng.integers(len(dealers)))]
             _register(b, rng, licence, models[int(pick)], dealer)
 
 
-def _models_for(licence_type: str) -> tuple[cat.Model, ...]:
+def models_for(licence_type: str) -> tuple[cat.Model, ...]:
     if licence_type in ("hunting",):
         return tuple(m for m in cat.CIVILIAN_MODELS if m.category == "rifle_carbine")
     if licence_type in ("carry", "security_company"):

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from salus.demo import arms_catalog as cat
-from salus.demo.arms import Builder, day_between, new_weapon
+from salus.demo.arms import Builder, day_between, models_for, new_weapon
 from salus.demo.arms_model import Event, IncidentRef, Licence, TraceRequest
 
 RECOVERY = ("seized", "found", "surrendered")
@@ -70,7 +70,8 @@ def _apply(b: Builder, rng: np.random.Generator, key: str, fate: str, on: dt.dat
     st = b.state[key]
     owner_area = _owner_area(b, str(st.owner))
     if fate == "transfer":
-        target = _buyer(rng, holders, on, str(st.owner))
+        category = b.data.weapons[int(key[1:]) - 1].category
+        target = _buyer(rng, holders, on, str(st.owner), category)
         if target is None:
             return
         b.emit(key, "transferred", on, owner=st.owner, licence=target.key, to_owner=target.owner)
@@ -95,10 +96,13 @@ def _apply(b: Builder, rng: np.random.Generator, key: str, fate: str, on: dt.dat
 
 
 def _buyer(rng: np.random.Generator, holders: list[Licence], on: dt.date,
-           seller: str) -> Licence | None:
-    for _ in range(8):
+           seller: str, category: str) -> Licence | None:
+    """A person whose licence, valid that day, covers this kind of weapon (a hunting licence
+    covers long guns, a carry licence handguns)."""
+    for _ in range(12):
         lic = holders[int(rng.integers(len(holders)))]
-        if lic.owner != seller and lic.valid_on(on):
+        covers = any(m.category == category for m in models_for(lic.licence_type))
+        if lic.owner != seller and covers and lic.valid_on(on):
             return lic
     return None
 
