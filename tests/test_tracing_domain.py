@@ -120,3 +120,17 @@ def test_16_4_2_of_nothing_recovered_has_no_value() -> None:
 def test_16_4_2_refuses_an_unknown_kind() -> None:
     with pytest.raises(ValueError, match="stolen"):
         tr.sdg_16_4_2({("stolen", "pending"): 1})
+
+
+def test_a_loss_reported_while_the_state_held_the_arm_is_a_stockpile_loss() -> None:
+    history = [tr.HolderEvent("registered", dt.date(2010, 1, 1), 7),
+               tr.HolderEvent("surrendered", dt.date(2020, 1, 1)),
+               tr.HolderEvent("stored", dt.date(2020, 1, 2)),
+               tr.HolderEvent("reported_stolen", dt.date(2023, 1, 1))]
+    answer = tr.answer_from_records(history, RECOVERED)
+    assert (answer.outcome, answer.point_of_diversion, answer.last_legal_holder) == (
+        "traced_illicit", "theft_from_state_stockpile", 7)
+    state_owned = [tr.HolderEvent("seized", dt.date(2019, 1, 1)),
+                   tr.HolderEvent("reported_lost", dt.date(2023, 1, 1))]
+    answer = tr.answer_from_records(state_owned, RECOVERED)
+    assert (answer.found, answer.point_of_diversion) == (True, "loss_from_state_stockpile")

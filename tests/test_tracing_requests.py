@@ -171,3 +171,16 @@ def test_requests_are_audited(store: sa.Engine, stolen: str) -> None:
 
 def test_a_weapon_found_by_id_too(store: sa.Engine, stolen: str) -> None:
     assert ask(store, weapon_id(store, stolen)).recovery == "seized"
+
+
+def test_a_weapon_lost_from_a_stockpile_and_found_again_traces_to_the_stockpile(
+        store: sa.Engine) -> None:
+    uid = weapon(store, "DEPOT-1")
+    event(store, uid, "seized", "2022-01-10")
+    event(store, uid, "stored", "2022-01-11")
+    event(store, uid, "reported_lost", "2023-06-30")
+    event(store, uid, "found", "2024-05-01")
+    view = uc.answer_from_national_records(store, OFFICER, ask(store, uid).reference, TODAY)
+    assert (view.outcome, view.point_of_diversion, view.recovery) == (
+        "traced_illicit", "loss_from_state_stockpile", "found")
+    assert "held by the State when reported lost on 2023-06-30" in (view.response or "")

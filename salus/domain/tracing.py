@@ -207,39 +207,61 @@ class RecordsAnswer:
 
 
 OWNER_EVENTS = frozenset({"registered", "transferred", "renewed"})
+CUSTODY_EVENTS = frozenset({"seized", "found", "surrendered", "stored"})
+"""Events after which the State holds the arm (a stockpile or evidence room)."""
 LOSS_EVENTS: dict[str, str] = {"reported_stolen": "theft_from_civilian_owner",
                                "stolen": "theft_from_civilian_owner",
                                "reported_lost": "loss_by_civilian_owner",
                                "lost": "loss_by_civilian_owner"}
+STATE_LOSS: dict[str, str] = {"reported_stolen": "theft_from_state_stockpile",
+                              "stolen": "theft_from_state_stockpile",
+                              "reported_lost": "loss_from_state_stockpile",
+                              "lost": "loss_from_state_stockpile"}
 
 
 def answer_from_records(history: Sequence[HolderEvent], recovered_on: dt.date
                         ) -> RecordsAnswer:
     """Answer a national-records request from the registry's history of the arm.
 
-    The last legal holder is the owner of the latest registration or transfer before the
-    recovery. A theft or loss reported after it (and before the recovery) establishes the
-    illicit origin: the point of diversion is that theft or loss, established by a records
-    check. Otherwise the records give the last legal holder only and the outcome stays
+    ``history`` holds the events before the recovery, in order. The last legal holder is the
+    owner of the latest registration or transfer. A theft or loss reported after it establishes
+    the illicit origin — from the civilian owner, or from a state stockpile when the State held
+    the arm at the time (it had been seized, found, surrendered or stored since) — established by
+    a records check. Otherwise the records give the last legal holder only and the outcome stays
     ``pending``: the officer decides (e.g. ``traced_legal`` when the holder surrendered it).
     """
-    before = sorted((e for e in history if e.on <= recovered_on), key=lambda e: e.on)
-    holders = [e for e in before if e.kind in OWNER_EVENTS and e.owner_id is not None]
-    if not holders:
+    holder: HolderEvent | None = None
+    state_held = False
+    loss: tuple[HolderEvent, bool] | None = None
+    for e in (e for e in history if e.on <= recovered_on):
+        if e.kind in OWNER_EVENTS and e.owner_id is not None:
+            holder, state_held, loss = e, False, None
+        elif e.kind in CUSTODY_EVENTS:
+            state_held = True
+        elif e.kind in LOSS_EVENTS:
+            loss = (e, state_held)
+    if loss is not None and (holder is not None or loss[1]):
+        return _diverted(holder, *loss)
+    if holder is None:
         return RecordsAnswer(False, None, "pending", None, None,
                              "no civilian registration of this arm in the national records; "
                              "ask the manufacturer or the exporting State")
-    last = holders[-1]
-    losses = [e for e in before if e.kind in LOSS_EVENTS and e.on >= last.on]
-    if losses:
-        loss = losses[-1]
-        return RecordsAnswer(True, last.owner_id, "traced_illicit", LOSS_EVENTS[loss.kind],
-                             "records_check",
-                             f"registered to the last legal holder since {last.on}; "
-                             f"{loss.kind.replace('_', ' ')} on {loss.on}")
-    return RecordsAnswer(True, last.owner_id, "pending", None, None,
-                         f"registered to the last legal holder since {last.on}; no loss or "
+    return RecordsAnswer(True, holder.owner_id, "pending", None, None,
+                         f"registered to the last legal holder since {holder.on}; no loss or "
                          f"theft reported before the recovery on {recovered_on}")
+
+
+def _diverted(holder: HolderEvent | None, loss: HolderEvent, from_state: bool
+              ) -> RecordsAnswer:
+    what = loss.kind.replace("_", " ")
+    if from_state:
+        return RecordsAnswer(True, holder.owner_id if holder else None, "traced_illicit",
+                             STATE_LOSS[loss.kind], "records_check",
+                             f"held by the State when {what} on {loss.on}")
+    assert holder is not None
+    return RecordsAnswer(True, holder.owner_id, "traced_illicit", LOSS_EVENTS[loss.kind],
+                         "records_check", f"registered to the last legal holder since "
+                                          f"{holder.on}; {what} on {loss.on}")
 
 
 # ---------------------------------------------------------------- SDG 16.4.2

@@ -258,7 +258,8 @@ def answer_from_national_records(engine: sa.Engine, viewer: Viewer, reference: s
                                                   f"{row['requested_to']}, not the national "
                                                   f"records", row["requested_to"])
         recovered_on = _recovered_on(conn, row)
-        answer = tr.answer_from_records(_holder_history(conn, row["weapon_id"]), recovered_on)
+        answer = tr.answer_from_records(
+            _records_history(conn, row["weapon_id"], row["recovery_event_id"]), recovered_on)
         changes = {"status": "answered" if answer.outcome != "pending" else
                    "partially_answered", "sent_on": row["sent_on"] or today,
                    "response_on": today, "response": answer.summary, "outcome": answer.outcome,
@@ -274,14 +275,20 @@ def answer_from_national_records(engine: sa.Engine, viewer: Viewer, reference: s
                                    last_legal_holder=_holder(conn, answer.last_legal_holder))
 
 
-def _holder_history(conn: sa.Connection, weapon_id: int) -> list[tr.HolderEvent]:
-    h = arms.weapon_holding
-    out = [tr.HolderEvent("registered", r.from_date, int(r.owner_id)) for r in conn.execute(
-        sa.select(h.c.from_date, h.c.owner_id).where(h.c.weapon_id == weapon_id))]
-    losses = (EventType.REPORTED_LOST, EventType.REPORTED_STOLEN)
-    out += [tr.HolderEvent(e.event_type.value, e.occurred_on)
-            for e in effective_history(lifecycle(conn, weapon_id))
-            if e.event_type in losses]
+def _records_history(conn: sa.Connection, weapon_id: int, recovery_event_id: int
+                     ) -> list[tr.HolderEvent]:
+    """The weapon's effective lifecycle before the traced recovery, registrations and transfers
+    carrying the owner of their holding."""
+    e, h = arms.weapon_event, arms.weapon_holding
+    owners = {int(i): int(o) for i, o in conn.execute(
+        sa.select(e.c.id, h.c.owner_id).join(h, h.c.id == e.c.holding_id)
+        .where(e.c.weapon_id == weapon_id, e.c.event_type.in_(("registered", "transferred"))))}
+    out = []
+    for ev in effective_history(lifecycle(conn, weapon_id)):
+        if ev.id == recovery_event_id:
+            break
+        out.append(tr.HolderEvent(ev.event_type.value, ev.occurred_on,
+                                  owners.get(ev.id) if ev.id is not None else None))
     return out
 
 
