@@ -395,7 +395,8 @@ def _register(b: Builder, rng: np.random.Generator, licence: Licence, model: cat
         None if legacy else IMPORT_COUNTRY, None if legacy else imported.year))
     b.state[key] = _State(last=min(imported, registered))
     if not legacy:
-        b.emit(key, "imported", imported, owner=dealer, note=f"Import marking {IMPORT_COUNTRY}")
+        b.emit(key, "imported", imported, owner=dealer,
+               note=f"Imported by a licensed dealer; marked VD {imported.year % 100:02d}")
     b.emit(key, "registered", registered, owner=licence.owner, licence=licence.key)
     st = b.state[key]
     st.owner, st.licence = licence.owner, licence.key
