@@ -152,3 +152,15 @@ def test_a_huge_description_is_a_field_error(web: TestClient, store: sa.Engine) 
                                        "description": "x" * 5000,
                                        "submission_key": uuid.uuid4().hex})
     assert answer.status_code == 422 and "This text is too long." in answer.text
+
+
+def test_a_post_without_a_length_is_not_read(web: TestClient, store: sa.Engine) -> None:
+    before = count(store)
+
+    def chunks() -> Iterator[bytes]:
+        yield b"category=shooting&area_code=R1-A&"
+        yield b"description=" + b"a" * 100
+
+    answer = web.post("/report", content=chunks(),
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 411 and count(store) == before

@@ -110,7 +110,9 @@ def _form_error(request: Request, status: int, code: str) -> Response:
 async def _read_form(request: Request) -> tuple[dict[str, Any], bytes | None] | Response:
     """The posted fields and photo, or the page explaining why the post cannot be read."""
     length = request.headers.get("content-length", "")
-    if length and (not length.isdigit() or int(length) > MAX_BODY):
+    if not length:      # browsers always send the length of a form; an unbounded upload is not read
+        return _form_error(request, 411, "form.unreadable")
+    if not length.isdigit() or int(length) > MAX_BODY:
         return _form_error(request, 413, "form.too_large")
     if not request.headers.get("content-type", "").lower().startswith(FORM_TYPES):
         return _form_error(request, 415, "form.type")
