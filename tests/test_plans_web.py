@@ -97,6 +97,7 @@ def test_the_public_community_page_names_no_one_and_suppresses_small_counts(
     assert anonymous.get("/plans", follow_redirects=False).status_code in (302, 303, 401)
     page = anonymous.get("/public/communities/R1-A")
     assert page.status_code == 200
+    assert anonymous.get("/public/communities/NOPE").status_code == 404
     assert SECRET not in page.text and "&lt;5" in page.text
     assert f'href="/plans/{built.plan_id}"' not in page.text
     assert _report_rows(page.text) == 1 and "Reporter-Secret" not in page.text

@@ -27,10 +27,11 @@ from salus.usecases.community_figures import (
     section_counts,
 )
 from salus.usecases.dashboard import INDICATOR, default_year, definitions_folder
+from salus.usecases.errors import NotFound
 from salus.usecases.indicators import compute_indicator
 from salus.usecases.plan_common import AreaRef, area_ref, check_read
 from salus.usecases.plan_views import PlanView, get_plan, list_plans
-from salus.usecases.scope import subtree
+from salus.usecases.scope import area_id_of, subtree
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,8 @@ def community_page(engine: sa.Engine, viewer: Viewer, area_code: str,
                    threshold: int = DEFAULT_THRESHOLD) -> CommunityPage:
     """Everything the community page shows for ``area_code`` (404 outside the viewer's scope)."""
     with engine.connect() as conn:
+        if area_id_of(conn, area_code) is None:
+            raise NotFound(f"no community with code {area_code!r}")
         area = area_ref(conn, area_code)
         check_read(conn, viewer, area.id)
     year = default_year(engine)
