@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from plans_support import TODAY, observatory
 
 from salus.auth.roles import PUBLIC_VIEWER, UserRole, Viewer
-from salus.usecases import assessment_rollup, assessments, plan_views
+from salus.usecases import assessment_rollup, assessments, community_page, plan_views
 from salus.usecases import plans as up
 from salus.usecases.errors import NotFound, PermissionDenied
 from salus.usecases.scope import area_id_of
@@ -74,3 +74,9 @@ def test_public_viewers_get_no_names_notes_or_evidence(engine: sa.Engine) -> Non
     assert all(c["facilitator"] is None for c in public_assessment.consultations)
     full = assessments.get_assessment(engine, admin, built.assessment_id)
     assert full.consultations[0]["facilitator"] == "Facilitator Secret-Name"
+    page = community_page.community_page(engine, PUBLIC_VIEWER, "R1-A", TODAY)
+    assert page.public and [p.id for p in page.plans] == [built.plan_id]
+    sections = {s.section: s for s in page.sections}
+    assert set(sections) == {"01", "02", "03"}
+    assert all(s.current == "<5" and s.change_pct is None for s in sections.values())
+    assert [a.code for a in community_page.communities(engine, admin)] == ["R1-A"]
