@@ -168,3 +168,11 @@ def test_published_reports_in_the_public_api_carry_no_reporter_data(store: sa.En
     assert "Shots at the ferry" in body and "R2-B" in body
     for secret in ("Ahmed", "reporter@example.org", "10.0.0.1", reference):
         assert secret not in body
+
+
+def test_the_public_site_takes_reports_and_serves_the_map_outlines(store: sa.Engine) -> None:
+    c = client(store, public=True)
+    answer = c.post("/report", data=GOOD | {"submission_key": form_key(c.get("/report").text)})
+    assert answer.status_code == 200 and row(store, reference_in(answer.text))["channel"] == "web"
+    outlines = c.get("/report/areas.geojson").json()
+    assert {f["id"] for f in outlines["features"]} == {"R1-A", "R1-B", "R2-A", "R2-B"}
