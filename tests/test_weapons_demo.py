@@ -9,14 +9,15 @@ import pytest
 import sqlalchemy as sa
 
 from salus.auth.roles import SYSTEM_VIEWER
-from salus.demo import build_demo
+from salus.demo import StoreNotEmptyError, build_demo
 from salus.demo.arms import ArmsConfig, generate_arms
 from salus.demo.arms_model import AreaRef, ArmsData, IncidentRef
 from salus.demo.arms_store import clear_arms, seed_arms
 from salus.domain import tracing as tr
-from salus.domain.arms import EventType, LifecycleEvent
+from salus.domain.arms import EventType, LifecycleEvent, WeaponRecord
 from salus.domain.arms_lifecycle import replay
 from salus.usecases import sdg_16_4_2
+from salus.usecases import weapons as weapon_cases
 
 SMALL = ArmsConfig(seed=7, years=(2021, 2023), scale=0.1)
 
@@ -124,7 +125,14 @@ def test_the_stored_demo_registry_matches_the_generator_and_gives_16_4_2_a_value
     assert destroyed_again == 0 and open_holdings == 0
     report = sdg_16_4_2.report_16_4_2(engine, SYSTEM_VIEWER, "2023..2024")
     assert report.result.total.denominator > 0 and report.result.total.numerator > 0
+    real = weapon_cases.record_weapon(engine, SYSTEM_VIEWER, WeaponRecord(
+        "rifle_carbine", "Remington", "700", ".308 Winchester", "R1234567"))
+    with pytest.raises(StoreNotEmptyError), engine.begin() as conn:
+        clear_arms(conn)
     with engine.begin() as conn:
+        conn.execute(sa.text("delete from audit_event where entity_id = :u"), {"u": real})
+        conn.execute(sa.text("delete from weapon where uid = :u"), {"u": real})
+        assert conn.scalar(sa.text("select count(*) from weapon")) == summary.weapons
         clear_arms(conn)
     with engine.connect() as conn:
         assert conn.scalar(sa.text("select count(*) from weapon")) == 0
