@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from salus.domain import serials
 from salus.domain.serials import (
+    expand_unknowns,
     manufacturer_key,
     near_distance,
     near_variants,
@@ -154,3 +155,13 @@ def test_the_packaged_alias_table_loads_and_names_makers() -> None:
 def test_the_ascii_fast_path_folds_like_the_unicode_path(text: str) -> None:
     for keep in ("?", "?*"):
         assert serials._fold_chars(text, keep) == serials._fold_unicode(text, keep)
+
+
+def test_one_or_two_unknown_characters_expand_to_every_key_they_can_stand_for() -> None:
+    one = expand_unknowns(parse_pattern("AB?12"), 2500)
+    assert one is not None and len(one) == 47 and {"A8012", "A8X12", "A8Ж12"} <= one
+    two = expand_unknowns(parse_pattern("?B?12"), 2500)
+    assert two is not None and len(two) == 47 * 47 and "Z8Y12".replace("Z", "2") in two
+    assert expand_unknowns(parse_pattern("A??12?"), 2500) is None  # 47**3 keys
+    assert expand_unknowns(parse_pattern("AB*12"), 2500) is None
+    assert expand_unknowns(parse_pattern("AB12"), 2500) is None

@@ -207,6 +207,23 @@ def near_variants(key: str) -> set[str]:
     return found
 
 
+def expand_unknowns(pattern: SerialPattern, max_keys: int) -> set[str] | None:
+    """Every key a ``?``-only pattern (no ``*``) can stand for, each ``?`` replaced by a character
+    of :data:`KEY_ALPHABET` or :data:`CYRILLIC_KEY_LETTERS`; None when the pattern has a ``*``,
+    no ``?``, or more than ``max_keys`` expansions (47 per ``?``). A serial with an obliterated
+    digit or two is then a few exact index look-ups, whatever its known prefix."""
+    text = pattern.text
+    unknowns = text.count(UNREADABLE)
+    alphabet = KEY_ALPHABET + CYRILLIC_KEY_LETTERS
+    if ANY_RUN in text or not unknowns or len(alphabet) ** unknowns > max_keys:
+        return None
+    parts = text.split(UNREADABLE)
+    keys = {parts[0]}
+    for part in parts[1:]:
+        keys = {k + c + part for k in keys for c in alphabet}
+    return keys
+
+
 # --- manufacturers -----------------------------------------------------------------------------
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -31,6 +31,7 @@ from salus.auth.roles import Permission, Viewer
 from salus.domain.serials import (
     ANY_RUN,
     SerialPattern,
+    expand_unknowns,
     manufacturer_key,
     manufacturer_name,
     near_variants,
@@ -50,6 +51,10 @@ MIN_PARTIAL = 3
 """Shortest query also searched for as the start of longer serials."""
 MIN_NEAR = 4
 """Shortest query for which one-edit neighbours are searched."""
+MAX_EXPANSION = 2500
+"""A pattern of ``?`` only (no ``*``) with at most this many expansions (two unknown characters)
+and a known prefix under three characters is looked up as its expanded keys: at 5M weapons that
+is 2-17 ms where a one-character prefix range or a single trigram takes 50-350 ms."""
 MAX_LIMIT = 500
 MAX_QUERY = 100
 
@@ -131,7 +136,11 @@ def _ranked(conn: sa.Connection, pattern: SerialPattern, scope: store.Scope,
         tiers.append((match, sorted(fresh, key=lambda r: (r["serial_key"], r["id"]))))
 
     if pattern.has_wildcards:
-        add("pattern", store.find_pattern(conn, pattern, scope, room))
+        keys = expand_unknowns(pattern, MAX_EXPANSION)
+        if keys is not None and len(pattern.literal_prefix) < MIN_PARTIAL:
+            add("pattern", store.find_keys(conn, keys, scope, room))
+        else:
+            add("pattern", store.find_pattern(conn, pattern, scope, room))
         return _hits(tiers)
     key = pattern.text
     add("exact", store.find_keys(conn, {key}, scope, room))
