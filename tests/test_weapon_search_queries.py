@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from weapon_search_support import add_owner_holding, add_weapon, fresh_store
+from weapons_support import add_areas
 
 from salus.auth.roles import Viewer
 from salus.domain.serials import parse_pattern
@@ -263,3 +264,16 @@ def test_patterns_are_served_by_an_index(engine: sa.Engine, query: str,
         plan = store.explain(conn, query_)
         transaction.rollback()
     assert index[engine.dialect.name] in plan, plan
+
+
+def test_a_viewer_bound_to_an_area_finds_only_weapons_registered_in_its_subtree(
+        engine: sa.Engine, ids: dict[str, int]) -> None:
+    areas = add_areas(engine)
+    with engine.begin() as conn:
+        north = add_weapon(conn, "NR-880011", "Zastava", area_id=areas["R1-A"])
+        add_weapon(conn, "NR-880012", "Zastava", area_id=areas["R2-A"])
+    north_officer = Viewer.for_role("north", "registry_officer", area_id=areas["R1"],
+                                    area_code="R1")
+    assert [h.weapon_id for h in search_weapons(engine, north_officer, "NR88001?").hits] \
+        == [north]
+    assert len(search_weapons(engine, OFFICER, "NR88001?").hits) == 2
