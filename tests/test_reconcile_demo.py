@@ -48,15 +48,15 @@ def _stored_clusters(engine: sa.Engine, job_id: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["record_key", "cluster_key", "source"])
 
 
-def test_linkage_of_the_demo_reaches_f1_of_0_98(demo_job: tuple[sa.Engine, JobSummary,
+def test_linkage_of_the_demo_reaches_f1_of_0_985(demo_job: tuple[sa.Engine, JobSummary,
                                                                   dict[str, str]]) -> None:
     engine, job, truth = demo_job
     clusters = _stored_clusters(engine, job.job_id)
     people = clusters["record_key"].map(truth)
     assert people.notna().all(), "every linked record is a victim the manifest knows"
     quality = cluster_quality(clusters["cluster_key"], people)
-    assert quality.f1 >= 0.98, quality
-    assert quality.precision >= 0.97 and quality.recall >= 0.97
+    assert quality.f1 >= 0.985, quality  # 0.99 at 2,000 incidents; bench: 0.984 at 10,000
+    assert quality.precision >= 0.98 and quality.recall >= 0.98
 
 
 def test_the_reconciled_total_is_consistent(demo_job: tuple[sa.Engine, JobSummary,

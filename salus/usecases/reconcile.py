@@ -1,11 +1,13 @@
 """Reconciliation across institutions: run a job, review uncertain pairs, decide, export.
 
-``run_reconciliation`` reads the victims of the chosen sources, period and area
-(:mod:`.reconcile_records`), links them (:func:`salus.analytics.linkage.run_job`: within-source
-duplicates and cross-source matches in one pass, earlier reviewer decisions applied as fixed
-links and labels), and keeps the job: every record's cluster and confidence, the pairs worth
-keeping (links and the review band) with their explanations and queue rank, and the reconciled
-table. ``decide`` appends a reviewer's decision (audited); the next job reuses it.
+``run_reconciliation`` reads the victims of the chosen sources, period and area, and those of
+the days just beyond the period's edges (:mod:`.reconcile_records`), links them
+(:func:`salus.analytics.linkage.run_job`: within-source duplicates and cross-source matches in
+one pass, earlier reviewer decisions applied as fixed links and labels), and keeps the job:
+every record's cluster and confidence, the pairs worth keeping (links and the review band) with
+their explanations and queue rank, and the reconciled table — all for the clusters attributed
+to the job's period (earliest record inside it, see :mod:`salus.analytics.linkage.periods`).
+``decide`` appends a reviewer's decision (audited); the next job reuses it.
 """
 
 from __future__ import annotations

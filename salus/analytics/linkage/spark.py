@@ -84,18 +84,19 @@ def to_spark(session: Any, frame: pd.DataFrame) -> Any:
     becomes a number (:data:`NUMERIC`), a list of strings (a list column) or a string.
     """
     import pyarrow as pa
-    from pyspark.sql.pandas.types import from_arrow_schema
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    fields = [pa.field(f.name, _typed(f.name, f.type, frame[f.name])) for f in table.schema]
-    schema = pa.schema(fields)
-    return session.createDataFrame(table.cast(schema).to_pandas(),
-                                   schema=from_arrow_schema(schema))
+    schema = pa.schema([pa.field(f.name, _typed(f.name, f.type)) for f in table.schema])
+    return session.createDataFrame(table.cast(schema))  # Spark 4 reads Arrow tables as such
 
 
-def _typed(name: str, kind: Any, values: pd.Series) -> Any:
+def _typed(name: str, kind: Any) -> Any:
     import pyarrow as pa
 
+    if pa.types.is_large_string(kind):
+        return pa.string()
+    if pa.types.is_large_list(kind):
+        return pa.list_(pa.string())
     if not pa.types.is_null(kind):
         return kind
     if name in NUMERIC:
