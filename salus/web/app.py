@@ -6,6 +6,7 @@ from importlib import resources
 
 import sqlalchemy as sa
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from salus.storage.db import open_store
@@ -32,6 +33,7 @@ def create_app(engine: sa.Engine | str, *, public: bool = False,
                                suppression_threshold=suppression_threshold)
     static = resources.files("salus.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     _install_routes(app, public)
     return app
 

@@ -346,6 +346,10 @@ def _weapon_event() -> None:
     )
     op.create_index(op.f("ix_weapon_event_campaign_id"), "weapon_event", ["campaign_id"])
     op.create_index(
+        op.f("ix_weapon_event_corrects_event_id"), "weapon_event", ["corrects_event_id"]
+    )
+    op.create_index(op.f("ix_weapon_event_holding_id"), "weapon_event", ["holding_id"])
+    op.create_index(
         op.f("ix_weapon_event_destruction_batch_id"), "weapon_event", ["destruction_batch_id"]
     )
     op.create_index(op.f("ix_weapon_event_incident_uid"), "weapon_event", ["incident_uid"])
