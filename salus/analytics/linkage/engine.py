@@ -17,6 +17,7 @@ same frame.
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 from dataclasses import dataclass
 from typing import Any
@@ -164,6 +165,7 @@ class _Spark:
 
         self.spark = local_session(SparkConfig(options.spark_memory, options.spark_partitions,
                                                options.threads))
+        self.folder = tempfile.mkdtemp(prefix="salus-spark-records-")
         self.api = SparkAPI(  # type: ignore[no-untyped-call]
             spark_session=self.spark, break_lineage_method="persist",
             num_partitions_on_repartition=max(1, options.spark_partitions))
@@ -171,7 +173,7 @@ class _Spark:
     def table(self, frame: pd.DataFrame) -> Any:
         from salus.analytics.linkage.spark import to_spark
 
-        return to_spark(self.spark, frame)
+        return to_spark(self.spark, frame, self.folder)
 
     def frame(self, sql: str) -> pd.DataFrame:
         return self.spark.sql(sql).toPandas()
@@ -181,6 +183,7 @@ class _Spark:
 
     def close(self) -> None:
         self.spark.catalog.clearCache()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 _Backend = _DuckDB | _Spark

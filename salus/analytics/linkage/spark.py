@@ -77,17 +77,24 @@ NUMERIC = frozenset({"longitude", "latitude", "age_low", "age_high"})
 """Columns that are numbers even when every value is missing."""
 
 
-def to_spark(session: Any, frame: pd.DataFrame) -> Any:
+def to_spark(session: Any, frame: pd.DataFrame, folder: str) -> Any:
     """A Spark DataFrame of a pandas frame, through Arrow with an explicit schema.
+
+    The table is written to a Parquet file in ``folder`` (the caller removes it) and read back:
+    a frame handed over in memory becomes a local relation inside every query plan that uses
+    it, which exhausted a 2 GB driver at 100,000 records.
 
     A column with no value at all (no source gave a point, say) has no type to infer: it
     becomes a number (:data:`NUMERIC`), a list of strings (a list column) or a string.
     """
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
     schema = pa.schema([pa.field(f.name, _typed(f.name, f.type)) for f in table.schema])
-    return session.createDataFrame(table.cast(schema))  # Spark 4 reads Arrow tables as such
+    path = os.path.join(folder, "records.parquet")
+    pq.write_table(table.cast(schema), path)
+    return session.read.parquet(path)
 
 
 def _typed(name: str, kind: Any) -> Any:
