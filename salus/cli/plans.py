@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from salus.auth.roles import Viewer
 from salus.cli.common import console, err_console, open_db
+from salus.cli.common import fail_use_case as _fail
 from salus.domain import safety_plans as sp
 from salus.reports import plans as report
 from salus.usecases import assessment_rollup, plan_views
 from salus.usecases import plans as uc
-from salus.usecases.errors import UseCaseError, ValidationFailed
+from salus.usecases.errors import UseCaseError
 
 plans_app = typer.Typer(help="Community safety plans: list, show, export, update progress.",
                         no_args_is_help=True)
@@ -39,14 +40,6 @@ TodayOption = Annotated[str | None, typer.Option(
 def register(app: typer.Typer) -> None:
     """Add the ``plans`` command group to the root app."""
     app.add_typer(plans_app, name="plans")
-
-
-def _fail(exc: UseCaseError) -> NoReturn:
-    detail = exc.detail
-    if isinstance(exc, ValidationFailed):
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in exc.errors)
-    err_console.print(f"[red]{detail}[/red]")
-    raise typer.Exit(2)
 
 
 def _day(text: str | None) -> dt.date | None:

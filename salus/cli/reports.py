@@ -15,16 +15,17 @@ The CLI acts as ``--actor`` (recorded in the audit log) with the role ``--role``
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from salus.auth.roles import Viewer
 from salus.cli.common import console, err_console, open_db
+from salus.cli.common import fail_use_case as _fail
 from salus.usecases import citizen_report_review as uc
 from salus.usecases import citizen_report_settings as cfg
-from salus.usecases.errors import UseCaseError, ValidationFailed
+from salus.usecases.errors import UseCaseError
 from salus.usecases.paging import PageRequest
 
 reports_app = typer.Typer(help="Citizen reports: review queue, verify, publish, SMS gateways.",
@@ -39,14 +40,6 @@ NoteOption = Annotated[str | None, typer.Option("--note", help="a note for the r
 def register(app: typer.Typer) -> None:
     """Add the ``reports`` command group to the root app."""
     app.add_typer(reports_app, name="reports")
-
-
-def _fail(exc: UseCaseError) -> NoReturn:
-    detail = exc.detail
-    if isinstance(exc, ValidationFailed):
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in exc.errors)
-    err_console.print(f"[red]{detail}[/red]")
-    raise typer.Exit(2)
 
 
 def _viewer(actor: str, role: str) -> Viewer:

@@ -17,16 +17,14 @@ stockpiles and SDG 16.4.2 commands are added to this group by ``weapons_search``
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Annotated, NoReturn
 
-import sqlalchemy as sa
 import typer
 from rich.table import Table
 
-from salus.auth.roles import Viewer
-from salus.cli.common import console, err_console, open_db
+from salus.cli.common import console, err_console
+from salus.cli.common import store_account as _viewer
 from salus.ingestion.errors import FileImportError, MappingError, write_errors_csv
 from salus.usecases import weapons as uc
 from salus.usecases import (
@@ -38,7 +36,6 @@ from salus.usecases import (
     weapons_owners,
 )
 from salus.usecases.errors import UseCaseError
-from salus.usecases.weapons_common import account_viewer
 
 weapons_app = typer.Typer(help="Small-arms registry: import, history, check, licences, export.",
                           no_args_is_help=True)
@@ -63,17 +60,6 @@ def register(app: typer.Typer) -> None:
 def _fail(message: str, code: int = 2) -> NoReturn:
     err_console.print(f"[red]{message}[/red]")
     raise typer.Exit(code)
-
-
-def _viewer(db: str | None, user: str | None) -> tuple[sa.Engine, Viewer]:
-    engine = open_db(db)
-    name = user or os.environ.get("SALUS_USER")
-    if not name:
-        _fail("give --user (an account of this store) or set SALUS_USER")
-    try:
-        return engine, account_viewer(engine, name)
-    except UseCaseError as exc:
-        _fail(exc.detail)
 
 
 @weapons_app.command("import")

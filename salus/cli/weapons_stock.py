@@ -17,22 +17,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import sys
 from typing import Annotated, Any, NoReturn
 
-import sqlalchemy as sa
 import typer
 from rich.table import Table
 
-from salus.auth.roles import Viewer
-from salus.cli.common import console, err_console, open_db
+from salus.cli.common import console, err_console
+from salus.cli.common import store_account as _viewer
 from salus.domain.stockpiles import EXPIRY_WARNING_DAYS, LotSpec
 from salus.usecases import sdg_16_4_2 as sdg
 from salus.usecases import stock_counts, stockpiles
 from salus.usecases import tracing as tracing_uc
 from salus.usecases.errors import UseCaseError, ValidationFailed
-from salus.usecases.weapons_common import account_viewer
 
 trace_app = typer.Typer(help="Tracing requests: national records first, then manufacturer, "
                              "exporting/importing State or INTERPOL iARMS.",
@@ -64,17 +61,6 @@ def _failed(exc: UseCaseError) -> NoReturn:
         for e in exc.errors:
             err_console.print(f"{e['field']}: {e['message']}")
     _fail(exc.detail)
-
-
-def _viewer(db: str | None, user: str | None) -> tuple[sa.Engine, Viewer]:
-    engine = open_db(db)
-    name = user or os.environ.get("SALUS_USER")
-    if not name:
-        _fail("give --user (an account of this store) or set SALUS_USER")
-    try:
-        return engine, account_viewer(engine, name)
-    except UseCaseError as exc:
-        _failed(exc)
 
 
 def _date(value: str | None, name: str) -> dt.date | None:
