@@ -20,7 +20,7 @@ from salus.web.routes import (
     reference,
 )
 
-FEATURE_MODULES = ("weapons", "plans", "citizen_reports", "reconcile")
+FEATURE_MODULES = ("weapons", "plan_forms", "plans", "citizen_reports", "reconcile", "weapon_forms")
 
 
 def _feature_routers(attr: str) -> list[APIRouter]:
