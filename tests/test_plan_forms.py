@@ -211,3 +211,13 @@ def test_a_scoped_editor_cannot_create_outside_their_area(
         "area": "R1-B", "title": "Inside R1", "period_start": "2024-01-01",
         "period_end": "2024-06-30"}), "/assessments")
     assert "Inside R1" in c.get(f"/assessments/{inside}").text
+
+
+def test_the_forms_speak_the_user_s_language(store: tuple[sa.Engine, Built]) -> None:
+    engine, built = store
+    c = client(engine)
+    sign_in(c, "ana")
+    page = c.get(f"/plans/{built.plan_id}/actions/new?lang=fr").text
+    assert "Ajouter une action" in page and "Devise" in page and "Municipalité" in page
+    page = c.get(f"/assessments/{built.assessment_id}/consultations/new?lang=ar").text
+    assert 'dir="rtl"' in page and "إضافة مشاورة" in page
