@@ -210,3 +210,9 @@ def test_a_tracing_request_gets_its_response_outcome_and_point_of_diversion(
     view = tracing.get_request(engine, SYSTEM_VIEWER, ref)
     assert (view.status, view.outcome, view.point_of_diversion) == (
         "answered", "traced_illicit", "theft_from_state_stockpile")
+    reader = client(engine)
+    token = sign_in(reader, "ana")
+    assert reader.get(path).status_code == 403
+    assert reader.post(path, data={"csrf_token": token, "status": "closed",
+                                   "outcome": "not_traceable"}).status_code == 403
+    assert tracing.get_request(engine, SYSTEM_VIEWER, ref).outcome == "traced_illicit"
