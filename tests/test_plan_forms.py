@@ -83,9 +83,13 @@ def test_an_editor_creates_an_assessment_and_a_whole_plan_through_the_forms(
     created_id(submit(c, f"/assessments/{assessment}/problems/new", {
         "category": "street_lighting", "title": "Dark road to the school",
         "location": "Station road", "root_causes": "No lamps\nNo maintenance budget",
-        "raised_by": ["women", "youth"], "consultation_id": held.group(1)}), "/assessments")
+        "raised_by": ["women", "youth"], "consultation_id": held.group(1),
+        "score_frequency": "4", "score_severity": "3", "score_feasibility": "5"}),
+        "/assessments")
     page = c.get(f"/assessments/{assessment}").text
     assert "Dark road to the school" in page and "No lamps; No maintenance budget" in page
+    assert re.search(r"<td>4.00</td><td>3.00</td><td>5.00\*</td><td>5.00</td><td><strong>4.25<",
+                     page), "scores 4, 3, 5 (concern derived: both groups consulted) → 4.25"
     form = c.get(f"/plans/new?assessment={assessment}").text
     assert 'value="R1-B"' in form and f'name="assessment_id" value="{assessment}"' in form
     plan = created_id(submit(c, f"/plans/new?assessment={assessment}", {
@@ -145,6 +149,9 @@ def test_an_editor_creates_an_assessment_and_a_whole_plan_through_the_forms(
       "baseline_on": "2024-01-01", "target": "2", "target_on": "2025-01-01",
       "link_indicator": "sdg-16-1-1", "link_filters": "colour=blue", "link_months": "12"},
      "link_filters", "unknown filter key"),
+    ("/assessments/{assessment}/problems/new",
+     {"category": "theft", "title": "Too severe", "score_severity": "9"},
+     "score_severity", "9"),
     ("/assessments/new",
      {"area": "NOWHERE", "title": "Lost", "period_start": "2024-01-01",
       "period_end": "2024-02-01"}, "area", "no area with code 'NOWHERE'"),

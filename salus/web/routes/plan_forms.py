@@ -116,6 +116,8 @@ def _field_of(error: str, names: set[str]) -> str:
     if error.startswith("link."):
         key = "link_" + re.split(r"[.\[]", error[5:])[0]
         return key if key in names else "link_indicator"
+    if error.startswith("scores."):
+        return "score_" + error[7:] if "score_" + error[7:] in names else ""
     head = re.split(r"[.\[]", error)[0]
     return head if head in names else ""
 
@@ -279,7 +281,21 @@ def _problem_fields(view: ua.AssessmentView) -> list[Field]:
             Field("location", N_("Place")),
             Field("root_causes", N_("Root causes (one per line)"), "textarea"),
             Field("raised_by", N_("Raised by"), "checks", _codes("constituency")),
-            Field("consultation_id", N_("Consultation"), "select", [("", "—"), *held])]
+            Field("consultation_id", N_("Consultation"), "select", [("", "—"), *held]),
+            *[Field(f"score_{name}", text, "number") for name, text in SCORES.items()]]
+
+
+SCORES = {"frequency": N_("Frequency"), "severity": N_("Severity"),
+          "concern": N_("Community concern"), "feasibility": N_("Feasibility")}
+
+
+def _scores(values: Values, errors: FormErrors) -> dict[str, float | None]:
+    """Criterion scores 1–5; an empty one stays unscored (concern is then derived)."""
+    out: dict[str, float | None] = {}
+    for name in SCORES:
+        out[name] = _float(values, f"score_{name}", errors) if _text(
+            values, f"score_{name}") else None
+    return out
 
 
 def _problem_page(request: Request, view: ua.AssessmentView, values: Values,
@@ -304,13 +320,16 @@ async def problem_create(request: Request, viewer: Editor, assessment_id: int) -
     values = _values(await request.form())
 
     def write() -> str:
+        errors = FormErrors()
+        scores = _scores(values, errors)
+        errors.raise_any()
         held = _id(values, "consultation_id")
         sources = [{"constituency": g, "consultation_id": held}
                    for g in values.get("raised_by", [])]
         ua.add_problem(engine, viewer, assessment_id, ua.ProblemSpec(
             _text(values, "category"), _text(values, "title"), sources,
             _text(values, "root_causes").splitlines(),
-            _text(values, "description") or None, _text(values, "location") or None))
+            _text(values, "description") or None, _text(values, "location") or None, scores))
         return f"/assessments/{assessment_id}"
 
     return _submit(request, lambda v, e: _problem_page(request, view, v, e), values, write)
