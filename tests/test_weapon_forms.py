@@ -216,3 +216,12 @@ def test_a_tracing_request_gets_its_response_outcome_and_point_of_diversion(
     assert reader.post(path, data={"csrf_token": token, "status": "closed",
                                    "outcome": "not_traceable"}).status_code == 403
     assert tracing.get_request(engine, SYSTEM_VIEWER, ref).outcome == "traced_illicit"
+
+
+def test_the_forms_speak_the_officer_s_language(registry: tuple[sa.Engine, Registry]) -> None:
+    engine, _reg = registry
+    c = client(engine)
+    sign_in(c, "rita")
+    page = c.get("/weapons/forms/owner", headers={"Accept-Language": "fr"}).text
+    assert "Ajouter un propriétaire" in page and "Personne morale" in page.replace(
+        "Personne ou personne morale", "")
