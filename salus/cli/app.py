@@ -54,11 +54,7 @@ def codes(
 
 
 for _name in COMMAND_MODULES:
-    try:
-        import_module(f"salus.cli.{_name}").register(app)
-    except ModuleNotFoundError as exc:
-        if exc.name != f"salus.cli.{_name}":
-            raise
+    import_module(f"salus.cli.{_name}").register(app)
 
 
 def main() -> None:

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from salus.cli.common import console, err_console, open_db
-from salus.usecases.errors import UseCaseError, ValidationFailed
+from salus.cli.common import console, fail_use_case, store_account
+from salus.usecases.errors import UseCaseError
 from salus.usecases.weapon_search import WeaponSearch, search_weapons
-from salus.usecases.weapons_common import account_viewer
 
 DbOption = Annotated[str | None, typer.Option(
     "--db", help="database URL (default: $SALUS_DATABASE_URL or sqlite:///salus.db)")]
@@ -47,19 +45,11 @@ def search(
     db: DbOption = None,
 ) -> None:
     """Find weapons by serial number (misreadings, wildcards, maker variants)."""
-    name = user or os.environ.get("SALUS_USER")
-    if not name:
-        err_console.print("[red]give --user (an account of this store) or set SALUS_USER[/red]")
-        raise typer.Exit(2)
-    engine = open_db(db)
+    engine, viewer = store_account(db, user)
     try:
-        result = search_weapons(engine, account_viewer(engine, name), query, manufacturer, limit)
+        result = search_weapons(engine, viewer, query, manufacturer, limit)
     except UseCaseError as exc:
-        detail = exc.detail
-        if isinstance(exc, ValidationFailed):
-            detail = "; ".join(f"{e['field']}: {e['message']}" for e in exc.errors)
-        err_console.print(f"[red]{detail}[/red]")
-        raise typer.Exit(2) from exc
+        fail_use_case(exc)
     if as_json:
         typer.echo(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2))
     else:

@@ -389,10 +389,14 @@ def finish_batch(conn: sa.Connection, batch_id: int, rows_read: int, counts: Wri
 
 def audit(conn: sa.Connection, actor: str, action: str, entity: str, entity_id: str | None,
           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
-    """Append one event to the audit log (never updated or deleted)."""
-    conn.execute(t.audit_event.insert().values(at=now(), actor=actor, action=action,
-                                               entity=entity, entity_id=entity_id,
-                                               before=before, after=after))
+    """Append one event to the audit log (never updated or deleted).
+
+    The values are bound parameters of one INSERT, so SQLAlchemy compiles it once and caches it
+    (imports write thousands of events).
+    """
+    conn.execute(t.audit_event.insert(), {"at": now(), "actor": actor, "action": action,
+                                          "entity": entity, "entity_id": entity_id,
+                                          "before": before, "after": after})
 
 
 def _chunks(rows: Sequence[dict[str, Any]] | list[Any]) -> Iterable[list[Any]]:

@@ -142,10 +142,4 @@ def account_viewer(engine: sa.Engine, username: str) -> Viewer:
                            area_code=row.area_code, language=row.language)
 
 
-def audit(conn: sa.Connection, actor: str, action: str, entity: str, entity_id: str | None,
-          before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
-    """Append one event to the audit log, as :func:`salus.storage.repository.audit` does, with
-    the values as bound parameters of one cached INSERT (imports write thousands)."""
-    conn.execute(t.audit_event.insert(), {"at": repo.now(), "actor": actor, "action": action,
-                                          "entity": entity, "entity_id": entity_id,
-                                          "before": before, "after": after})
+audit = repo.audit
