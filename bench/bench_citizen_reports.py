@@ -34,10 +34,10 @@ import httpx
 import sqlalchemy as sa
 
 from salus.domain.citizen_reports import FORM_CATEGORIES
-from salus.domain.model import Area
+from salus.domain.incidents.model import Area
 from salus.storage import repository
 from salus.storage.db import create_engine, open_store
-from salus.usecases.citizen_report_settings import LIMITS_SETTING
+from salus.usecases.citizen_reports.settings import LIMITS_SETTING
 
 AREAS = ["D1", "D2", "D3", "D4"]
 REFERENCE = re.compile(r'id="reference">(R-[0-9A-Z]{8})<')

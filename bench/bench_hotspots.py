@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from salus.analytics.hotspots import false_discovery_rate, getis_ord, lattice
+from salus.analytics.alerts.hotspots import false_discovery_rate, getis_ord, lattice
 
 WORKLOADS = Path(__file__).resolve().parents[2] / "shared" / "bench"
 ROWS, COLS, PERMUTATIONS, SEED = 250, 400, 999, 20240602

@@ -34,10 +34,10 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from salus.domain.model import Area
+from salus.domain.incidents.model import Area
 from salus.storage import repository as repo
 from salus.storage.db import create_engine, open_store
-from salus.usecases.imports import import_file
+from salus.usecases.imports.files import import_file
 
 AREAS = 1100
 WEAPONS = ["ARMA DE FUEGO", "ARMA BLANCA / CORTOPUNZANTE", "CONTUNDENTES", "NO REPORTADO"]

@@ -29,13 +29,13 @@ import ibis
 import numpy as np
 import sqlalchemy as sa
 
-from salus.domain.model import Area
-from salus.indicators import query
-from salus.indicators.definitions import get_definition
-from salus.indicators.filters import parse_grouping
+from salus.analytics.indicators import query
+from salus.analytics.indicators.definitions import get_definition
+from salus.analytics.indicators.filters import parse_grouping
+from salus.domain.incidents.model import Area
 from salus.storage.db import create_engine, open_store
 from salus.storage.repository import save_areas
-from salus.usecases.indicators import compute_indicator, connect
+from salus.usecases.indicators.compute import compute_indicator, connect
 
 DEPARTMENTS, MUNICIPALITIES_PER_DEPARTMENT = 33, 33
 YEARS = range(2019, 2024)

@@ -5,7 +5,8 @@ years) where each true death is recorded by the police (p = 0.9), forensic medic
 the media (0.4, with 5% duplicate reports), with the demo's names and errors: transliteration
 variants and native script for Cyrillic and Arabic names, typos, swapped name order, dropped
 second surnames, missing and shifted ages, dates shifted by 1–3 days, neighbouring areas. Then
-runs :func:`salus.analytics.linkage.run_job` — preparation, Splink training and prediction on
+runs :func:`salus.analytics.reconcile.linkage.run_job` — preparation, Splink training and
+prediction on
 DuckDB, constrained clustering, reconciled table with MSE per district, review queue — and
 prints the time of each stage and pairwise precision/recall/F1 against the truth.
 
@@ -29,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from salus.analytics.linkage import JobOptions, cluster_quality, run_job
-from salus.analytics.linkage.engine import TrainingOptions
+from salus.analytics.reconcile.linkage import JobOptions, cluster_quality, run_job
+from salus.analytics.reconcile.linkage.engine import TrainingOptions
 from salus.demo import names as pools
 
 SOURCES = (("police", 0.9), ("forensic", 0.8), ("media", 0.4))

@@ -36,10 +36,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db")
     args = parser.parse_args()
-    from salus.auth.roles import PUBLIC_VIEWER, SYSTEM_VIEWER
+    from salus.domain.accounts.roles import PUBLIC_VIEWER, SYSTEM_VIEWER
     from salus.reports.plans import plan_html, plan_pdf
     from salus.storage.db import open_store
-    from salus.usecases import community_page, plan_views
+    from salus.usecases.plans import community_page
+    from salus.usecases.plans import views as plan_views
 
     if args.db:
         engine = open_store(args.db)

@@ -21,12 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from web_support import add_cast, sign_in
 
-from salus.auth.roles import Viewer
 from salus.demo.build import build_demo
+from salus.domain.accounts.roles import Viewer
 from salus.storage.db import open_store
-from salus.usecases import reconcile_runs as runs
-from salus.usecases import reconcile_views as views
-from salus.usecases.reconcile_records import Scope
+from salus.usecases.reconcile import runs, views
+from salus.usecases.reconcile.records import Scope
 from salus.web import create_app
 
 with warnings.catch_warnings():

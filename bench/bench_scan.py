@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from salus.analytics.scan import ScanOptions, incident_counts, space_time_permutation_scan
+from salus.analytics.alerts.scan import ScanOptions, incident_counts, space_time_permutation_scan
 
 WORKLOADS = Path(__file__).resolve().parents[2] / "shared" / "bench"
 

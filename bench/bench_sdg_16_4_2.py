@@ -24,13 +24,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from salus.auth.roles import Viewer
-from salus.domain.model import Area
-from salus.storage import arms_schema as arms
-from salus.storage import arms_stock_schema as st
+from salus.domain.accounts.roles import Viewer
+from salus.domain.incidents.model import Area
 from salus.storage import repository
 from salus.storage.db import create_engine, open_store
-from salus.usecases.sdg_16_4_2 import report_16_4_2
+from salus.storage.weapons import schema as arms
+from salus.storage.weapons import stock_schema as st
+from salus.usecases.weapons.sdg_16_4_2 import report_16_4_2
 
 ANALYST = Viewer.for_role("bench", "analyst")
 KINDS = ("seized",) * 12 + ("found",) * 3 + ("surrendered",) * 5

@@ -5,7 +5,8 @@ Not part of CI. Run from the repository root:
     .venv/bin/python bench/bench_surveillance.py
 
 The workload comes from ``../shared/bench/workloads.py weekly`` (deterministic; R was timed on
-the same data). The script times :func:`salus.analytics.surveillance.farrington_flexible` on all
+the same data). The script times :func:`salus.analytics.alerts.surveillance.farrington_flexible` on
+all
 areas with R's default settings and with Noufaily's options, and compares alarms and bounds with
 R's ``surveillance::farringtonFlexible`` on the 20-area sample stored in
 ``tests/golden/surveillance/bench_flexible_*.json`` (made by tests/reference/surveillance.R).
@@ -27,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from surveillance_golden import load_case, python_arguments  # noqa: E402
 
-from salus.analytics.surveillance import farrington_flexible  # noqa: E402
-from salus.analytics.surveillance.glm_kernel import threads  # noqa: E402
+from salus.analytics.alerts.surveillance import farrington_flexible  # noqa: E402
+from salus.analytics.alerts.surveillance.glm_kernel import threads  # noqa: E402
 
 WORKLOADS = ROOT.parent / "shared" / "bench" / "workloads.py"
 SETTINGS = {

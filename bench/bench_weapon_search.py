@@ -46,10 +46,10 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import weapon_search_data as data
 
-from salus.auth.roles import Viewer
-from salus.domain.serials import CONFUSABLES, manufacturer_table
+from salus.domain.accounts.roles import Viewer
+from salus.domain.weapons.serials import CONFUSABLES, manufacturer_table
 from salus.storage.db import create_engine, open_store
-from salus.usecases.weapon_search import search_weapons
+from salus.usecases.weapons.search import search_weapons
 
 SQLITE_PATH = Path("/tmp/salus_bench_weapons.db")
 PG_ADMIN = os.environ.get("SALUS_TEST_POSTGRES_URL",

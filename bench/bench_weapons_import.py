@@ -23,11 +23,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from salus.auth.roles import UserRole, Viewer
-from salus.domain.model import Area
+from salus.domain.accounts.roles import UserRole, Viewer
+from salus.domain.incidents.model import Area
 from salus.storage import repository
 from salus.storage.db import create_engine, open_store
-from salus.usecases.weapons_import import import_registry
+from salus.usecases.weapons.imports import import_registry
 
 MAKERS = ("Zastava Arms", "Glock", "Beretta", "Baikal", "Česká zbrojovka", "Makarov")
 HEADER = ["Category", "Manufacturer", "Model", "Serial number", "Year of manufacture",

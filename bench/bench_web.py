@@ -32,9 +32,10 @@ PANELS = ("headline", "trend", "map", "sex", "age", "weapon", "context")
 def _token(url: str) -> tuple[str, int]:
     import sqlalchemy as sa
 
-    from salus.auth.roles import SYSTEM_VIEWER, Viewer
+    from salus.domain.accounts.roles import SYSTEM_VIEWER, Viewer
     from salus.storage.db import open_store
-    from salus.usecases import accounts, sessions
+    from salus.usecases.accounts import sessions
+    from salus.usecases.accounts import users as accounts
 
     engine = open_store(url)
     from salus.usecases.errors import Conflict
@@ -128,7 +129,7 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true", help="disable the panel cache")
     args = parser.parse_args()
     if args.populate:
-        from salus.usecases.demo import run_demo
+        from salus.demo.observatory import run_demo
 
         started = time.perf_counter()
         run_demo(args.db, incidents=args.populate)

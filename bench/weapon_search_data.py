@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from salus.domain.serials import manufacturer_key, serial_key
+from salus.domain.weapons.serials import manufacturer_key, serial_key
 
 LATIN = "ABCDEFGHJKMNOPRSTUVWXYZ"  # no I/L/Q: one letter per key class at a letter position
 CYRILLIC = "АБВГДЕЖИКМНПРСТУФХЦЧШЭЮЯ"  # each folds to a different key character

@@ -12,7 +12,7 @@ import uuid
 import numpy as np
 import sqlalchemy as sa
 
-from salus.domain import model as m
+from salus.domain.incidents import model as m
 from salus.storage import repository
 from salus.storage import schema as t
 

@@ -15,14 +15,14 @@ import pytest
 import sqlalchemy as sa
 from support_db import reset_postgres
 
-from salus.auth.roles import Viewer
-from salus.domain.model import Area
-from salus.storage import arms_schema as arms
-from salus.storage import arms_stock_schema as st
+from salus.domain.accounts.roles import Viewer
+from salus.domain.incidents.model import Area
 from salus.storage import repository
 from salus.storage import schema as t
 from salus.storage.db import open_store
-from salus.usecases import stockpiles as sp_uc
+from salus.storage.weapons import schema as arms
+from salus.storage.weapons import stock_schema as st
+from salus.usecases.weapons import stockpiles as sp_uc
 
 OFFICER = Viewer.for_role("officer", "registry_officer")
 ANALYST = Viewer.for_role("ana", "analyst")

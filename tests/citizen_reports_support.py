@@ -15,11 +15,11 @@ import pytest
 import sqlalchemy as sa
 from web_support import add_cast, seed
 
-from salus.auth.roles import Viewer
+from salus.domain.accounts.roles import Viewer
 from salus.storage import repository
-from salus.storage.citizen_report_schema import citizen_report
-from salus.usecases import citizen_report_intake as intake
-from salus.usecases.citizen_report_settings import LIMITS_SETTING, signature
+from salus.storage.citizen_reports.schema import citizen_report
+from salus.usecases.citizen_reports import intake
+from salus.usecases.citizen_reports.settings import LIMITS_SETTING, signature
 
 GOOD = {"category": "shooting", "description": "Shots fired near the market after dark",
         "area_code": "R1-A"}

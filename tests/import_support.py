@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from salus.domain.model import Area
+from salus.domain.incidents.model import Area
 from salus.storage import repository as repo
 from salus.storage import schema as t
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from web_support import add_cast, seed
 
-from salus.auth.roles import SYSTEM_VIEWER, Viewer
-from salus.usecases import assessments as ua
-from salus.usecases import plans as up
+from salus.domain.accounts.roles import SYSTEM_VIEWER, Viewer
+from salus.usecases.plans import assessments as ua
+from salus.usecases.plans import editing as up
 
 TODAY = dt.date(2024, 12, 31)
 ANA = Viewer.for_role("ana", "analyst")

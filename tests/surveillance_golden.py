@@ -2,7 +2,8 @@
 
 Each JSON file holds the inputs R was given and R's outputs; :func:`load_case` turns them into
 arrays (R's NA becomes NaN, 1-based ranges become 0-based rows) and :func:`python_arguments`
-translates R's ``control`` list into keyword arguments of :mod:`salus.analytics.surveillance`.
+translates R's ``control`` list into keyword arguments of
+:mod:`salus.analytics.alerts.surveillance`.
 """
 
 from __future__ import annotations

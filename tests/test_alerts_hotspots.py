@@ -10,7 +10,7 @@ from web_support import add_cast, client, sign_in
 
 from salus.storage import repository
 from salus.storage import schema as t
-from salus.usecases import hotspot_views
+from salus.usecases.alerts import hotspots as hotspot_views
 
 DAY = dt.date(2024, 3, 10)
 

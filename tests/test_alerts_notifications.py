@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from alerts_support import TODAY, plant_surge, seed_weekly
 from notify_servers import FlakyWebhook, SmtpSink
 
-from salus.auth.roles import SYSTEM_VIEWER
-from salus.storage import alert_schema as a
-from salus.usecases import alerts, notify
+from salus.domain.accounts.roles import SYSTEM_VIEWER
+from salus.storage import alerts as a
+from salus.usecases.alerts import notify
+from salus.usecases.alerts import workflow as alerts
 
 FAST = notify.NotifySettings(max_attempts=3, backoff_s=0.01, timeout_s=5)
 

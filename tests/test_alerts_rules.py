@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 from alerts_support import LAST_WEEK, TODAY, plant_surge, seed_weekly
 
-from salus.auth.roles import SYSTEM_VIEWER, Viewer
-from salus.storage import alert_schema as a
+from salus.domain.accounts.roles import SYSTEM_VIEWER, Viewer
+from salus.storage import alerts as a
 from salus.storage import schema as t
-from salus.usecases import alerts
+from salus.usecases.alerts import workflow as alerts
 from salus.usecases.errors import PermissionDenied, ValidationFailed
 
 
@@ -83,7 +83,7 @@ def test_rules_are_validated_and_only_managers_add_them(engine: sa.Engine) -> No
 
 def test_the_alert_page_series_ends_with_the_alert_s_own_expected_and_threshold(
         engine: sa.Engine) -> None:
-    from salus.usecases import alert_views
+    from salus.usecases.alerts import views as alert_views
 
     seed_weekly(engine)
     plant_surge(engine)

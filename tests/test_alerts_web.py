@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from alerts_support import TODAY, plant_surge, seed_weekly
 from web_support import add_cast, client, csrf_from, sign_in
 
-from salus.auth.roles import SYSTEM_VIEWER
+from salus.domain.accounts.roles import SYSTEM_VIEWER
 from salus.storage import schema as t
-from salus.usecases import alerts
+from salus.usecases.alerts import workflow as alerts
 
 
 def _observatory(engine: sa.Engine) -> int:

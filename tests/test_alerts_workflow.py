@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 from alerts_support import TODAY, plant_surge, seed_weekly
 
-from salus.auth.roles import SYSTEM_VIEWER, Viewer
-from salus.storage import alert_schema as a
+from salus.domain.accounts.roles import SYSTEM_VIEWER, Viewer
+from salus.storage import alerts as a
 from salus.storage import schema as t
-from salus.usecases import alerts
+from salus.usecases.alerts import workflow as alerts
 from salus.usecases.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 ANA = Viewer.for_role("ana", "analyst")

@@ -86,9 +86,9 @@ def test_a_bearer_token_works_without_cookies_and_can_be_revoked(api, engine) ->
     r = bare.post("/api/v1/incidents", headers=headers,
                   json={"occurred_on": "2024-01-01", "area_code": "R1-A", "iccs_code": "0101"})
     assert r.status_code == 201
-    from salus.auth.roles import SYSTEM_VIEWER, Viewer
-    from salus.usecases import sessions
-    from salus.usecases.accounts import get_user
+    from salus.domain.accounts.roles import SYSTEM_VIEWER, Viewer
+    from salus.usecases.accounts import sessions
+    from salus.usecases.accounts.users import get_user
 
     user = get_user(engine, SYSTEM_VIEWER, "admin")
     sessions.revoke_api_token(engine, Viewer.for_role("admin", "admin", user_id=user.id),

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from web_support import add_cast, seed
 
-from salus.auth.roles import SYSTEM_VIEWER, Viewer
+from salus.domain.accounts.roles import SYSTEM_VIEWER, Viewer
 from salus.storage.db import open_store
-from salus.usecases import sessions
-from salus.usecases.accounts import get_user
+from salus.usecases.accounts import sessions
+from salus.usecases.accounts.users import get_user
 from salus.web import create_app
 
 

@@ -7,11 +7,12 @@ import datetime as dt
 import sqlalchemy as sa
 from citizen_reports_support import ANA, observatory, submit
 
-from salus.auth.roles import SYSTEM_VIEWER
-from salus.domain import model as m
-from salus.storage import alert_schema, repository
-from salus.usecases import citizen_report_review as review
-from salus.usecases.alerts import RuleSpec, add_rule
+from salus.domain.accounts.roles import SYSTEM_VIEWER
+from salus.domain.incidents import model as m
+from salus.storage import alerts as alert_schema
+from salus.storage import repository
+from salus.usecases.alerts.workflow import RuleSpec, add_rule
+from salus.usecases.citizen_reports import review
 
 MONDAY = dt.date(2024, 1, 1)
 SURGE = MONDAY + dt.timedelta(weeks=20)

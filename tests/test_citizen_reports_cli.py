@@ -9,7 +9,7 @@ from citizen_reports_support import lift_limits, row, store, submit
 from typer.testing import CliRunner
 
 from salus.cli.app import app
-from salus.usecases import citizen_report_settings as cfg
+from salus.usecases.citizen_reports import settings as cfg
 
 __all__ = ["store"]
 runner = CliRunner()

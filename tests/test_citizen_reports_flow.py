@@ -8,11 +8,11 @@ import pytest
 import sqlalchemy as sa
 from citizen_reports_support import ANA, PNG, monty, row, store, submit
 
-from salus.auth.roles import PUBLIC_VIEWER
+from salus.domain.accounts.roles import PUBLIC_VIEWER
 from salus.storage import schema as t
-from salus.storage.citizen_report_schema import citizen_report_event, citizen_report_photo
-from salus.usecases import citizen_report_review as review
-from salus.usecases.citizen_reports import recent_reports
+from salus.storage.citizen_reports.schema import citizen_report_event, citizen_report_photo
+from salus.usecases.citizen_reports import review
+from salus.usecases.citizen_reports.public import recent_reports
 from salus.usecases.errors import Conflict, ValidationFailed
 
 __all__ = ["store"]

@@ -25,10 +25,11 @@ from citizen_reports_support import (
 )
 from web_support import client
 
-from salus.auth.roles import SYSTEM_VIEWER
-from salus.storage import intake_buckets, repository
+from salus.domain.accounts.roles import SYSTEM_VIEWER
+from salus.storage import repository
+from salus.storage.citizen_reports import intake_buckets
 from salus.storage.db import create_engine
-from salus.usecases import citizen_report_settings as cfg
+from salus.usecases.citizen_reports import settings as cfg
 from salus.usecases.errors import RateLimited
 
 __all__ = ["store"]

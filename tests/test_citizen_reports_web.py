@@ -21,8 +21,8 @@ from citizen_reports_support import (
 )
 from web_support import client, sign_in
 
-from salus.auth.roles import Permission, UserRole, Viewer
-from salus.usecases import citizen_report_review as review
+from salus.domain.accounts.roles import Permission, UserRole, Viewer
+from salus.usecases.citizen_reports import review
 from salus.usecases.errors import PermissionDenied
 
 __all__ = ["store"]

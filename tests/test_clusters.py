@@ -11,7 +11,7 @@ from web_support import add_cast, client, sign_in
 
 from salus.storage import repository
 from salus.storage import schema as t
-from salus.usecases import clusters
+from salus.usecases.alerts import clusters
 
 LAST = dt.date(2024, 6, 30)
 

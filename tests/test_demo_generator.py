@@ -20,8 +20,8 @@ from salus.demo.incidents import in_gap
 from salus.demo.truth import TrueVictim
 from salus.domain import taxonomy
 from salus.domain.geometry import AreaLocator
-from salus.domain.model import Incident, Person, Role
-from salus.domain.validation import Severity, validate_incident
+from salus.domain.incidents.model import Incident, Person, Role
+from salus.domain.incidents.validation import Severity, validate_incident
 from salus.ingestion import hashing
 
 SIZE = 5_000

@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from salus.demo import StoreNotEmptyError, build_demo, clear_demo, stored_params
-from salus.domain.model import Area
+from salus.demo.observatory import DemoConflict, run_demo
+from salus.domain.incidents.model import Area
 from salus.storage import repository
 from salus.storage import schema as t
 from salus.storage.db import create_engine
-from salus.usecases.demo import DemoConflict, run_demo
 
 SMALL = 400
 

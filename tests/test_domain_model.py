@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from salus.domain import taxonomy
-from salus.domain.model import (
+from salus.domain.incidents.model import (
     AgeRange,
     DatePrecision,
     Incident,

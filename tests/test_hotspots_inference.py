@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from salus.analytics.hotspots import (
+from salus.analytics.alerts.hotspots import (
     distance_band,
     false_discovery_rate,
     getis_ord,
@@ -15,8 +15,8 @@ from salus.analytics.hotspots import (
     lattice,
     local_moran,
 )
-from salus.analytics.hotspots.hexagons import hexagon_counts, hexagon_weights
-from salus.analytics.hotspots.permutation import shared_draws
+from salus.analytics.alerts.hotspots.hexagons import hexagon_counts, hexagon_weights
+from salus.analytics.alerts.hotspots.permutation import shared_draws
 
 
 def _planted_grid(seed: int = 3) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from salus.analytics.hotspots import (
+from salus.analytics.alerts.hotspots import (
     SpatialWeights,
     contiguity_from_geojson,
     getis_ord,

@@ -8,10 +8,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from import_support import HEADER, seed_areas, write_csv, write_mapping
 
-from salus.auth.roles import SYSTEM_VIEWER
-from salus.storage import alert_schema
-from salus.usecases.alerts import RuleSpec, add_rule
-from salus.usecases.imports import import_file
+from salus.domain.accounts.roles import SYSTEM_VIEWER
+from salus.storage import alerts as alert_schema
+from salus.usecases.alerts.workflow import RuleSpec, add_rule
+from salus.usecases.imports.files import import_file
 
 MONDAY = dt.date(2024, 1, 1)
 

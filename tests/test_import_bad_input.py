@@ -22,7 +22,7 @@ from import_support import (
 from salus.ingestion.errors import MappingError
 from salus.storage import repository as repo
 from salus.storage import schema as t
-from salus.usecases.imports import import_file
+from salus.usecases.imports.files import import_file
 
 
 @pytest.fixture
@@ -189,7 +189,7 @@ def test_an_import_killed_mid_write_leaves_the_store_as_before(store, tmp_path, 
         return real(*args, **kwargs)
 
     monkeypatch.setattr(repo, "save_incidents", dies_after_first_chunk)
-    monkeypatch.setattr("salus.usecases.imports.WRITE_CHUNK", 2)
+    monkeypatch.setattr("salus.usecases.imports.files.WRITE_CHUNK", 2)
     with pytest.raises(ConnectionError):
         _import(store, tmp_path, GOOD_ROWS)
     assert len(calls) == 2

@@ -20,7 +20,7 @@ from import_support import count
 
 from salus.storage import schema as t
 from salus.storage.db import open_store
-from salus.usecases.imports import ImportReport, import_file
+from salus.usecases.imports.files import ImportReport, import_file
 
 YEARS = range(2011, 2025)
 POLICE = "colombia-police-homicides"

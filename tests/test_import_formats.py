@@ -17,7 +17,7 @@ from import_support import (
 )
 
 from salus.storage import schema as t
-from salus.usecases.imports import import_file
+from salus.usecases.imports.files import import_file
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from import_support import INCIDENT_MAPPING, write_csv, write_mapping
 
-from salus.domain.model import (
+from salus.domain.incidents.model import (
     AgeRange,
     DatePrecision,
     Incident,

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from import_support import seed_areas, write_xlsx
 
-from salus.domain.model import (
+from salus.domain.incidents.model import (
     AgeRange,
     DatePrecision,
     Incident,

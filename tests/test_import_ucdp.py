@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from salus.ingestion.text import slug
 from salus.storage import schema as t
 from salus.storage.db import open_store
-from salus.usecases.imports import ImportReport, import_file
+from salus.usecases.imports.files import ImportReport, import_file
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 from test_indicators_support import BACKENDS, observatory_store, user_definition
 
-from salus.indicators.definitions import ENV_DIRS, load_definitions, load_file
-from salus.indicators.filters import DefinitionError
+from salus.analytics.indicators.definitions import ENV_DIRS, load_definitions, load_file
+from salus.analytics.indicators.filters import DefinitionError
 from salus.usecases.errors import NotFound
-from salus.usecases.indicators import (
+from salus.usecases.indicators.compute import (
     IndicatorRequestError,
     compute_indicator,
     list_indicators,
@@ -54,7 +54,7 @@ def test_the_shipped_definitions_load_with_their_metadata() -> None:
     assert sdg.metadata["sdg_indicator"] == "16.1.1" and sdg.metadata["custodian"] == "UNODC"
     assert sdg.filters.codes == {"offence": (("0101",),), "outcome": (("killed",),)}
     assert sdg.filters.attempted is False
-    assert sdg.source == "salus/indicators/sdg-16-1-1.yaml"
+    assert sdg.source == "salus/analytics/indicators/sdg-16-1-1.yaml"
     assert known["firearm-deaths-by-context"].filters.codes["weapon"] == (("firearm",),)
 
 
@@ -110,7 +110,9 @@ def test_two_files_with_one_id_are_an_error(tmp_path: Path) -> None:
     user_definition(tmp_path, FEMALE_VICTIMS.replace("female-homicide-victims", "sdg-16-1-1"))
     with pytest.raises(
         DefinitionError,
-        match=re.escape("'sdg-16-1-1' is already defined in salus/indicators/sdg-16-1-1.yaml"),
+        match=re.escape(
+            "'sdg-16-1-1' is already defined in salus/analytics/indicators/sdg-16-1-1.yaml"
+        ),
     ):
         load_definitions([tmp_path])
 

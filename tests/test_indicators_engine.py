@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from numpy.testing import assert_allclose
 from test_indicators_support import BACKENDS, observatory_store
 
-from salus.indicators.result import IndicatorResult
-from salus.usecases.indicators import IndicatorRequestError, compute_indicator
+from salus.analytics.indicators.result import IndicatorResult
+from salus.usecases.indicators.compute import IndicatorRequestError, compute_indicator
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -19,9 +19,9 @@ import pytest
 import sqlalchemy as sa
 from test_indicators_support import BACKENDS, observatory_store
 
-from salus.indicators.render import to_csv, to_json
-from salus.indicators.result import IndicatorResult
-from salus.usecases.indicators import compute_indicator
+from salus.analytics.indicators.render import to_csv, to_json
+from salus.analytics.indicators.result import IndicatorResult
+from salus.usecases.indicators.compute import compute_indicator
 
 GOLDEN = Path(__file__).parent / "golden" / "indicators"
 UPDATE = os.environ.get("SALUS_UPDATE_GOLDEN") == "1"

@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 from test_indicators_support import BACKENDS, observatory_store
 
-from salus.indicators.query import COLUMNS
-from salus.usecases.indicators import compute_indicator, connect
+from salus.analytics.indicators.query import COLUMNS
+from salus.usecases.indicators.compute import compute_indicator, connect
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

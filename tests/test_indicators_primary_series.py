@@ -6,7 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from salus.domain.model import (
+from salus.domain.incidents.model import (
     AgeRange,
     Area,
     Incident,
@@ -18,7 +18,7 @@ from salus.domain.model import (
     SourceRecord,
 )
 from salus.storage import repository as repo
-from salus.usecases.indicators import compute_indicator
+from salus.usecases.indicators.compute import compute_indicator
 
 
 def _death(source: str, record: str, day: int) -> Incident:

@@ -39,7 +39,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from salus.domain.model import (
+from salus.domain.incidents.model import (
     AgeRange,
     Area,
     Incident,

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from salus.analytics.linkage import (
+from salus.analytics.reconcile.linkage import (
     Decisions,
     cluster_quality,
     cluster_records,

@@ -15,7 +15,7 @@ import pandas as pd
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-from salus.analytics.linkage.evaluation import pair_quality
+from salus.analytics.reconcile.linkage.evaluation import pair_quality
 
 DATA = Path(__file__).parent / "data" / "febrl4"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from salus.analytics.linkage import prepare_records, violence_settings
-from salus.analytics.linkage.records import weapon_family
+from salus.analytics.reconcile.linkage import prepare_records, violence_settings
+from salus.analytics.reconcile.linkage.records import weapon_family
 
 
 def test_a_pistol_and_a_firearm_share_a_branch_of_the_weapon_taxonomy() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from salus.analytics.linkage.names import name_forms, phonetic_token, to_latin
+from salus.analytics.reconcile.linkage.names import name_forms, phonetic_token, to_latin
 
 
 def test_case_and_diacritics_do_not_matter() -> None:

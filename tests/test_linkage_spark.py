@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from salus.analytics.linkage import JobOptions, JobResult, TrainingOptions, run_job
+from salus.analytics.reconcile.linkage import JobOptions, JobResult, TrainingOptions, run_job
 from salus.demo.build import build_demo
 from salus.storage.db import open_store
-from salus.usecases.reconcile_records import Scope, load_records
+from salus.usecases.reconcile.records import Scope, load_records
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("java") is None,

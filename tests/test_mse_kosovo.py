@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from salus.analytics.mse import (
+from salus.analytics.reconcile.mse import (
     CaptureTable,
     estimate_total,
     fit_model,

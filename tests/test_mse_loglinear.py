@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from salus.analytics.mse import (
+from salus.analytics.reconcile.mse import (
     CaptureTable,
     CaptureTableError,
     LogLinearModel,

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from plans_support import Built, observatory
 from web_support import add_cast, client, csrf_from, seed, sign_in
 
-from salus.storage import plans_schema as p
+from salus.storage import plans as p
 from salus.storage import schema as t
 from salus.storage.db import open_store
 

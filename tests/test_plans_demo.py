@@ -7,11 +7,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from web_support import seed
 
-from salus.auth.roles import SYSTEM_VIEWER
 from salus.demo.plans import busiest_districts, clear_plans, seed_plans
-from salus.storage import plans_schema as p
+from salus.domain.accounts.roles import SYSTEM_VIEWER
+from salus.storage import plans as p
 from salus.storage.db import open_store
-from salus.usecases import assessments
+from salus.usecases.plans import assessments
 
 
 def test_the_demo_plans_the_two_busiest_districts_and_clears_them(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from salus.domain import safety_plans as sp
+from salus.domain import plans as sp
 from salus.domain.taxonomy import LANGUAGES
 
 D = dt.date

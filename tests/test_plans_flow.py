@@ -9,13 +9,15 @@ import pytest
 import sqlalchemy as sa
 from plans_support import TODAY, observatory
 
-from salus.auth.roles import SYSTEM_VIEWER
-from salus.storage import plans_schema as p
+from salus.domain.accounts.roles import SYSTEM_VIEWER
+from salus.storage import plans as p
 from salus.storage import schema as t
-from salus.usecases import assessment_rollup, assessments, plan_views
-from salus.usecases import plans as up
 from salus.usecases.errors import ValidationFailed
-from salus.usecases.incident_write import create_incident
+from salus.usecases.incidents.write import create_incident
+from salus.usecases.plans import assessments
+from salus.usecases.plans import editing as up
+from salus.usecases.plans import rollup as assessment_rollup
+from salus.usecases.plans import views as plan_views
 
 ADMIN = SYSTEM_VIEWER
 

@@ -9,10 +9,12 @@ import pytest
 import sqlalchemy as sa
 from plans_support import TODAY, observatory
 
-from salus.auth.roles import PUBLIC_VIEWER, UserRole, Viewer
-from salus.usecases import assessment_rollup, assessments, community_page, plan_views
-from salus.usecases import plans as up
+from salus.domain.accounts.roles import PUBLIC_VIEWER, UserRole, Viewer
 from salus.usecases.errors import NotFound, PermissionDenied
+from salus.usecases.plans import assessments, community_page
+from salus.usecases.plans import editing as up
+from salus.usecases.plans import rollup as assessment_rollup
+from salus.usecases.plans import views as plan_views
 from salus.usecases.scope import area_id_of
 
 

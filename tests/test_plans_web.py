@@ -14,11 +14,12 @@ from plans_support import TODAY, Built, observatory
 from typer.testing import CliRunner
 from web_support import client, csrf_from, sign_in
 
-from salus.auth.roles import SYSTEM_VIEWER
 from salus.cli.app import app
+from salus.domain.accounts.roles import SYSTEM_VIEWER
 from salus.reports.plans import plan_html, plan_pdf
 from salus.storage.db import open_store
-from salus.usecases import assessments, plan_views
+from salus.usecases.plans import assessments
+from salus.usecases.plans import views as plan_views
 
 SECRET = "Facilitator Secret-Name"
 
@@ -76,7 +77,7 @@ def _verified_reports(engine: sa.Engine) -> None:
     """Two verified citizen reports in R1-A (issue 7 §3), only the first published."""
     from citizen_reports_support import lift_limits, submit
 
-    from salus.usecases import citizen_report_review as review
+    from salus.usecases.citizen_reports import review
 
     lift_limits(engine)
     ana = SYSTEM_VIEWER

@@ -16,7 +16,7 @@ from reconcile_support import (
 from web_support import client, sign_in
 
 from salus.storage import schema as t
-from salus.usecases import reconcile as uc
+from salus.usecases.reconcile import jobs as uc
 
 __all__ = ["observatory"]
 API = "/api/v1/reconciliation"

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from salus.cli import reconcile
 from salus.demo.build import build_demo
 from salus.storage.db import open_store
-from salus.usecases.reconcile import review_items
+from salus.usecases.reconcile.jobs import review_items
 
 runner = CliRunner()
 

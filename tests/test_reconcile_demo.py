@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from salus.analytics.linkage import cluster_quality
+from salus.analytics.reconcile.linkage import cluster_quality
 from salus.demo.build import build_demo
 from salus.storage import schema as t
 from salus.storage.db import open_store
-from salus.usecases.reconcile import JobSummary, review_items, run_reconciliation
-from salus.usecases.reconcile_records import Scope
+from salus.usecases.reconcile.jobs import JobSummary, review_items, run_reconciliation
+from salus.usecases.reconcile.records import Scope
 
 SOURCES = ("police", "forensic", "media")
 

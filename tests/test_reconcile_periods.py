@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from salus.analytics.linkage.periods import MARGIN_DAYS, attribute_periods
+from salus.analytics.reconcile.linkage.periods import MARGIN_DAYS, attribute_periods
 from salus.demo.build import build_demo
-from salus.domain.model import (
+from salus.domain.incidents.model import (
     AgeRange,
     DatePrecision,
     Incident,
@@ -26,8 +26,8 @@ from salus.domain.model import (
 )
 from salus.storage import repository
 from salus.storage import schema as t
-from salus.usecases.reconcile import NothingToReconcile, parse_period, run_reconciliation
-from salus.usecases.reconcile_records import Scope
+from salus.usecases.reconcile.jobs import NothingToReconcile, parse_period, run_reconciliation
+from salus.usecases.reconcile.records import Scope
 
 SOURCES = ("police", "forensic", "media")
 POLICE = ("police", "Verdania National Police")

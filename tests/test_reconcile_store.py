@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from salus.demo.build import build_demo
 from salus.storage import schema as t
 from salus.usecases.errors import UseCaseError
-from salus.usecases.reconcile import (
+from salus.usecases.reconcile.jobs import (
     NothingToReconcile,
     decide,
     export_table,
@@ -23,7 +23,7 @@ from salus.usecases.reconcile import (
     parse_period,
     run_reconciliation,
 )
-from salus.usecases.reconcile_records import Scope
+from salus.usecases.reconcile.records import Scope
 
 SCOPE = Scope(("police", "forensic", "media"), dt.date(2024, 1, 1), dt.date(2024, 12, 31))
 

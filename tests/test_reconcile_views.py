@@ -7,13 +7,12 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from salus.auth.roles import Viewer
+from salus.domain.accounts.roles import Viewer
 from salus.storage import repository
 from salus.storage import schema as t
-from salus.usecases import reconcile_runs as runs
-from salus.usecases import reconcile_views as views
 from salus.usecases.errors import NotFound, PermissionDenied, ValidationFailed
-from salus.usecases.reconcile_records import Scope
+from salus.usecases.reconcile import runs, views
+from salus.usecases.reconcile.records import Scope
 
 ANA = Viewer.for_role("ana", "analyst")
 DORA = Viewer.for_role("dora", "data_entry")

@@ -23,11 +23,11 @@ from reconcile_support import (
 )
 from web_support import client, sign_in
 
-from salus.auth.roles import Viewer
+from salus.domain.accounts.roles import Viewer
 from salus.storage import schema as t
-from salus.usecases import reconcile as uc
-from salus.usecases import reconcile_runs as runs
-from salus.usecases.reconcile_records import Scope
+from salus.usecases.reconcile import jobs as uc
+from salus.usecases.reconcile import runs
+from salus.usecases.reconcile.records import Scope
 
 __all__ = ["observatory"]
 

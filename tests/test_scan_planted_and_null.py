@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from salus.analytics.scan import (
+from salus.analytics.alerts.scan import (
     ScanOptions,
     incident_counts,
     poisson_space_time_scan,

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from salus.analytics.scan import poisson_space_time_scan, space_time_permutation_scan
-from salus.analytics.scan.expected import person_time
-from salus.analytics.scan.satscan_files import read_analysis
+from salus.analytics.alerts.scan import poisson_space_time_scan, space_time_permutation_scan
+from salus.analytics.alerts.scan.expected import person_time
+from salus.analytics.alerts.scan.satscan_files import read_analysis
 
 NEW_MEXICO_CLUSTER = {"Torrance", "Bernalillo", "Valencia", "SantaFe", "Guadelupe", "Socorro",
                       "Sandoval", "SanMiguel", "LosAlamos"}

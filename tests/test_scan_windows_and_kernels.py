@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from salus.analytics.scan import ScanOptions, kernels, space_time_permutation_scan
-from salus.analytics.scan.backends import dense_maxima, gpu_module
-from salus.analytics.scan.expected import permutation_expected
-from salus.analytics.scan.windows import spatial_windows, temporal_windows
+from salus.analytics.alerts.scan import ScanOptions, kernels, space_time_permutation_scan
+from salus.analytics.alerts.scan.backends import dense_maxima, gpu_module
+from salus.analytics.alerts.scan.expected import permutation_expected
+from salus.analytics.alerts.scan.windows import spatial_windows, temporal_windows
 
 
 def _brute_force(counts: np.ndarray, expected: np.ndarray, total: float, neighbours: np.ndarray,
@@ -114,7 +114,7 @@ def test_the_gpu_backend_runs_where_a_gpu_answers_and_is_refused_cleanly_elsewhe
 
 def test_the_dense_path_gives_the_numba_maxima_in_small_chunks(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from salus.analytics.scan import backends, montecarlo, scan
+    from salus.analytics.alerts.scan import backends, montecarlo, scan
 
     xy, counts = _small(3)
     options = ScanOptions(seed=4, replicates=7, max_duration=4)

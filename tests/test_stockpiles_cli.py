@@ -12,10 +12,10 @@ from arms_stock_support import (
 from tracing_support import event, owner, register, weapon
 from typer.testing import CliRunner
 
-from salus.auth.roles import SYSTEM_VIEWER
-from salus.cli.weapons_stock import add_commands
+from salus.cli.weapons.stock import add_commands
+from salus.domain.accounts.roles import SYSTEM_VIEWER
 from salus.storage import schema as t
-from salus.usecases import accounts
+from salus.usecases.accounts import users as accounts
 
 RUNNER = CliRunner()
 

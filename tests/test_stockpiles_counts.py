@@ -16,11 +16,11 @@ from arms_stock_support import (
     table_counts,
 )
 
-from salus.domain.stockpiles import LotSpec
-from salus.storage import arms_stock_schema as st
-from salus.usecases import stock_counts as counts
-from salus.usecases import stockpiles as uc
+from salus.domain.weapons.stockpiles import LotSpec
+from salus.storage.weapons import stock_schema as st
 from salus.usecases.errors import PermissionDenied, ValidationFailed
+from salus.usecases.weapons import stock_counts as counts
+from salus.usecases.weapons import stockpiles as uc
 
 TODAY = dt.date(2025, 6, 1)
 D = dt.date.fromisoformat

@@ -18,11 +18,11 @@ from arms_stock_support import (
     table_counts,
 )
 
-from salus.domain.stockpiles import LotSpec
-from salus.storage import arms_stock_schema as st
+from salus.domain.weapons.stockpiles import LotSpec
 from salus.storage import schema as t
-from salus.usecases import stockpiles as uc
+from salus.storage.weapons import stock_schema as st
 from salus.usecases.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from salus.usecases.weapons import stockpiles as uc
 
 TODAY = dt.date(2025, 6, 1)
 D = dt.date.fromisoformat
@@ -237,7 +237,7 @@ def test_a_destroyed_weapon_leaves_the_inventory(sites: sa.Engine) -> None:
     w = seized(sites, "A1")
     intake(sites, "DEP-1", w)
     with sites.begin() as conn:
-        from salus.storage import arms_schema as arms
+        from salus.storage.weapons import schema as arms
         conn.execute(arms.weapon.update().where(arms.weapon.c.id == w).values(
             status="destroyed"))
     assert uc.inventory(sites, OFFICER, "DEP-1", TODAY).weapons == ()

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from salus.domain import stockpiles as sp
+from salus.domain.weapons import stockpiles as sp
 
 TODAY = dt.date(2025, 6, 1)
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from salus.domain.model import (
+from salus.domain.incidents.model import (
     AgeRange,
     Area,
     Incident,

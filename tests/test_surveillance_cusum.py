@@ -13,7 +13,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from surveillance_golden import case_names, load_case
 
-from salus.analytics.surveillance import cusum
+from salus.analytics.alerts.surveillance import cusum
 
 TRANSFORMS = {
     "standard": "standard",

@@ -12,7 +12,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from surveillance_golden import case_names, load_case
 
-from salus.analytics.surveillance import ears
+from salus.analytics.alerts.surveillance import ears
 
 
 def _run(case: dict, convention: str = "surveillance") -> object:

@@ -15,16 +15,16 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from surveillance_golden import case_names, load_case, python_arguments
 
-from salus.analytics.surveillance import (
+from salus.analytics.alerts.surveillance import (
     FarringtonSettings,
     SurveillanceResult,
     farrington,
     farrington_flexible,
     run_farrington,
 )
-from salus.analytics.surveillance.glm_kernel import OUTPUT_COLUMNS, fit_problems
-from salus.analytics.surveillance.poisson_glm import fit_poisson_glm
-from salus.analytics.surveillance.reference_points import build_layout
+from salus.analytics.alerts.surveillance.glm_kernel import OUTPUT_COLUMNS, fit_problems
+from salus.analytics.alerts.surveillance.poisson_glm import fit_poisson_glm
+from salus.analytics.alerts.surveillance.reference_points import build_layout
 
 RTOL = 1e-9
 FLEXIBLE_CASES = case_names("flexible") + case_names("bench")

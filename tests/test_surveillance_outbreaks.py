@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from surveillance_golden import load_case, python_arguments
 
-from salus.analytics.surveillance import (
+from salus.analytics.alerts.surveillance import (
     NOUFAILY_2013,
     cusum,
     ears,

@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from salus.analytics.surveillance import AlertPoint, ears, farrington_flexible
+from salus.analytics.alerts.surveillance import AlertPoint, ears, farrington_flexible
 
 
 @pytest.fixture(scope="module")

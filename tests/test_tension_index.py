@@ -8,10 +8,11 @@ import pytest
 import sqlalchemy as sa
 from alerts_support import add_areas
 
-from salus.auth.roles import Viewer
+from salus.domain.accounts.roles import Viewer
 from salus.storage import schema as t
-from salus.storage.alert_schema import TENSION_THEMES
-from salus.usecases import alerts, tension
+from salus.storage.alerts import TENSION_THEMES
+from salus.usecases.alerts import tension
+from salus.usecases.alerts import workflow as alerts
 from salus.usecases.errors import PermissionDenied, ValidationFailed
 
 MONTY = Viewer.for_role("monty", "community_monitor")

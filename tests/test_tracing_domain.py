@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from salus.domain import tracing as tr
+from salus.domain.weapons import tracing as tr
 
 RECOVERED = dt.date(2024, 3, 1)
 TODAY = dt.date(2024, 12, 31)

@@ -17,10 +17,10 @@ from arms_stock_support import (
 )
 from tracing_support import D, event, owner, register, weapon, weapon_id
 
-from salus.storage import arms_stock_schema as st
 from salus.storage import schema as t
-from salus.usecases import tracing as uc
+from salus.storage.weapons import stock_schema as st
 from salus.usecases.errors import NotFound, PermissionDenied, ValidationFailed
+from salus.usecases.weapons import tracing as uc
 
 TODAY = dt.date(2025, 6, 1)
 

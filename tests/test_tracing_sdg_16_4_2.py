@@ -37,10 +37,10 @@ from arms_stock_support import (
 )
 from tracing_support import D, correct, destroy, event, owner, register, weapon
 
-from salus.storage import arms_schema as arms
-from salus.usecases import sdg_16_4_2 as sdg
-from salus.usecases import tracing as uc
+from salus.storage.weapons import schema as arms
 from salus.usecases.errors import PermissionDenied, ValidationFailed
+from salus.usecases.weapons import sdg_16_4_2 as sdg
+from salus.usecases.weapons import tracing as uc
 
 TODAY = dt.date(2025, 6, 1)
 

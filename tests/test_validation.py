@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from salus.domain.geometry import AreaLocator
-from salus.domain.model import (
+from salus.domain.incidents.model import (
     AgeRange,
     Incident,
     OccurrenceDate,
@@ -15,7 +15,7 @@ from salus.domain.model import (
     SourceRecord,
     Weapon,
 )
-from salus.domain.validation import Severity, errors, validate_incident
+from salus.domain.incidents.validation import Severity, errors, validate_incident
 
 TODAY = dt.date(2026, 11, 23)
 SQUARE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}

@@ -188,8 +188,8 @@ def test_roles_without_the_permissions_get_403_and_no_owner_data(
 def test_a_tracing_request_gets_its_response_outcome_and_point_of_diversion(
         registry: tuple[sa.Engine, Registry]) -> None:
     engine, reg = registry
-    from salus.auth.roles import SYSTEM_VIEWER
-    from salus.usecases import tracing
+    from salus.domain.accounts.roles import SYSTEM_VIEWER
+    from salus.usecases.weapons import tracing
 
     ref = tracing.create_request(engine, SYSTEM_VIEWER, tracing.TraceInput(
         reg.rifle, "national_records", recipient="Izhmash", status="sent",

@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 from weapon_search_support import add_weapon
 
-from salus.auth.roles import SYSTEM_VIEWER
 from salus.cli.app import app
+from salus.domain.accounts.roles import SYSTEM_VIEWER
 from salus.storage.db import open_store
-from salus.usecases import accounts
+from salus.usecases.accounts import users as accounts
 
 runner = CliRunner()
 

@@ -1,4 +1,5 @@
-"""Serial and manufacturer search keys (salus.domain.serials): pure functions, no database."""
+"""Serial and manufacturer search keys (salus.domain.weapons.serials): pure functions, no
+database."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salus.domain import serials
-from salus.domain.serials import (
+from salus.domain.weapons import serials
+from salus.domain.weapons.serials import (
     expand_unknowns,
     manufacturer_key,
     near_distance,

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from weapon_search_support import add_owner_holding, add_weapon, fresh_store
 from weapons_support import add_areas
 
-from salus.auth.roles import Viewer
-from salus.domain.serials import parse_pattern
+from salus.domain.accounts.roles import Viewer
+from salus.domain.weapons.serials import parse_pattern
 from salus.storage import schema as t
-from salus.storage import weapon_search as store
-from salus.storage.arms_schema import weapon
+from salus.storage.weapons import search as store
+from salus.storage.weapons.schema import weapon
 from salus.usecases.errors import PermissionDenied, ValidationFailed
-from salus.usecases.weapon_search import WeaponHit, search_weapons
+from salus.usecases.weapons.search import WeaponHit, search_weapons
 
 OFFICER = Viewer.for_role("officer", "registry_officer")
 SERIALS = {

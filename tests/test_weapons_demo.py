@@ -8,16 +8,16 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from salus.auth.roles import SYSTEM_VIEWER
 from salus.demo import StoreNotEmptyError, build_demo
-from salus.demo.arms import ArmsConfig, generate_arms
-from salus.demo.arms_model import AreaRef, ArmsData, IncidentRef
-from salus.demo.arms_store import clear_arms, seed_arms
-from salus.domain import tracing as tr
-from salus.domain.arms import EventType, LifecycleEvent, WeaponRecord
-from salus.domain.arms_lifecycle import replay
-from salus.usecases import sdg_16_4_2
-from salus.usecases import weapons as weapon_cases
+from salus.demo.weapons.generate import ArmsConfig, generate_arms
+from salus.demo.weapons.model import AreaRef, ArmsData, IncidentRef
+from salus.demo.weapons.store import clear_arms, seed_arms
+from salus.domain.accounts.roles import SYSTEM_VIEWER
+from salus.domain.weapons import tracing as tr
+from salus.domain.weapons.lifecycle import replay
+from salus.domain.weapons.registry import EventType, LifecycleEvent, WeaponRecord
+from salus.usecases.weapons import records as weapon_cases
+from salus.usecases.weapons import sdg_16_4_2
 
 SMALL = ArmsConfig(seed=7, years=(2021, 2023), scale=0.1)
 

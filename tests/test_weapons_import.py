@@ -19,10 +19,10 @@ from weapons_support import (
 
 from salus.ingestion import weapons as reader
 from salus.ingestion.errors import MappingError
-from salus.usecases import weapons_history
 from salus.usecases.errors import PermissionDenied
-from salus.usecases.weapons_check import check_weapon
-from salus.usecases.weapons_import import import_registry
+from salus.usecases.weapons import history as weapons_history
+from salus.usecases.weapons.check import check_weapon
+from salus.usecases.weapons.imports import import_registry
 
 HEADER = ("Category,Manufacturer,Model,Calibre,Serial number,Country of manufacture,"
           "Year of manufacture,Area code,Owner kind,Given name,Family name,ID document type,"

@@ -19,12 +19,13 @@ from weapons_support import (
     weapons_store,  # noqa: F401
 )
 
-from salus.domain.arms import ArmsRuleError, EventType, LifecycleEvent, WeaponStatus
-from salus.domain.arms_lifecycle import check_new_event, effective_history, replay, status_on
-from salus.storage import arms_schema as w
-from salus.usecases import weapons_history, weapons_links
+from salus.domain.weapons.lifecycle import check_new_event, effective_history, replay, status_on
+from salus.domain.weapons.registry import ArmsRuleError, EventType, LifecycleEvent, WeaponStatus
+from salus.storage.weapons import schema as w
 from salus.usecases.errors import ValidationFailed
-from salus.usecases.weapons_campaigns import (
+from salus.usecases.weapons import history as weapons_history
+from salus.usecases.weapons import links as weapons_links
+from salus.usecases.weapons.campaigns import (
     BatchInput,
     CampaignInput,
     add_campaign,
@@ -33,8 +34,8 @@ from salus.usecases.weapons_campaigns import (
     get_batch,
     list_campaigns,
 )
-from salus.usecases.weapons_check import check_weapon, last_legal_holder
-from salus.usecases.weapons_lifecycle import (
+from salus.usecases.weapons.check import check_weapon, last_legal_holder
+from salus.usecases.weapons.lifecycle import (
     EventInput,
     correct_event,
     record_event,

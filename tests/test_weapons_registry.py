@@ -21,11 +21,14 @@ from weapons_support import (
     weapons_store,  # noqa: F401
 )
 
-from salus.domain.arms import LicenceAction, LicenceRecord, LicenceType
+from salus.domain.weapons.registry import LicenceAction, LicenceRecord, LicenceType
 from salus.storage import schema as t
-from salus.usecases import weapons, weapons_check, weapons_export, weapons_owners
 from salus.usecases.errors import NotFound, PermissionDenied, ValidationFailed
-from salus.usecases.weapons_lifecycle import EventInput, EventType, record_event, register_to_owner
+from salus.usecases.weapons import check as weapons_check
+from salus.usecases.weapons import export as weapons_export
+from salus.usecases.weapons import owners as weapons_owners
+from salus.usecases.weapons import records as weapons
+from salus.usecases.weapons.lifecycle import EventInput, EventType, record_event, register_to_owner
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -273,8 +276,8 @@ def test_the_migration_creates_the_registry_tables_exactly_as_the_schema_says(
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from salus.storage import arms_schema
     from salus.storage.schema import metadata
+    from salus.storage.weapons import schema as arms_schema
 
     mine = {table.name for table in arms_schema.REGISTRY_TABLES}
 

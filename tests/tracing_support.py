@@ -9,7 +9,7 @@ import datetime as dt
 import sqlalchemy as sa
 from arms_stock_support import OFFICER
 
-from salus.domain.arms import (
+from salus.domain.weapons.registry import (
     DestructionMethod,
     EventType,
     IdDocumentType,
@@ -19,13 +19,11 @@ from salus.domain.arms import (
     OwnerRecord,
     WeaponRecord,
 )
-from salus.usecases import (
-    weapons,
-    weapons_campaigns,
-    weapons_common,
-    weapons_lifecycle,
-    weapons_owners,
-)
+from salus.usecases.weapons import campaigns as weapons_campaigns
+from salus.usecases.weapons import common as weapons_common
+from salus.usecases.weapons import lifecycle as weapons_lifecycle
+from salus.usecases.weapons import owners as weapons_owners
+from salus.usecases.weapons import records as weapons
 
 D = dt.date.fromisoformat
 

@@ -1,5 +1,5 @@
 """Weapons written straight into the registry tables for the search tests (keys computed with
-:mod:`salus.domain.serials`, as the registry's write path does)."""
+:mod:`salus.domain.weapons.serials`, as the registry's write path does)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 from support_db import reset_postgres
 
-from salus.domain.serials import manufacturer_key, serial_key
-from salus.storage import arms_schema as arms
+from salus.domain.weapons.serials import manufacturer_key, serial_key
 from salus.storage import repository as repo
 from salus.storage.db import open_store
+from salus.storage.weapons import schema as arms
 
 
 def add_weapon(conn: sa.Connection, serial: str | None, manufacturer: str | None = "Zastava Arms",

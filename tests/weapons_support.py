@@ -20,9 +20,9 @@ import pytest
 import sqlalchemy as sa
 from support_db import reset_postgres
 
-from salus.auth.roles import UserRole, Viewer
-from salus.domain import model as m
-from salus.domain.arms import (
+from salus.domain.accounts.roles import UserRole, Viewer
+from salus.domain.incidents import model as m
+from salus.domain.weapons.registry import (
     IdDocumentType,
     LicenceRecord,
     LicenceType,
@@ -34,8 +34,10 @@ from salus.domain.arms import (
 )
 from salus.storage import repository
 from salus.storage.db import open_store
-from salus.usecases import weapons, weapons_lifecycle, weapons_owners
-from salus.usecases.weapons_lifecycle import EventInput
+from salus.usecases.weapons import lifecycle as weapons_lifecycle
+from salus.usecases.weapons import owners as weapons_owners
+from salus.usecases.weapons import records as weapons
+from salus.usecases.weapons.lifecycle import EventInput
 
 D = dt.date
 E = weapons_lifecycle.EventType
@@ -146,8 +148,8 @@ def seed_registry(engine: sa.Engine) -> Registry:
 
 def table_counts(engine: sa.Engine) -> dict[str, int]:
     """Row counts of every registry table and of the audit log (to show nothing changed)."""
-    from salus.storage import arms_schema
     from salus.storage import schema as t
+    from salus.storage.weapons import schema as arms_schema
 
     with engine.connect() as conn:
         counts = {tb.name: int(conn.scalar(sa.select(sa.func.count()).select_from(tb)) or 0)

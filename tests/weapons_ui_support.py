@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from web_support import PASSWORD, add_cast, seed
 
-from salus.auth.roles import SYSTEM_VIEWER
-from salus.domain import stockpiles as sp
-from salus.domain.arms import (
+from salus.domain.accounts.roles import SYSTEM_VIEWER
+from salus.domain.weapons import stockpiles as sp
+from salus.domain.weapons.registry import (
     DestructionMethod,
     EventType,
     IdDocumentType,
@@ -26,8 +26,12 @@ from salus.domain.arms import (
     OwnerRecord,
     WeaponRecord,
 )
-from salus.usecases import accounts, stockpiles, weapons, weapons_lifecycle, weapons_owners
-from salus.usecases.weapons_campaigns import BatchInput, add_destruction_batch
+from salus.usecases.accounts import users as accounts
+from salus.usecases.weapons import lifecycle as weapons_lifecycle
+from salus.usecases.weapons import owners as weapons_owners
+from salus.usecases.weapons import records as weapons
+from salus.usecases.weapons import stockpiles
+from salus.usecases.weapons.campaigns import BatchInput, add_destruction_batch
 
 OWNER_NAME = "Rosalinda-Owner"
 ID_NUMBER = "V-55512345"

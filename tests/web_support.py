@@ -19,9 +19,9 @@ with warnings.catch_warnings():
 
 from argon2 import PasswordHasher
 
-from salus.auth import secrets as _secrets
-from salus.auth.roles import SYSTEM_VIEWER
-from salus.usecases import accounts
+from salus.domain.accounts import secrets as _secrets
+from salus.domain.accounts.roles import SYSTEM_VIEWER
+from salus.usecases.accounts import users as accounts
 from salus.web import create_app
 
 # Cheaper argon2id parameters for the test process only (production keeps argon2's defaults).
@@ -77,7 +77,7 @@ def seed(engine: sa.Engine, per_district: int = 12) -> None:
     """
     import datetime as dt
 
-    from salus.domain import model as m
+    from salus.domain.incidents import model as m
     from salus.storage import repository
 
     areas = [m.Area("C", "Verdania", 0, geometry=_square(0, 4)),

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends
 
 from salus.api.deps import api_viewer, db
 from salus.api.schemas import ERRORS, Me, PasswordOut, TokenIn, TokenOut, UserIn, UserOut
-from salus.auth.roles import Viewer
-from salus.usecases import accounts, sessions
+from salus.domain.accounts.roles import Viewer
+from salus.usecases.accounts import sessions
+from salus.usecases.accounts import users as accounts
 
 router = APIRouter(tags=["accounts"], responses=ERRORS)
 ViewerDep = Annotated[Viewer, Depends(api_viewer)]

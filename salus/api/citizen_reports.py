@@ -28,10 +28,10 @@ from starlette.concurrency import run_in_threadpool
 
 from salus.api.errors import problem
 from salus.domain.citizen_reports import MAX_SMS_TEXT
-from salus.usecases import citizen_report_intake as intake
-from salus.usecases import citizen_report_settings as cfg
-from salus.usecases.citizen_report_input import BAD_CHARS
-from salus.usecases.citizen_reports import recent_reports
+from salus.usecases.citizen_reports import intake
+from salus.usecases.citizen_reports import settings as cfg
+from salus.usecases.citizen_reports.input import BAD_CHARS
+from salus.usecases.citizen_reports.public import recent_reports
 from salus.usecases.errors import NotAuthenticated, RateLimited, ValidationFailed
 from salus.web import context as ctx
 from salus.web.context import PUBLIC_VIEWER

@@ -7,7 +7,7 @@ import hmac
 import sqlalchemy as sa
 from fastapi import Request
 
-from salus.auth.roles import PUBLIC_VIEWER, Viewer
+from salus.domain.accounts.roles import PUBLIC_VIEWER, Viewer
 from salus.usecases.errors import NotAuthenticated, PermissionDenied
 from salus.web import context as ctx
 from salus.web.csrf import HEADER, SAFE_METHODS

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
 from salus.api.deps import api_viewer, db
 from salus.api.schemas import ERRORS
-from salus.auth.roles import Viewer
-from salus.usecases import import_jobs
+from salus.domain.accounts.roles import Viewer
+from salus.usecases.imports import jobs as import_jobs
 from salus.web import context as ctx
 from salus.web.panels import clear as clear_panels
 
@@ -27,7 +27,7 @@ def _errors(items: list[Any]) -> list[dict[str, Any]]:
 @router.get("/imports/mappings")
 def list_mappings(viewer: ViewerDep) -> list[dict[str, str]]:
     """The shipped column mappings (name, kind, description)."""
-    from salus.auth.roles import Permission
+    from salus.domain.accounts.roles import Permission
     from salus.web.context import require_permission
 
     require_permission(viewer, Permission.IMPORT)

@@ -21,9 +21,12 @@ from salus.api.schemas import (
     PageOut,
     Saved,
 )
-from salus.auth.roles import Viewer
-from salus.usecases import incident_export, incident_write, incidents, persons
-from salus.usecases.incident_query import IncidentFilter, list_incidents
+from salus.domain.accounts.roles import Viewer
+from salus.usecases.incidents import detail as incidents
+from salus.usecases.incidents import export as incident_export
+from salus.usecases.incidents import persons
+from salus.usecases.incidents import write as incident_write
+from salus.usecases.incidents.query import IncidentFilter, list_incidents
 from salus.usecases.paging import MAX_PAGE, MAX_PER_PAGE, PageRequest
 from salus.web.panels import clear as clear_panels
 

@@ -1,8 +1,8 @@
 """``/api/v1`` community safety: assessments, plans, progress, roll-up, community pages.
 
-Thin adapters over :mod:`salus.usecases.assessments`, :mod:`salus.usecases.plans`,
-:mod:`salus.usecases.plan_views`, :mod:`salus.usecases.assessment_rollup` and
-:mod:`salus.usecases.community_page`. ``public_router`` serves the public community page.
+Thin adapters over :mod:`salus.usecases.plans.assessments`, :mod:`salus.usecases.plans.editing`,
+:mod:`salus.usecases.plans.views`, :mod:`salus.usecases.plans.rollup` and
+:mod:`salus.usecases.plans.community_page`. ``public_router`` serves the public community page.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from pydantic import BaseModel, Field
 
 from salus.api.deps import api_viewer, db
 from salus.api.schemas import ERRORS
-from salus.auth.roles import PUBLIC_VIEWER, Viewer
+from salus.domain.accounts.roles import PUBLIC_VIEWER, Viewer
 from salus.reports import plans as report
-from salus.usecases import assessment_rollup, assessments, community_page, plan_views
-from salus.usecases import plans as uc
+from salus.usecases.plans import assessments, community_page
+from salus.usecases.plans import editing as uc
+from salus.usecases.plans import rollup as assessment_rollup
+from salus.usecases.plans import views as plan_views
 
 router = APIRouter(tags=["community safety"], responses=ERRORS)
 public_router = APIRouter(tags=["community safety"], responses=ERRORS)

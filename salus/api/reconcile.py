@@ -3,7 +3,7 @@
 A started job runs after the response (202 with its id and status ``running``); poll
 ``GET /reconciliation/jobs/{id}`` until ``status`` is ``done`` or ``failed``. Reading needs
 ``read_records``, starting and deciding ``reconcile``; names follow the caller's identity
-permissions (:mod:`salus.usecases.reconcile_views`). Errors are problem+json (RFC 9457).
+permissions (:mod:`salus.usecases.reconcile.views`). Errors are problem+json (RFC 9457).
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from pydantic import BaseModel, Field
 
 from salus.api.deps import api_viewer, db
 from salus.api.schemas import ERRORS, PageOut
-from salus.auth.roles import Viewer
-from salus.usecases import reconcile_runs as runs
-from salus.usecases import reconcile_views as views
+from salus.domain.accounts.roles import Viewer
 from salus.usecases.paging import MAX_PAGE, MAX_PER_PAGE, PageRequest
+from salus.usecases.reconcile import runs, views
 
 router = APIRouter(prefix="/reconciliation", tags=["reconciliation"], responses=ERRORS)
 ViewerDep = Annotated[Viewer, Depends(api_viewer)]

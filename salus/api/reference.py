@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from salus.analytics.indicators.result import IndicatorResult
 from salus.api.deps import api_viewer, db
 from salus.api.schemas import ERRORS, PageOut
-from salus.auth.roles import Viewer
-from salus.indicators.result import IndicatorResult
-from salus.usecases import areas, indicator_views
-from salus.usecases.incident_export import table_csv
+from salus.domain.accounts.roles import Viewer
+from salus.usecases import areas
+from salus.usecases.incidents.export import table_csv
+from salus.usecases.indicators import views as indicator_views
 from salus.usecases.paging import MAX_PAGE, MAX_PER_PAGE, PageRequest
 from salus.web.panels import dashboard_panel, filter_from_query
 

@@ -6,16 +6,8 @@ from fastapi import APIRouter
 
 
 def routers(public: bool) -> list[APIRouter]:
-    from salus.api import (
-        accounts,
-        citizen_reports,
-        imports,
-        incidents,
-        plans,
-        reconcile,
-        reference,
-        weapons,
-    )
+    from salus.api import accounts, citizen_reports, imports, incidents, plans, reconcile, reference
+    from salus.api.weapons import routes as weapons
 
     if public:
         return [reference.public_router, plans.public_router, citizen_reports.public_router]

@@ -19,8 +19,8 @@ app = typer.Typer(
 
 # name of the module in salus.cli → attribute it exposes (a Typer app or a register function)
 COMMAND_MODULES = (
-    "importing", "indicators", "demo", "serve", "reconcile", "alerts", "tension", "weapons",
-    "plans", "reports",
+    "imports", "indicators", "demo", "serve", "reconcile", "alerts.inbox", "alerts.tension",
+    "weapons.registry", "plans", "citizen_reports",
 )
 
 

@@ -49,7 +49,7 @@ def store_account(db: str | None, user: str | None) -> tuple[sa.Engine, Any]:
     so the audit log says who looked.
     """
     from salus.usecases.errors import UseCaseError
-    from salus.usecases.weapons_common import account_viewer
+    from salus.usecases.weapons.common import account_viewer
 
     engine = open_db(db)
     name = user or os.environ.get("SALUS_USER")

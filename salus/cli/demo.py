@@ -1,6 +1,6 @@
 """``salus demo``: build the fictional observatory of Verdania and print its headline figures.
 
-A thin adapter over :func:`salus.usecases.demo.run_demo`. The demo goes into
+A thin adapter over :func:`salus.demo.observatory.run_demo`. The demo goes into
 ``./salus-demo.db`` unless ``--db`` names another store (``$SALUS_DATABASE_URL`` is ignored on
 purpose: the demo never lands in a production database by accident).
 """
@@ -16,7 +16,7 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from salus.cli.common import console, err_console
-from salus.usecases.demo import DEFAULT_DEMO_URL, DemoConflict, DemoResult, run_demo
+from salus.demo.observatory import DEFAULT_DEMO_URL, DemoConflict, DemoResult, run_demo
 
 HELP = (
     "Build the demo observatory of the fictional Republic of Verdania (areas, population, "
@@ -83,7 +83,7 @@ def demo(
 def _serve(db: str, host: str, port: int) -> None:
     """Create the demo accounts (new passwords each time), print them and serve the app."""
     from salus.storage.db import open_store
-    from salus.usecases.accounts import ensure_demo_accounts
+    from salus.usecases.accounts.users import ensure_demo_accounts
     from salus.web import serve as run
 
     engine = open_store(db)

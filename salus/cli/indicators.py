@@ -4,7 +4,7 @@
     salus indicators sdg-16-1-1 --period 2023 --by area,sex [--level 2] [--area XC01]
         [--public] [--format table|csv|json] [--db URL]
 
-A thin adapter: it parses options, calls :func:`salus.usecases.indicators.compute_indicator`
+A thin adapter: it parses options, calls :func:`salus.usecases.indicators.compute.compute_indicator`
 and renders the result; errors become one red line and exit status 2.
 """
 
@@ -16,10 +16,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from salus.analytics.indicators.render import FORMATS, render
 from salus.cli.common import console, database_url, err_console
-from salus.indicators.render import FORMATS, render
 from salus.usecases.errors import UseCaseError
-from salus.usecases.indicators import compute_indicator, list_indicators
+from salus.usecases.indicators.compute import compute_indicator, list_indicators
 
 HELP = """Compute indicators (SDG 16.1.1, firearm deaths by context…) from the store.
 

@@ -19,14 +19,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from salus.auth.roles import Viewer
 from salus.cli.common import console, err_console, open_db
 from salus.cli.common import fail_use_case as _fail
-from salus.domain import safety_plans as sp
+from salus.domain import plans as sp
+from salus.domain.accounts.roles import Viewer
 from salus.reports import plans as report
-from salus.usecases import assessment_rollup, plan_views
-from salus.usecases import plans as uc
 from salus.usecases.errors import UseCaseError
+from salus.usecases.plans import editing as uc
+from salus.usecases.plans import rollup as assessment_rollup
+from salus.usecases.plans import views as plan_views
 
 plans_app = typer.Typer(help="Community safety plans: list, show, export, update progress.",
                         no_args_is_help=True)

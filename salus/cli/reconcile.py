@@ -7,7 +7,7 @@
     salus reconcile table [--job ID]
     salus reconcile export FILE.csv|FILE.xlsx [--job ID]
 
-A thin adapter over :mod:`salus.usecases.reconcile`; errors become one red line, exit status 2.
+A thin adapter over :mod:`salus.usecases.reconcile.jobs`; errors become one red line, exit status 2.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from salus.analytics.linkage import JobOptions
+from salus.analytics.reconcile.linkage import JobOptions
 from salus.cli.common import console, err_console, open_db
-from salus.usecases import reconcile as uc
 from salus.usecases.errors import UseCaseError
-from salus.usecases.reconcile_records import Scope
+from salus.usecases.reconcile import jobs as uc
+from salus.usecases.reconcile.records import Scope
 
 HELP = """Reconcile victims across sources: probabilistic linkage (Splink, Fellegi–Sunter),
 clusters, a review queue, consolidated counts and a multiple-systems estimate of the total.

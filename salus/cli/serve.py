@@ -38,9 +38,9 @@ def add(username: str = typer.Argument(..., help="login name"),
         generate: bool = typer.Option(False, "--generate", help="generate a random password"),
         db: str | None = db_option()) -> None:
     """Add a web user (prints the generated password with --generate)."""
-    from salus.auth.roles import SYSTEM_VIEWER
-    from salus.auth.secrets import new_password
-    from salus.usecases import accounts
+    from salus.domain.accounts.roles import SYSTEM_VIEWER
+    from salus.domain.accounts.secrets import new_password
+    from salus.usecases.accounts import users as accounts
     from salus.usecases.errors import UseCaseError
 
     if password is None:
@@ -61,8 +61,8 @@ def reset_password(username: str = typer.Argument(...),
                                                        help="default: generate one"),
                    db: str | None = db_option()) -> None:
     """Set a new password (printed when generated) and end the user's sessions."""
-    from salus.auth.roles import SYSTEM_VIEWER
-    from salus.usecases import accounts
+    from salus.domain.accounts.roles import SYSTEM_VIEWER
+    from salus.usecases.accounts import users as accounts
     from salus.usecases.errors import UseCaseError
 
     try:
@@ -76,8 +76,8 @@ def reset_password(username: str = typer.Argument(...),
 @users_app.command("list")
 def list_users(db: str | None = db_option()) -> None:
     """List web users with their role and area scope."""
-    from salus.auth.roles import SYSTEM_VIEWER
-    from salus.usecases import accounts
+    from salus.domain.accounts.roles import SYSTEM_VIEWER
+    from salus.usecases.accounts import users as accounts
 
     for u in accounts.list_users(open_db(db), SYSTEM_VIEWER):
         state = "" if u.active else " (inactive)"

@@ -24,7 +24,7 @@ from salus.demo.manifest import Manifest
 from salus.demo.population import Population, build_population, population_rows
 from salus.demo.sources import forensic_records, media_records
 from salus.demo.truth import TrueEvent, describe_events
-from salus.domain.model import Area, Incident, PopulationCount
+from salus.domain.incidents.model import Area, Incident, PopulationCount
 from salus.ingestion import hashing
 from salus.storage import repository
 from salus.storage import schema as t

@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from salus.demo.config import DemoConfig
 from salus.demo.names import CAPITAL_NAMES, COUNTRY_NAMES, PlaceNamer
-from salus.domain.model import Area
+from salus.domain.incidents.model import Area
 
 COUNTRY_CODE = "VD"
 CENTRE = (-24.0, -21.0)

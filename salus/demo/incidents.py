@@ -30,7 +30,7 @@ from salus.demo.records import (
     suspect,
 )
 from salus.demo.truth import TrueEvent, firearm_codes
-from salus.domain.model import (
+from salus.domain.incidents.model import (
     DatePrecision,
     Incident,
     LocationPrecision,

@@ -16,12 +16,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from salus.auth.roles import Viewer
-from salus.storage import plans_schema as p
+from salus.domain.accounts.roles import Viewer
+from salus.storage import plans as p
 from salus.storage import schema as t
-from salus.usecases import assessments as ua
-from salus.usecases import plans as up
-from salus.usecases.plan_views import linked_value
+from salus.usecases.plans import assessments as ua
+from salus.usecases.plans import editing as up
+from salus.usecases.plans.views import linked_value
 
 DEMO_ACTOR = Viewer.for_role("demo", "admin")
 D = dt.date

@@ -17,7 +17,7 @@ import numpy as np
 from salus.demo.config import DemoConfig
 from salus.demo.geography import Country
 from salus.domain import taxonomy
-from salus.domain.model import PopulationCount
+from salus.domain.incidents.model import PopulationCount
 
 SEXES = ("female", "male")
 BAND_SCHEME = "sdg"

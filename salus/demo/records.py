@@ -22,7 +22,7 @@ from salus.demo.geography import Country
 from salus.demo.names import PersonName, typo
 from salus.demo.truth import TrueEvent, TrueVictim
 from salus.domain import taxonomy
-from salus.domain.model import AgeRange, Outcome, Person, Role, Sex
+from salus.domain.incidents.model import AgeRange, Outcome, Person, Role, Sex
 
 DEMO_NAMESPACE = uuid.UUID("5a1b5d3e-0c4f-4d5e-9a7b-7e6d0e5f1a20")
 

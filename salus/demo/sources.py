@@ -33,7 +33,7 @@ from salus.demo.records import (
     recorded_victim,
 )
 from salus.demo.truth import TrueEvent, firearm_codes
-from salus.domain.model import (
+from salus.domain.incidents.model import (
     DatePrecision,
     Incident,
     LocationPrecision,

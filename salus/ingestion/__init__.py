@@ -3,7 +3,8 @@
 ``readers`` (CSV, HXL, XLSX, XLS, JSON, GeoJSON) → ``framing`` (header, footers) →
 ``mapping`` (declarative YAML) → ``binding`` / ``convert`` (cell → typed value) →
 ``incidents`` / ``areas`` / ``population`` (domain objects, validation) → ``pipeline``.
-Nothing here touches the database: :mod:`salus.usecases.imports` writes what the pipeline built.
+Nothing here touches the database: :mod:`salus.usecases.imports.files` writes what the pipeline
+built.
 """
 
 from salus.ingestion.errors import FileImportError, MappingError, RowError, write_errors_csv

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from salus.domain.model import Area
+from salus.domain.incidents.model import Area
 from salus.domain.taxonomy import LANGUAGES
 from salus.ingestion.binding import Bound, find_column, path_code
 from salus.ingestion.errors import WARNING, RowError, failure

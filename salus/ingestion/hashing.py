@@ -23,7 +23,7 @@ from enum import Enum
 from json.encoder import encode_basestring
 from typing import Any
 
-from salus.domain.model import Incident, Person
+from salus.domain.incidents.model import Incident, Person
 
 _ENCODERS: dict[type, Callable[[Any], str]] = {}
 _PERSON_TEXT: dict[tuple[Any, ...], str] = {}

@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from salus.domain import taxonomy
-from salus.domain.model import (
+from salus.domain.incidents.model import (
     AgeRange,
     DatePrecision,
     Incident,
@@ -33,7 +33,7 @@ from salus.domain.model import (
     SourceRecord,
     Weapon,
 )
-from salus.domain.validation import Finding, PointInArea, Severity, validate_incident
+from salus.domain.incidents.validation import Finding, PointInArea, Severity, validate_incident
 from salus.ingestion.binding import Bound, find_column
 from salus.ingestion.convert import CellError, converter
 from salus.ingestion.errors import ERROR, WARNING, RowError, failure

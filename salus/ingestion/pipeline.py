@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from salus.domain.validation import PointInArea
+from salus.domain.incidents.validation import PointInArea
 from salus.ingestion.areas import AreaCollector
 from salus.ingestion.binding import Bound, bind, unpivot
 from salus.ingestion.errors import RowError

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from salus.domain import taxonomy
-from salus.domain.model import MAX_HUMAN_AGE, PopulationCount
+from salus.domain.incidents.model import MAX_HUMAN_AGE, PopulationCount
 from salus.ingestion.binding import Bound
 from salus.ingestion.errors import RowError
 

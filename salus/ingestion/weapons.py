@@ -11,7 +11,7 @@ every key is documented in ``docs/weapons.md``.
 
 This module only *reads*: it turns rows into domain records (:class:`ParsedRow`) and collects
 :class:`~salus.ingestion.errors.RowError` s naming row, column and value. Writing (atomic,
-idempotent) is :mod:`salus.usecases.weapons_import`.
+idempotent) is :mod:`salus.usecases.weapons.imports`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from salus.domain.arms import (
+from salus.domain.weapons.registry import (
     EventType,
     IdDocumentType,
     LicenceRecord,

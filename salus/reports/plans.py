@@ -1,6 +1,6 @@
 """A community safety plan as a document: HTML (Jinja2) and PDF (WeasyPrint), in one language.
 
-:func:`plan_html` renders :class:`~salus.usecases.plan_views.PlanView` with the template
+:func:`plan_html` renders :class:`~salus.usecases.plans.views.PlanView` with the template
 ``templates/plan.html`` in the requested language (strings from the ``plans.po`` catalogs,
 code labels from ``salus/domain/plan_codes``; Arabic is laid out right to left).
 :func:`plan_pdf` prints that HTML with WeasyPrint; fonts come from the system (Noto fonts cover
@@ -16,8 +16,8 @@ from typing import Any
 import jinja2
 
 from salus import i18n
-from salus.domain import safety_plans as sp
-from salus.usecases.plan_views import PlanView
+from salus.domain import plans as sp
+from salus.usecases.plans.views import PlanView
 
 FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 

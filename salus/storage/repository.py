@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from salus.domain.model import Area, Incident, PopulationCount
+from salus.domain.incidents.model import Area, Incident, PopulationCount
 from salus.storage import schema as t
 
 BATCH = 5000

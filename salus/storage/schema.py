@@ -1,6 +1,7 @@
 """SQLAlchemy 2 tables of the operational store (SQLite by default, PostgreSQL in production).
 
-Plain Core tables: the repositories map them to and from :mod:`salus.domain.model`, and the
+Plain Core tables: the repositories map them to and from :mod:`salus.domain.incidents.model`, and
+the
 indicator engine reads them through ibis, so the same definitions run on every backend.
 Geometry is GeoJSON text plus a bounding box (no spatial extension needed); the area tree is
 kept both as ``parent_id`` and as a closure table (``area_ancestor``) so "everything under this

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from salus.auth.roles import Permission, Viewer
+from salus.domain.accounts.roles import Permission, Viewer
 from salus.storage import schema as t
 from salus.usecases.errors import NotFound, require
 from salus.usecases.paging import Page, PageRequest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from salus.auth.roles import Viewer
+from salus.domain.accounts.roles import Viewer
 from salus.storage import schema as t
 
 

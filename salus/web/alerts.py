@@ -1,8 +1,8 @@
 """Early-warning pages: the alerts inbox, one alert with its series, tension reports and index.
 
 Reading needs ``read_records`` (not the public); moving alerts needs an analyst or admin
-(enforced by :mod:`salus.usecases.alerts`); tension reports come from community monitors,
-analysts and admins (:mod:`salus.usecases.tension`).
+(enforced by :mod:`salus.usecases.alerts.workflow`); tension reports come from community monitors,
+analysts and admins (:mod:`salus.usecases.alerts.tension`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from salus.auth.roles import Permission, Viewer
-from salus.storage.alert_schema import TENSION_THEMES
-from salus.usecases import alert_views, alerts, clusters, hotspot_views, tension
+from salus.domain.accounts.roles import Permission, Viewer
+from salus.storage.alerts import TENSION_THEMES
+from salus.usecases.alerts import clusters, tension
+from salus.usecases.alerts import hotspots as hotspot_views
+from salus.usecases.alerts import views as alert_views
+from salus.usecases.alerts import workflow as alerts
 from salus.usecases.errors import UseCaseError, ValidationFailed
 from salus.web import context as ctx
 from salus.web.csrf import verify_csrf

@@ -43,7 +43,7 @@ def _install_routes(app: FastAPI, public: bool) -> None:
     from salus.api import routes as api_routes
     from salus.web import alerts as web_alerts
     from salus.web import errors as web_errors
-    from salus.web.routes import PUBLIC_ROUTERS, ROUTERS
+    from salus.web.routers import PUBLIC_ROUTERS, ROUTERS
 
     api_errors.install(app)
     web_errors.install(app)

@@ -10,10 +10,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from fastapi import Request
 
-from salus.auth.roles import PUBLIC_VIEWER, Permission, Viewer
-from salus.usecases.accounts import Session
+from salus.domain.accounts.roles import PUBLIC_VIEWER, Permission, Viewer
+from salus.usecases.accounts.sessions import session_viewer, token_viewer
+from salus.usecases.accounts.users import Session
 from salus.usecases.errors import NotAuthenticated, PermissionDenied
-from salus.usecases.sessions import session_viewer, token_viewer
 
 __all__ = ["PUBLIC_VIEWER", "AppState", "Session"]
 

@@ -11,7 +11,7 @@ import hmac
 
 from fastapi import Request
 
-from salus.auth import secrets as sec
+from salus.domain.accounts import secrets as sec
 from salus.usecases.errors import PermissionDenied
 from salus.web import context as ctx
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from starlette.datastructures import FormData, QueryParams
 
-from salus.usecases.incident_input import PERSON_FIELDS
-from salus.usecases.incident_query import SORTS, IncidentFilter
+from salus.usecases.incidents.input import PERSON_FIELDS
+from salus.usecases.incidents.query import SORTS, IncidentFilter
 
 PERSON_KEY = re.compile(r"^persons-(\d{1,3})-(\w+)$")
 INCIDENT_FIELDS = ("occurred_on", "date_precision", "area_code", "iccs_code", "attempted",

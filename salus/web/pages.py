@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from fastapi import Request
 
-from salus.auth.roles import Permission, Viewer
+from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases.errors import NotAuthenticated
 from salus.web import context as ctx
 

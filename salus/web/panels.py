@@ -13,10 +13,10 @@ from typing import Any
 
 from fastapi import Request
 
-from salus.auth.roles import Permission, Viewer
-from salus.indicators.result import IndicatorResult
-from salus.usecases import dashboard
-from salus.usecases.dashboard import DashboardFilter
+from salus.analytics.indicators.result import IndicatorResult
+from salus.domain.accounts.roles import Permission, Viewer
+from salus.usecases.indicators import dashboard
+from salus.usecases.indicators.dashboard import DashboardFilter
 from salus.web import context as ctx
 from salus.web.context import require_permission
 

@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from salus import i18n
-from salus.auth.roles import Permission
+from salus.domain.accounts.roles import Permission
 from salus.web import context as ctx
 from salus.web.csrf import csrf_token
 from salus.web.views import finding_message

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from salus import i18n
-from salus.indicators.result import IndicatorResult, IndicatorRow
+from salus.analytics.indicators.result import IndicatorResult, IndicatorRow
 
 TAXONOMY_OF = {"sex": "sex", "age_band": "age_band", "weapon": "weapon",
                "iccs_context": "iccs_context", "misuse_context": "misuse_context"}

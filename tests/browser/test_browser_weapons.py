@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from browser_shots import shot
 from web_support import PASSWORD
 
-from salus.auth.roles import SYSTEM_VIEWER
-from salus.demo.arms_store import seed_arms
 from salus.demo.build import build_demo
+from salus.demo.weapons.store import seed_arms
+from salus.domain.accounts.roles import SYSTEM_VIEWER
 from salus.storage.db import open_store
-from salus.usecases import accounts
+from salus.usecases.accounts import users as accounts
 
 
 @pytest.fixture(scope="module")

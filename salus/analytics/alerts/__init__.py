@@ -1,0 +1,1 @@
+"""Early-warning statistics: surveillance of series, hot spots, space-time scan statistics."""

@@ -1,0 +1,1 @@
+"""Reconciliation statistics: record linkage and multiple-systems estimation."""

@@ -1,0 +1,1 @@
+"""``/api/v1`` of the small-arms registry: endpoints and their schemas."""

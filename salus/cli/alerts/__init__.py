@@ -1,0 +1,1 @@
+"""``salus alerts`` and ``salus tension``: early warning from the command line."""

@@ -1,0 +1,178 @@
+"""``salus reports``: the citizen-report review queue from the command line.
+
+    salus reports list [--status unverified|verified|rejected|duplicate|all] [--area R1]
+    salus reports show R-7K3M9QX2
+    salus reports verify R-7K3M9QX2 [--iccs 0101] [--area R1-A] [--date 2024-05-01] [--note T]
+    salus reports reject R-7K3M9QX2 --note "not an incident"
+    salus reports duplicate R-7K3M9QX2 --of R-ABCD1234
+    salus reports publish R-7K3M9QX2 [--text "edited public text"] [--withdraw]
+    salus reports gateway NAME [--secret S]       # register an SMS gateway, print its secret
+    salus reports limits client|phone BURST PER_HOUR
+
+The CLI acts as ``--actor`` (recorded in the audit log) with the role ``--role``
+(default: admin), as ``salus alerts`` and ``salus plans`` do.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from salus.cli.common import console, err_console, open_db
+from salus.cli.common import fail_use_case as _fail
+from salus.domain.accounts.roles import Viewer
+from salus.usecases.citizen_reports import review as uc
+from salus.usecases.citizen_reports import settings as cfg
+from salus.usecases.errors import UseCaseError
+from salus.usecases.paging import PageRequest
+
+reports_app = typer.Typer(help="Citizen reports: review queue, verify, publish, SMS gateways.",
+                          no_args_is_help=True)
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help="database URL (default: $SALUS_DATABASE_URL or sqlite:///salus.db)")]
+ActorOption = Annotated[str, typer.Option(help="who acts (audit log)")]
+RoleOption = Annotated[str, typer.Option(help="the role the actor acts with")]
+NoteOption = Annotated[str | None, typer.Option("--note", help="a note for the record")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``reports`` command group to the root app."""
+    app.add_typer(reports_app, name="reports")
+
+
+def _viewer(actor: str, role: str) -> Viewer:
+    try:
+        return Viewer.for_role(actor, role)
+    except ValueError:
+        err_console.print(f"[red]unknown role {role!r}[/red]")
+        raise typer.Exit(2) from None
+
+
+@reports_app.command("list")
+def list_reports(status: Annotated[str, typer.Option(help="status, or 'all'")] = "unverified",
+                 area: Annotated[str | None, typer.Option(help="area code (subtree)")] = None,
+                 limit: Annotated[int, typer.Option(help="at most this many")] = 50,
+                 actor: ActorOption = "cli", role: RoleOption = "admin",
+                 db: DbOption = None) -> None:
+    """List reports, newest first (no reporter data)."""
+    f = uc.ReportFilter(None if status == "all" else status, area_code=area)
+    try:
+        page = uc.list_reports(open_db(db), _viewer(actor, role), f, PageRequest(1, limit))
+    except UseCaseError as exc:
+        _fail(exc)
+    table = Table("reference", "received", "channel", "category", "area", "status", "text")
+    for r in page.items:
+        state = r.status + (" published" if r.published else "") + (" spam?" if r.spam_flags
+                                                                     else "")
+        table.add_row(r.reference, f"{r.received_at:%Y-%m-%d %H:%M}", r.channel, r.category,
+                      r.area_code or "", state, r.excerpt)
+    console.print(table)
+    console.print(f"{page.total} report(s)")
+
+
+@reports_app.command("show")
+def show(reference: str, actor: ActorOption = "cli", role: RoleOption = "admin",
+         db: DbOption = None) -> None:
+    """One report with its history (reporter's contact for verifiers; the read is audited)."""
+    engine = open_db(db)
+    try:
+        detail = uc.get_report(engine, _viewer(actor, role), uc.report_id_for(engine, reference))
+    except UseCaseError as exc:
+        _fail(exc)
+    for key, value in detail.fields.items():
+        if value not in (None, "", []):
+            console.print(f"{key}: {value}")
+    if detail.identity:
+        console.print(f"contact: {detail.identity['contact'] or ''}")
+    for e in detail.events:
+        console.print(f"{e['at']:%Y-%m-%d %H:%M} {e['actor']} {e['action']} "
+                      f"{e['from_status'] or ''} -> {e['to_status'] or ''} {e['note'] or ''}")
+
+
+@reports_app.command("verify")
+def verify(reference: str,
+           iccs: Annotated[str | None, typer.Option(help="ICCS code of the incident")] = None,
+           area: Annotated[str | None, typer.Option(help="area code of the incident")] = None,
+           date: Annotated[str | None, typer.Option(help="date of occurrence")] = None,
+           note: NoteOption = None, actor: ActorOption = "cli", role: RoleOption = "admin",
+           db: DbOption = None) -> None:
+    """Verify a report: it becomes an incident and the alert rules run."""
+    engine = open_db(db)
+    try:
+        result = uc.verify(engine, _viewer(actor, role), uc.report_id_for(engine, reference),
+                           iccs_code=iccs, area_code=area, occurred_on=date, note=note)
+    except UseCaseError as exc:
+        _fail(exc)
+    console.print(f"verified {reference}: incident {result.incident_uid}; "
+                  f"{result.alerts_fired} new alert(s)")
+
+
+@reports_app.command("reject")
+def reject(reference: str, note: NoteOption = None, actor: ActorOption = "cli",
+           role: RoleOption = "admin", db: DbOption = None) -> None:
+    """Reject a report."""
+    engine = open_db(db)
+    try:
+        uc.reject(engine, _viewer(actor, role), uc.report_id_for(engine, reference), note)
+    except UseCaseError as exc:
+        _fail(exc)
+    console.print(f"rejected {reference}")
+
+
+@reports_app.command("duplicate")
+def duplicate(reference: str,
+              of: Annotated[str, typer.Option("--of", help="reference of the original")],
+              note: NoteOption = None, actor: ActorOption = "cli", role: RoleOption = "admin",
+              db: DbOption = None) -> None:
+    """Mark a report as a duplicate of another."""
+    engine = open_db(db)
+    try:
+        uc.mark_duplicate(engine, _viewer(actor, role), uc.report_id_for(engine, reference),
+                          of, note)
+    except UseCaseError as exc:
+        _fail(exc)
+    console.print(f"{reference} is a duplicate of {of}")
+
+
+@reports_app.command("publish")
+def publish(reference: str,
+            text: Annotated[str | None, typer.Option(help="public text (default: as is)")]
+            = None,
+            withdraw: Annotated[bool, typer.Option(help="withdraw instead")] = False,
+            actor: ActorOption = "cli", role: RoleOption = "admin", db: DbOption = None) -> None:
+    """Publish a verified report on public pages (or withdraw it)."""
+    engine = open_db(db)
+    try:
+        uc.publish(engine, _viewer(actor, role), uc.report_id_for(engine, reference), text,
+                   unpublish=withdraw)
+    except UseCaseError as exc:
+        _fail(exc)
+    console.print(f"{'withdrew' if withdraw else 'published'} {reference}")
+
+
+@reports_app.command("gateway")
+def gateway(name: str,
+            secret: Annotated[str | None, typer.Option(help="the secret (default: random)")]
+            = None,
+            actor: ActorOption = "cli", db: DbOption = None) -> None:
+    """Register an SMS/messaging gateway and print its shared secret (shown once)."""
+    try:
+        value = cfg.add_gateway(open_db(db), Viewer.for_role(actor, "admin"), name, secret)
+    except UseCaseError as exc:
+        _fail(exc)
+    console.print(f"gateway {name}: secret {value}")
+
+
+@reports_app.command("limits")
+def limits(kind: Annotated[str, typer.Argument(help="client or phone")],
+           burst: Annotated[float, typer.Argument(help="reports allowed at once")],
+           per_hour: Annotated[float, typer.Argument(help="tokens refilled per hour")],
+           actor: ActorOption = "cli", db: DbOption = None) -> None:
+    """Set an intake rate limit (token bucket per client address or per phone number)."""
+    try:
+        cfg.set_limits(open_db(db), Viewer.for_role(actor, "admin"), kind, burst, per_hour)
+    except UseCaseError as exc:
+        _fail(exc)
+    console.print(f"{kind}: burst {burst:g}, {per_hour:g} per hour")

@@ -1,0 +1,167 @@
+"""``salus import incidents|areas|population FILE --mapping M``: a thin adapter over
+:func:`salus.usecases.imports.files.import_file`.
+
+Shows a progress bar on large files, a table of the first 50 errors, writes every error and
+warning to a CSV report (default ``<file>.errors.csv`` in the working directory), and exits
+with 1 when nothing was written because of errors, 0 otherwise (2 for a wrong mapping).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+
+from salus.cli.common import console, db_option, err_console, open_db
+from salus.ingestion.errors import MappingError, RowError, write_errors_csv
+from salus.ingestion.mapping import shipped_mappings
+
+SHOWN_ERRORS = 50
+LARGE_FILE_BYTES = 512 * 1024
+
+import_app = typer.Typer(help="Import incidents, areas or population from CSV, XLSX, XLS, "
+                              "JSON, HXL or GeoJSON files with a column mapping.",
+                         no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``salus import …`` to the root app."""
+    app.add_typer(import_app, name="import")
+
+
+def _mapping_help() -> str:
+    return ("YAML mapping file, or the name of a shipped mapping: "
+            + ", ".join(shipped_mappings()))
+
+
+def _options() -> dict[str, Any]:
+    return {
+        "mapping": typer.Option(..., "--mapping", "-m", help=_mapping_help()),
+        "skip_invalid": typer.Option(False, "--skip-invalid",
+                                     help="write the valid rows and report the others"),
+        "errors": typer.Option(None, "--errors",
+                               help="CSV report of errors and warnings "
+                                    "(default: <file>.errors.csv in the working directory)"),
+        "date_format": typer.Option(None, "--date-format",
+                                    help="strptime format of the dates, e.g. %d/%m/%Y "
+                                         "(replaces the mapping's formats)"),
+        "encoding": typer.Option(None, "--encoding",
+                                 help="text encoding of a CSV/JSON file, e.g. cp1252 "
+                                      "(default: detected)"),
+    }
+
+
+_O = _options()
+FILE_ARG = typer.Argument(..., exists=False, help="file to import")
+
+
+@import_app.command("incidents")
+def incidents(file: Path = FILE_ARG, mapping: str = _O["mapping"],
+              skip_invalid: bool = _O["skip_invalid"], errors: Path | None = _O["errors"],
+              date_format: str | None = _O["date_format"], encoding: str | None = _O["encoding"],
+              db: str | None = db_option()) -> None:
+    """Import incidents (one per row; a count column expands into alike victims)."""
+    _run("incidents", file, mapping, skip_invalid, errors, date_format, encoding, db)
+
+
+@import_app.command("areas")
+def areas(file: Path = FILE_ARG, mapping: str = _O["mapping"],
+          skip_invalid: bool = _O["skip_invalid"], errors: Path | None = _O["errors"],
+          date_format: str | None = _O["date_format"], encoding: str | None = _O["encoding"],
+          db: str | None = db_option()) -> None:
+    """Import administrative areas (codes, names, parents, levels, geometry)."""
+    _run("areas", file, mapping, skip_invalid, errors, date_format, encoding, db)
+
+
+@import_app.command("population")
+def population(file: Path = FILE_ARG, mapping: str = _O["mapping"],
+               skip_invalid: bool = _O["skip_invalid"], errors: Path | None = _O["errors"],
+               date_format: str | None = _O["date_format"],
+               encoding: str | None = _O["encoding"], db: str | None = db_option()) -> None:
+    """Import population by area, year, sex and age (the denominators of rates)."""
+    _run("population", file, mapping, skip_invalid, errors, date_format, encoding, db)
+
+
+def _run(kind: str, file: Path, mapping: str, skip_invalid: bool, errors: Path | None,
+         date_format: str | None, encoding: str | None, db: str | None) -> None:
+    from salus.usecases.imports.files import import_file
+
+    engine = open_db(db)
+    try:
+        with _progress(file) as progress:
+            report = import_file(engine, kind, file, mapping, skip_invalid=skip_invalid,
+                                 date_format=date_format, encoding=encoding, progress=progress)
+    except MappingError as exc:
+        err_console.print(f"[red]Mapping error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    except SQLAlchemyError as exc:
+        err_console.print(f"[red]The database refused the import; nothing was written:[/red] "
+                          f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    problems = report.errors + report.warnings
+    if problems:
+        _show(report.errors or report.warnings)
+        target = errors or Path.cwd() / f"{file.name}.errors.csv"
+        write_errors_csv(target, problems)
+        console.print(f"Error report: {target}")
+    _summary(report)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _progress(file: Path) -> Iterator[Callable[[str, int, int | None], None] | None]:
+    if not file.is_file() or file.stat().st_size < LARGE_FILE_BYTES:
+        yield None
+        return
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=err_console, transient=True)
+    tasks: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int | None) -> None:
+        if stage not in tasks:
+            label = "Reading and checking rows" if stage == "read" else "Writing records"
+            tasks[stage] = bar.add_task(label, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+def _show(problems: list[RowError]) -> None:
+    table = Table(title="Errors" if problems and problems[0].is_error else "Warnings")
+    for name in ("row", "column", "value", "code", "message"):
+        table.add_column(name, overflow="fold")
+    for p in problems[:SHOWN_ERRORS]:
+        table.add_row("" if p.row is None else str(p.row), p.column, p.value[:60], p.code,
+                      p.message)
+    console.print(table)
+    if len(problems) > SHOWN_ERRORS:
+        console.print(f"… {len(problems) - SHOWN_ERRORS} more, see the error report")
+
+
+def _summary(report: Any) -> None:
+    skipped = ", ".join(f"{n} {why}" for why, n in report.rows_skipped.items() if n)
+    line = (f"{report.rows_read} rows read" + (f" (skipped: {skipped})" if skipped else "")
+            + f"; {report.rows_rejected} rejected; {len(report.errors)} errors, "
+            f"{len(report.warnings)} warnings")
+    console.print(line)
+    if report.written:
+        victims = f", {report.victims} victims" if report.kind == "incidents" else ""
+        console.print(f"[green]Imported[/green] {report.records} {report.kind}{victims}: "
+                      f"{report.inserted} inserted, {report.updated} updated, "
+                      f"{report.unchanged} unchanged (batch {report.batch_id}, "
+                      f"{report.seconds:.1f} s)")
+    elif report.errors:
+        console.print("[red]Nothing was written[/red]: fix the errors, or use --skip-invalid "
+                      "to import the valid rows only")
+    else:
+        console.print("Nothing to import.")

@@ -1,0 +1,1 @@
+"""``salus weapons``: the small-arms registry from the command line."""

@@ -1,0 +1,1 @@
+"""The demo's small-arms registry: catalogue, owners, fates, stockpiles, bulk load."""

@@ -1,0 +1,1 @@
+"""Accounts: roles × area scope × sensitivity, password hashing and random tokens (pure rules)."""

@@ -1,0 +1,1 @@
+"""The incident observatory's entities, value objects and validation rules."""

@@ -1,0 +1,2 @@
+"""Small arms and light weapons: the registry's vocabulary, lifecycle, rules, serial keys,
+stockpiles, tracing."""

@@ -1,0 +1,1 @@
+"""Tables and index-backed look-ups of the small-arms registry, stockpiles and tracing."""

@@ -1,0 +1,1 @@
+"""Use cases of accounts: users, sessions and tokens, the audit log."""

@@ -1,0 +1,223 @@
+"""Accounts: users, password login with rate limiting, sessions, API tokens, password reset.
+
+Each function takes an engine and runs its own transaction; every write lands in the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from salus.domain.accounts import secrets as sec
+from salus.domain.accounts.roles import Permission, UserRole, Viewer
+from salus.storage import schema as t
+from salus.storage.repository import audit, now
+from salus.usecases.errors import Conflict, NotFound, ValidationFailed, require
+
+SESSION_TTL = dt.timedelta(hours=12)
+LOGIN_WINDOW = dt.timedelta(minutes=15)
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_CLIENT = 20
+LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh")
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    id: int
+    username: str
+    display_name: str | None
+    role: str
+    area_code: str | None
+    language: str | None
+    active: bool
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    token: str
+    csrf_token: str
+    viewer: Viewer
+
+
+def _user_query() -> sa.Select[Any]:
+    u = t.app_user
+    return (sa.select(u, t.area.c.code.label("area_code"))
+            .select_from(u.outerjoin(t.area, t.area.c.id == u.c.area_id)))
+
+
+def _viewer(row: Any) -> Viewer:
+    return Viewer.for_role(row.username, row.role, user_id=row.id, area_id=row.area_id,
+                           area_code=row.area_code, language=row.language)
+
+
+def _info(row: Any) -> UserInfo:
+    return UserInfo(row.id, row.username, row.display_name, row.role, row.area_code,
+                    row.language, bool(row.active), row.created_at)
+
+
+def _area_id(conn: sa.Connection, code: str | None) -> int | None:
+    if not code:
+        return None
+    found = conn.execute(sa.select(t.area.c.id).where(t.area.c.code == code)).scalar()
+    if found is None:
+        raise ValidationFailed([{"field": "area", "code": "area.unknown",
+                                 "message": f"no area has the code {code}"}])
+    return int(found)
+
+
+def _check_fields(username: str, password: str | None, role: str, language: str | None) -> None:
+    errors = []
+    if not username or len(username) > 100 or not username.replace(".", "").replace(
+            "_", "").replace("-", "").isalnum():
+        errors.append({"field": "username", "code": "value.invalid",
+                       "message": "letters, digits, dot, dash and underscore only"})
+    if password is not None and len(password) < sec.MIN_PASSWORD_LENGTH:
+        errors.append({"field": "password", "code": "password.short",
+                       "message": f"at least {sec.MIN_PASSWORD_LENGTH} characters"})
+    if role not in set(UserRole):
+        errors.append({"field": "role", "code": "code.unknown", "message": "unknown role"})
+    if language and language not in LANGUAGES:
+        errors.append({"field": "language", "code": "code.unknown",
+                       "message": "unknown language"})
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def create_user(engine: sa.Engine, actor: Viewer, username: str, password: str, role: str,
+                *, area_code: str | None = None, display_name: str | None = None,
+                language: str | None = None) -> UserInfo:
+    """Add a user (admins only); the password is stored as an argon2id hash."""
+    require(actor.can(Permission.MANAGE_USERS), "only administrators manage users")
+    _check_fields(username, password, role, language)
+    with engine.begin() as conn:
+        taken = conn.execute(sa.select(t.app_user.c.id)
+                             .where(t.app_user.c.username == username)).first()
+        if taken:
+            raise Conflict(f"the user {username} exists already")
+        stamp = now()
+        values = {"username": username, "display_name": display_name, "role": role,
+                  "password_hash": sec.hash_password(password), "language": language or None,
+                  "area_id": _area_id(conn, area_code), "active": True,
+                  "created_at": stamp, "password_changed_at": stamp}
+        key = conn.execute(t.app_user.insert().values(**values)).inserted_primary_key
+        uid = key[0] if key else None
+        audit(conn, actor.username, "create", "user", username, None,
+              {"role": role, "area": area_code, "language": language})
+        row = conn.execute(_user_query().where(t.app_user.c.id == uid)).one()
+    return _info(row)
+
+
+def update_user(engine: sa.Engine, actor: Viewer, username: str, *, role: str | None = None,
+                area_code: str | None = None, active: bool | None = None,
+                language: str | None = None) -> UserInfo:
+    """Change a user's role, area scope (``""`` clears it), activity or language."""
+    require(actor.can(Permission.MANAGE_USERS), "only administrators manage users")
+    with engine.begin() as conn:
+        old = _get_row(conn, username)
+        _check_fields(username, None, role or old.role, language)
+        values: dict[str, Any] = {}
+        if role is not None:
+            values["role"] = role
+        if area_code is not None:
+            values["area_id"] = _area_id(conn, area_code)
+        if active is not None:
+            values["active"] = active
+        if language is not None:
+            values["language"] = language or None
+        conn.execute(t.app_user.update().where(t.app_user.c.id == old.id).values(**values))
+        if active is False or role is not None:
+            conn.execute(t.user_session.delete().where(t.user_session.c.user_id == old.id))
+        new = _get_row(conn, username)
+        audit(conn, actor.username, "update", "user", username, _public_fields(old),
+              _public_fields(new))
+    return _info(new)
+
+
+def _public_fields(row: Any) -> dict[str, Any]:
+    return {"role": row.role, "area": row.area_code, "active": bool(row.active),
+            "language": row.language}
+
+
+def _get_row(conn: sa.Connection, username: str) -> Any:
+    row = conn.execute(_user_query().where(t.app_user.c.username == username)).first()
+    if row is None:
+        raise NotFound(f"no user {username}")
+    return row
+
+
+def reset_password(engine: sa.Engine, actor: Viewer, username: str,
+                   password: str | None = None) -> str:
+    """Set a new password (admins, or a user for themselves); ends the user's sessions.
+
+    Returns the new password (generated when none is given).
+    """
+    require(actor.can(Permission.MANAGE_USERS) or actor.username == username,
+            "only administrators reset other users' passwords")
+    password = password or sec.new_password()
+    _check_fields(username, password, UserRole.PUBLIC, None)
+    with engine.begin() as conn:
+        row = _get_row(conn, username)
+        conn.execute(t.app_user.update().where(t.app_user.c.id == row.id).values(
+            password_hash=sec.hash_password(password), password_changed_at=now()))
+        conn.execute(t.user_session.delete().where(t.user_session.c.user_id == row.id))
+        audit(conn, actor.username, "reset_password", "user", username)
+    return password
+
+
+def list_users(engine: sa.Engine, actor: Viewer) -> list[UserInfo]:
+    require(actor.can(Permission.MANAGE_USERS), "only administrators manage users")
+    with engine.connect() as conn:
+        rows = conn.execute(_user_query().order_by(t.app_user.c.username)).all()
+    return [_info(r) for r in rows]
+
+
+def get_user(engine: sa.Engine, actor: Viewer, username: str) -> UserInfo:
+    require(actor.can(Permission.MANAGE_USERS) or actor.username == username)
+    with engine.connect() as conn:
+        return _info(_get_row(conn, username))
+
+
+DEMO_ACCOUNTS: tuple[tuple[str, UserRole], ...] = (
+    ("admin", UserRole.ADMIN),
+    ("analyst", UserRole.ANALYST),
+    ("data-entry", UserRole.DATA_ENTRY),
+    ("monitor", UserRole.COMMUNITY_MONITOR),
+    ("registry", UserRole.REGISTRY_OFFICER),
+)
+
+
+def ensure_demo_accounts(engine: sa.Engine) -> list[tuple[str, str, str]]:
+    """Create (or reset the passwords of) the demo accounts; returns (username, password, role).
+
+    The community monitor is bound to the first admin-level-1 area, to show area scope.
+    Passwords are random on every call and printed by ``salus demo``, never stored in clear.
+    """
+    from salus.domain.accounts.roles import SYSTEM_VIEWER
+
+    with engine.connect() as conn:
+        region = conn.execute(sa.select(t.area.c.code).where(t.area.c.level == 1)
+                              .order_by(t.area.c.code).limit(1)).scalar()
+        existing = set(conn.execute(sa.select(t.app_user.c.username)).scalars())
+    out = []
+    for username, role in DEMO_ACCOUNTS:
+        area = region if role is UserRole.COMMUNITY_MONITOR else None
+        password = sec.new_password()
+        if username in existing:
+            reset_password(engine, SYSTEM_VIEWER, username, password)
+        else:
+            create_user(engine, SYSTEM_VIEWER, username, password, role, area_code=area)
+        out.append((username, password, role.value))
+    return out
+
+
+def set_own_language(engine: sa.Engine, viewer: Viewer, language: str) -> None:
+    """A signed-in user's interface language (kept on the account)."""
+    if language not in LANGUAGES or viewer.user_id is None:
+        return
+    with engine.begin() as conn:
+        conn.execute(t.app_user.update().where(t.app_user.c.id == viewer.user_id)
+                     .values(language=language))

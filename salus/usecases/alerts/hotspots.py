@@ -1,0 +1,54 @@
+"""Hot spots for the map page: Getis-Ord Gi* of incident counts per area, queen contiguity.
+
+Counts per area of one admin level over a window of days (the alert rules' SQL counting,
+:func:`~salus.usecases.alerts.series.count_series`), queen contiguity from the areas' polygons,
+Gi* z-values (as ``spdep::localG`` with ``include.self``), conditional-permutation pseudo
+p-values with a fixed seed and Benjamini–Hochberg q-values: an area is a hot spot when
+``z > 0`` and ``q ≤ alpha``, a cold spot when ``z < 0`` and ``q ≤ alpha``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from shapely.geometry import shape
+
+from salus.analytics.alerts.hotspots import contiguity, false_discovery_rate, getis_ord
+from salus.storage import schema as t
+from salus.usecases.alerts.series import count_series
+
+SEED, PERMUTATIONS = 20240601, 999
+
+
+def hotspots(engine: sa.Engine, level: int, start: dt.date, end: dt.date,
+             spec: dict[str, Any] | None = None, alpha: float = 0.05) -> dict[str, dict[str, Any]]:
+    """Area code → ``{count, z, p, q, class}`` for the areas of ``level`` that have polygons."""
+    with engine.connect() as conn:
+        series = count_series(conn, spec or {}, level, "month", start, end)
+        areas = conn.execute(sa.select(t.area.c.id, t.area.c.code, t.area.c.geometry)
+                             .where(t.area.c.level == level, t.area.c.geometry.is_not(None))
+                             .order_by(t.area.c.id)).all()
+    if len(areas) < 3:
+        return {}
+    totals = series.counts.sum(axis=0)
+    column = {a: j for j, a in enumerate(series.area_ids)}
+    counts = np.array([totals[column[a.id]] for a in areas], dtype=float)
+    geoms = [shape(json.loads(a.geometry)) for a in areas]
+    weights = contiguity(geoms, "queen", ids=[a.code for a in areas])
+    result = getis_ord(counts, weights, permutations=PERMUTATIONS, seed=SEED)
+    significant, q = false_discovery_rate(result.p_values, alpha)
+    out = {}
+    for i, a in enumerate(areas):
+        z = float(result.z_scores[i])
+        kind = ("hot" if z > 0 else "cold") if significant[i] else "none"
+        out[a.code] = {"count": int(counts[i]), "z": _num(z),
+                       "p": _num(result.p_values[i]), "q": _num(q[i]), "class": kind}
+    return out
+
+
+def _num(value: float) -> float | None:
+    return round(float(value), 4) if np.isfinite(value) else None

@@ -1,0 +1,174 @@
+"""Alert notifications by e-mail (SMTP) and webhook (JSON POST), with bounded retries.
+
+One ``notification`` row per (alert, channel, target) — the unique key makes a second run, or a
+second process, unable to queue a duplicate — and a row once ``sent`` is never sent again.
+Delivery tries up to ``max_attempts`` times with exponential backoff (``backoff_s``, doubled
+each time) and records the attempt count and the last error; attempts count across runs, so a
+row that used them all up stays ``failed`` (with ``last_error``) and is never retried.
+Settings come from ``SALUS_SMTP_*`` / ``SALUS_NOTIFY_*`` variables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import smtplib
+import time
+import urllib.request
+from collections.abc import Callable
+from email.message import EmailMessage
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from salus.storage import alerts as a
+from salus.storage import schema as t
+
+
+class SmtpSettings(BaseSettings):
+    """``SALUS_SMTP_HOST``, ``_PORT``, ``_USER``, ``_PASSWORD``, ``_STARTTLS``, ``_SENDER``."""
+
+    model_config = SettingsConfigDict(env_prefix="SALUS_SMTP_")
+
+    host: str = "localhost"
+    port: int = 25
+    user: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    sender: str = "salus@localhost"
+    timeout_s: float = 10.0
+
+
+class NotifySettings(BaseSettings):
+    """``SALUS_NOTIFY_MAX_ATTEMPTS``, ``SALUS_NOTIFY_BACKOFF_S``, ``SALUS_NOTIFY_TIMEOUT_S``."""
+
+    model_config = SettingsConfigDict(env_prefix="SALUS_NOTIFY_")
+
+    max_attempts: int = 4
+    backoff_s: float = 1.0
+    timeout_s: float = 10.0
+
+
+Sender = Callable[[str, dict[str, Any]], None]
+
+
+def queue(conn: sa.Connection, alert_id: int, rule: Any) -> int:
+    """Queue one notification per recipient and webhook of ``rule``; return how many are new."""
+    targets = [("email", r) for r in (rule.recipients or [])]
+    if rule.webhook_url:
+        targets.append(("webhook", rule.webhook_url))
+    existing = {(r.channel, r.target) for r in conn.execute(
+        sa.select(a.notification.c.channel, a.notification.c.target)
+        .where(a.notification.c.alert_id == alert_id))}
+    new = [(c, tg) for c, tg in targets if (c, tg) not in existing]
+    now = dt.datetime.now(dt.UTC)
+    for channel, target in new:
+        conn.execute(a.notification.insert().values(
+            alert_id=alert_id, channel=channel, target=target, status="pending", attempts=0,
+            created_at=now))
+    return len(new)
+
+
+def payload(conn: sa.Connection, alert_id: int) -> dict[str, Any]:
+    """What a notification says: the alert, its area, rule and why it fired."""
+    row = conn.execute(
+        sa.select(a.alert, t.area.c.code.label("area_code"), t.area.c.name.label("area_name"),
+                  a.alert_rule.c.name.label("rule_name"))
+        .join(t.area, t.area.c.id == a.alert.c.area_id)
+        .join(a.alert_rule, a.alert_rule.c.id == a.alert.c.rule_id)
+        .where(a.alert.c.id == alert_id)).mappings().one()
+    keys = ("id", "rule_name", "area_code", "area_name", "observed", "expected", "upper_bound",
+            "score", "method", "parameters", "status")
+    out = {k: row[k] for k in keys}
+    out.update(period_start=row["period_start"].isoformat(),
+               period_end=row["period_end"].isoformat())
+    return out
+
+
+def send_email(target: str, body: dict[str, Any], smtp: SmtpSettings | None = None) -> None:
+    smtp = smtp or SmtpSettings()
+    msg = EmailMessage()
+    msg["Subject"] = (f"[Salus] alert {body['id']}: {body['rule_name']} in {body['area_name']}"
+                      f" ({body['period_start']})")
+    msg["From"], msg["To"] = smtp.sender, target
+    msg.set_content(_email_text(body))
+    with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_s) as client:
+        if smtp.starttls:
+            client.starttls()
+        if smtp.user:
+            client.login(smtp.user, smtp.password or "")
+        client.send_message(msg)
+
+
+def _email_text(body: dict[str, Any]) -> str:
+    bound = body["upper_bound"]
+    return (f"Rule: {body['rule_name']}\nArea: {body['area_name']} ({body['area_code']})\n"
+            f"Period: {body['period_start']} .. {body['period_end']}\n"
+            f"Observed {body['observed']:g}, expected {body['expected']}, "
+            f"threshold {bound}, score {body['score']}\n"
+            f"Method: {body['method']} {json.dumps(body['parameters'], sort_keys=True)}\n")
+
+
+def send_webhook(target: str, body: dict[str, Any], timeout_s: float = 10.0) -> None:
+    data = json.dumps({"event": "salus.alert", "alert": body}, default=str).encode()
+    request = urllib.request.Request(target, data=data, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        if not 200 <= response.status < 300:
+            raise OSError(f"webhook answered HTTP {response.status}")
+
+
+def default_senders(settings: NotifySettings) -> dict[str, Sender]:
+    return {"email": send_email,
+            "webhook": lambda target, body: send_webhook(target, body, settings.timeout_s)}
+
+
+def deliver_pending(engine: sa.Engine, settings: NotifySettings | None = None,
+                    senders: dict[str, Sender] | None = None) -> dict[str, int]:
+    """Send every pending (or failed, attempts left) notification; return counts by outcome."""
+    settings = settings or NotifySettings()
+    senders = senders or default_senders(settings)
+    n = a.notification
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(n).where(n.c.status.in_(("pending", "failed")),
+                                               n.c.attempts < settings.max_attempts)
+                            .order_by(n.c.id)).all()
+    outcome = {"sent": 0, "failed": 0}
+    for row in rows:
+        ok = _deliver_one(engine, row, settings, senders[row.channel])
+        outcome["sent" if ok else "failed"] += 1
+    return outcome
+
+
+def _deliver_one(engine: sa.Engine, row: Any, settings: NotifySettings, send: Sender) -> bool:
+    with engine.connect() as conn:
+        body = payload(conn, row.alert_id)
+    attempts, delay, error = row.attempts, settings.backoff_s, None
+    while attempts < settings.max_attempts:
+        attempts += 1
+        try:
+            send(row.target, body)
+            error = None
+            break
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+            error = f"{exc.__class__.__name__}: {exc}"
+            _record(engine, row.id, attempts, "failed", error)
+            if attempts < settings.max_attempts:
+                time.sleep(delay)
+                delay *= 2
+    if error is None:
+        _record(engine, row.id, attempts, "sent", None)
+    return error is None
+
+
+def _record(engine: sa.Engine, notification_id: int, attempts: int, status: str,
+            error: str | None) -> None:
+    values: dict[str, Any] = {"attempts": attempts, "status": status}
+    if status == "sent":  # last_error keeps the failure that a retry overcame
+        values["sent_at"] = dt.datetime.now(dt.UTC)
+    else:
+        values["last_error"] = error
+    with engine.begin() as conn:
+        conn.execute(a.notification.update().where(a.notification.c.id == notification_id)
+                     .values(**values))

@@ -1,0 +1,410 @@
+"""Alerts as records: rules, running them, the response workflow, notifications.
+
+``run_rules`` counts incidents per area × period in SQL for each active rule, runs the rule's
+surveillance method on the count matrix and upserts one ``alert`` per (rule, area, period) that
+fired — re-running never duplicates. Each alert then follows the response workflow::
+
+    new → acknowledged → response_planned → resolved
+      ↘──────────↘────────────────↘──────→ dismissed
+
+with assignee, notes and the response taken; every change is an ``alert_event`` row and an
+entry in the audit log. Only admins and analysts (:func:`can_manage`) change alerts.
+Call :func:`after_import` once an import has committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from salus.domain.accounts.roles import SYSTEM_VIEWER, UserRole, Viewer
+from salus.storage import alerts as a
+from salus.storage import repository as repo
+from salus.usecases.alerts import methods as alert_methods
+from salus.usecases.alerts import notify
+from salus.usecases.alerts.series import (
+    PERIOD_UNITS,
+    count_series,
+    first_recorded,
+    next_period,
+    period_start,
+)
+from salus.usecases.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+log = logging.getLogger(__name__)
+STATUSES = ("new", "acknowledged", "response_planned", "resolved", "dismissed")
+OPEN_STATUSES = ("new", "acknowledged", "response_planned")
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "new": frozenset({"acknowledged", "dismissed"}),
+    "acknowledged": frozenset({"response_planned", "dismissed"}),
+    "response_planned": frozenset({"resolved", "dismissed"}),
+    "resolved": frozenset(),
+    "dismissed": frozenset(),
+}
+MANAGERS = frozenset({UserRole.ADMIN, UserRole.ANALYST})
+
+
+def new_id(result: sa.CursorResult[Any]) -> int:
+    """Primary key of the row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def can_manage(viewer: Viewer) -> bool:
+    """Whether ``viewer`` may add rules and move alerts through the workflow."""
+    return viewer.role in MANAGERS
+
+
+def _require_manager(viewer: Viewer) -> None:
+    if not can_manage(viewer):
+        raise PermissionDenied("only analysts and administrators manage alerts")
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """What an alert rule watches and how (see ``docs/alerts.md``)."""
+
+    name: str
+    method: str
+    period_unit: str = "week"
+    area_level: int = 1
+    filter: dict[str, list[str]] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    lookback: int = 1
+    recipients: tuple[str, ...] = ()
+    webhook_url: str | None = None
+
+
+def add_rule(engine: sa.Engine, viewer: Viewer, spec: RuleSpec) -> int:
+    """Create a rule; return its id."""
+    _require_manager(viewer)
+    errors = _rule_errors(spec)
+    if errors:
+        raise ValidationFailed(errors)
+    values = {"name": spec.name, "method": spec.method, "period_unit": spec.period_unit,
+              "area_level": spec.area_level, "filter": spec.filter,
+              "parameters": spec.parameters, "lookback": spec.lookback,
+              "recipients": list(spec.recipients), "webhook_url": spec.webhook_url,
+              "active": True, "created_by": viewer.username, "created_at": repo.now()}
+    with engine.begin() as conn:
+        if conn.scalar(sa.select(a.alert_rule.c.id).where(a.alert_rule.c.name == spec.name)):
+            raise Conflict(f"a rule named {spec.name!r} exists")
+        rule_id = new_id(conn.execute(a.alert_rule.insert().values(**values)))
+        repo.audit(conn, viewer.username, "create", "alert_rule", str(rule_id), None,
+                   {k: v for k, v in values.items() if k != "created_at"})
+    return rule_id
+
+
+def _rule_errors(spec: RuleSpec) -> list[dict[str, str]]:
+    errors = []
+    if not spec.name.strip():
+        errors.append({"field": "name", "code": "required", "message": "a name is required"})
+    if spec.period_unit not in PERIOD_UNITS:
+        errors.append({"field": "period_unit", "code": "invalid",
+                       "message": f"period unit must be one of {', '.join(PERIOD_UNITS)}"})
+    elif spec.method != "tension":
+        try:
+            alert_methods.validate(spec.method, spec.period_unit)
+        except ValueError as exc:
+            errors.append({"field": "method", "code": "invalid", "message": str(exc)})
+    if spec.lookback < 1:
+        errors.append({"field": "lookback", "code": "invalid", "message": "lookback must be ≥ 1"})
+    return errors
+
+
+def update_rule(engine: sa.Engine, viewer: Viewer, name: str, *,
+                recipients: tuple[str, ...] | None = None, webhook_url: str | None = None,
+                active: bool | None = None) -> None:
+    """Change who a rule notifies (``webhook_url=""`` removes the webhook) or (de)activate it;
+    this is also how the built-in ``tension index`` rule gets its recipients."""
+    _require_manager(viewer)
+    changes: dict[str, Any] = {}
+    if recipients is not None:
+        changes["recipients"] = list(recipients)
+    if webhook_url is not None:
+        changes["webhook_url"] = webhook_url or None
+    if active is not None:
+        changes["active"] = active
+    rule = a.alert_rule
+    with engine.begin() as conn:
+        old = conn.execute(sa.select(rule).where(rule.c.name == name)).mappings().first()
+        if old is None:
+            raise NotFound(f"no rule {name!r}")
+        conn.execute(rule.update().where(rule.c.id == old["id"]).values(**changes))
+        repo.audit(conn, viewer.username, "update", "alert_rule", str(old["id"]),
+                   {k: old[k] for k in changes}, changes)
+
+
+def list_rules(engine: sa.Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(sa.select(a.alert_rule)
+                                               .order_by(a.alert_rule.c.id)).mappings()]
+
+
+@dataclass
+class RunReport:
+    """What one run of the rules did: alerts fired (new ones), refreshed, rules skipped."""
+
+    fired: list[dict[str, Any]] = field(default_factory=list)
+    already_known: int = 0
+    skipped: dict[str, str] = field(default_factory=dict)
+    notifications: dict[str, int] = field(default_factory=dict)
+
+
+def run_rules(engine: sa.Engine, today: dt.date | None = None, *, notify_now: bool = True,
+              settings: notify.NotifySettings | None = None,
+              senders: dict[str, notify.Sender] | None = None) -> RunReport:
+    """Evaluate every active incident rule on the last complete periods before ``today``."""
+    today = today or dt.date.today()
+    report = RunReport()
+    with engine.connect() as conn:
+        rules = conn.execute(sa.select(a.alert_rule).where(
+            a.alert_rule.c.active.is_(True), a.alert_rule.c.method != "tension")).all()
+    for rule in rules:
+        try:
+            _run_rule(engine, rule, today, report)
+        except (ValueError, TypeError, FloatingPointError) as exc:  # bad data or parameters
+            report.skipped[rule.name] = str(exc)
+            log.warning("alert rule %s skipped: %s", rule.name, exc)
+    if notify_now:
+        report.notifications = notify.deliver_pending(engine, settings, senders)
+    return report
+
+
+def _run_rule(engine: sa.Engine, rule: Any, today: dt.date, report: RunReport) -> None:
+    last = period_start(today, rule.period_unit) - dt.timedelta(days=1)
+    n, needed = alert_methods.history_periods(rule.method, rule.parameters,
+                                              rule.period_unit, rule.lookback)
+    first = last
+    for _ in range(n):
+        first = period_start(first, rule.period_unit) - dt.timedelta(days=1)
+    first = first + dt.timedelta(days=1)
+    with engine.connect() as conn:
+        recorded_from = first_recorded(conn, rule.filter)
+        if recorded_from is None:
+            raise ValueError("no incidents match the rule")
+        first = max(first, period_start(recorded_from, rule.period_unit))
+        series = count_series(conn, rule.filter, rule.area_level, rule.period_unit, first, last)
+    if not series.area_ids:
+        raise ValueError(f"no areas at level {rule.area_level}")
+    if len(series.starts) < needed:
+        raise ValueError(f"{len(series.starts)} {rule.period_unit}s of data; {rule.method} "
+                         f"needs {needed}")
+    rows = list(range(max(0, len(series.starts) - rule.lookback), len(series.starts)))
+    result = alert_methods.evaluate(rule.method, rule.parameters, series.counts, rows,
+                                    rule.period_unit)
+    for point in result.alarms():
+        start = series.starts[point.time_index]
+        fired = Fired(rule.id, series.area_ids[point.area], start,
+                      next_period(start, rule.period_unit) - dt.timedelta(days=1),
+                      point.observed, point.expected, point.upper_bound, point.score,
+                      rule.method, {**rule.parameters, **dict(point.parameters)})
+        record_fired(engine, rule, fired, report)
+
+
+@dataclass(frozen=True)
+class Fired:
+    """One alarm, ready to be stored."""
+
+    rule_id: int
+    area_id: int
+    period_start: dt.date
+    period_end: dt.date
+    observed: float
+    expected: float | None
+    upper_bound: float | None
+    score: float | None
+    method: str
+    parameters: dict[str, Any]
+
+
+def record_fired(engine: sa.Engine, rule: Any, fired: Fired, report: RunReport) -> None:
+    alert_id, created = upsert_alert(engine, fired)
+    if created:
+        report.fired.append({"id": alert_id, "rule": rule.name, "area_id": fired.area_id,
+                             "period_start": fired.period_start, "observed": fired.observed,
+                             "upper_bound": fired.upper_bound})
+        with engine.begin() as conn:
+            notify.queue(conn, alert_id, rule)
+    else:
+        report.already_known += 1
+
+
+def _number(value: float | None) -> float | None:
+    """NaN and ±infinity (a score over a zero-variance baseline) are stored as NULL: JSON, and
+    so the audit log on PostgreSQL, has no representation for them."""
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def upsert_alert(engine: sa.Engine, fired: Fired) -> tuple[int, bool]:
+    """Insert the alert for (rule, area, period) or refresh a still-``new`` one's figures."""
+    al = a.alert
+    figures = {"observed": float(fired.observed), "expected": _number(fired.expected),
+               "upper_bound": _number(fired.upper_bound), "score": _number(fired.score),
+               "parameters": _jsonable(fired.parameters)}
+    key = (al.c.rule_id == fired.rule_id, al.c.area_id == fired.area_id,
+           al.c.period_start == fired.period_start)
+    with engine.begin() as conn:
+        existing = conn.execute(sa.select(al.c.id, al.c.status).where(*key)).first()
+        if existing is not None:
+            if existing.status == "new":
+                conn.execute(al.update().where(al.c.id == existing.id).values(**figures))
+            return int(existing.id), False
+        now = repo.now()
+        alert_id = new_id(conn.execute(al.insert().values(
+            rule_id=fired.rule_id, area_id=fired.area_id, period_start=fired.period_start,
+            period_end=fired.period_end, method=fired.method, status="new", created_at=now,
+            updated_at=now, **figures)))
+        _event(conn, alert_id, SYSTEM_VIEWER.username, None, "new", None)
+        repo.audit(conn, SYSTEM_VIEWER.username, "create", "alert", str(alert_id), None,
+                   {"status": "new", **figures})
+    return alert_id, True
+
+
+def _jsonable(parameters: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in parameters.items():
+        out[k] = list(v) if isinstance(v, tuple) else v
+        if hasattr(v, "item"):
+            out[k] = v.item()
+    return out
+
+
+def _event(conn: sa.Connection, alert_id: int, actor: str, before: str | None, after: str,
+           note: str | None) -> None:
+    conn.execute(a.alert_event.insert().values(alert_id=alert_id, at=repo.now(), actor=actor,
+                                               from_status=before, to_status=after, note=note))
+
+
+# ---------------------------------------------------------------- workflow
+
+ACTIONS = {"ack": "acknowledged", "plan": "response_planned", "resolve": "resolved",
+           "dismiss": "dismissed"}
+
+
+def transition(engine: sa.Engine, alert_id: int, new_status: str, viewer: Viewer,
+               note: str | None = None, *, response: str | None = None,
+               assignee: str | None = None) -> dict[str, Any]:
+    """Move an alert to ``new_status`` if the workflow allows it; audit and return the alert.
+
+    Resolving needs the response taken (``response``, else the note). Raises
+    :class:`PermissionDenied`, :class:`NotFound` or :class:`Conflict` (illegal move).
+    """
+    _require_manager(viewer)
+    if new_status not in STATUSES:
+        raise ValidationFailed([{"field": "status", "code": "invalid",
+                                 "message": f"unknown status {new_status!r}"}])
+    with engine.begin() as conn:
+        before = _load(conn, alert_id)
+        if new_status not in TRANSITIONS[before["status"]]:
+            raise Conflict(f"an alert {before['status']} cannot become {new_status}")
+        changes = _changes(before, new_status, note, response, assignee)
+        conn.execute(a.alert.update().where(a.alert.c.id == alert_id).values(**changes))
+        _event(conn, alert_id, viewer.username, before["status"], new_status, note)
+        repo.audit(conn, viewer.username, "transition", "alert", str(alert_id),
+                   _audited(before), _audited({**before, **changes}))
+        return _load(conn, alert_id)
+
+
+def _changes(before: dict[str, Any], new_status: str, note: str | None, response: str | None,
+             assignee: str | None) -> dict[str, Any]:
+    response = response or (note if new_status == "resolved" else None)
+    if new_status == "resolved" and not (response or "").strip():
+        raise ValidationFailed([{"field": "response", "code": "required",
+                                 "message": "say what response was taken"}])
+    changes: dict[str, Any] = {"status": new_status, "updated_at": repo.now()}
+    if note:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
+        changes["notes"] = "\n".join(filter(None, [before["notes"], f"[{stamp}] {note}"]))
+    if response:
+        changes["response"] = response
+    if assignee is not None:
+        changes["assignee"] = assignee or None
+    return changes
+
+
+def assign(engine: sa.Engine, alert_id: int, assignee: str, viewer: Viewer) -> dict[str, Any]:
+    """Give an alert to someone (status unchanged; audited)."""
+    _require_manager(viewer)
+    with engine.begin() as conn:
+        before = _load(conn, alert_id)
+        conn.execute(a.alert.update().where(a.alert.c.id == alert_id)
+                     .values(assignee=assignee or None, updated_at=repo.now()))
+        repo.audit(conn, viewer.username, "assign", "alert", str(alert_id),
+                   {"assignee": before["assignee"]}, {"assignee": assignee or None})
+        return _load(conn, alert_id)
+
+
+def _audited(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row.get(k) for k in ("status", "assignee", "notes", "response")}
+
+
+def _load(conn: sa.Connection, alert_id: int) -> dict[str, Any]:
+    row = conn.execute(sa.select(a.alert).where(a.alert.c.id == alert_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no alert {alert_id}")
+    return dict(row)
+
+
+def get_alert(engine: sa.Engine, alert_id: int) -> dict[str, Any]:
+    """The alert with its rule, area and event history."""
+    from salus.storage import schema as t
+
+    with engine.connect() as conn:
+        alert = _load(conn, alert_id)
+        alert["rule"] = dict(conn.execute(sa.select(a.alert_rule).where(
+            a.alert_rule.c.id == alert["rule_id"])).mappings().one())
+        alert["area"] = dict(conn.execute(sa.select(t.area.c.id, t.area.c.code, t.area.c.name)
+                                          .where(t.area.c.id == alert["area_id"])).mappings().one())
+        alert["events"] = [dict(e) for e in conn.execute(
+            sa.select(a.alert_event).where(a.alert_event.c.alert_id == alert_id)
+            .order_by(a.alert_event.c.id)).mappings()]
+    return alert
+
+
+def list_alerts(engine: sa.Engine, status: str | None = None,
+                limit: int = 200) -> list[dict[str, Any]]:
+    """Alerts newest first (``status``: one status, ``open``, or None for all)."""
+    from salus.storage import schema as t
+
+    query = (sa.select(a.alert, t.area.c.code.label("area_code"),
+                       t.area.c.name.label("area_name"), a.alert_rule.c.name.label("rule_name"))
+             .join(t.area, t.area.c.id == a.alert.c.area_id)
+             .join(a.alert_rule, a.alert_rule.c.id == a.alert.c.rule_id)
+             .order_by(a.alert.c.period_start.desc(), a.alert.c.id.desc()).limit(limit))
+    if status == "open":
+        query = query.where(a.alert.c.status.in_(OPEN_STATUSES))
+    elif status:
+        query = query.where(a.alert.c.status == status)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def run_all(engine: sa.Engine, today: dt.date | None = None, **kwargs: Any) -> RunReport:
+    """Incident rules, then the tension-index rule; one report (``salus alerts run``)."""
+    from salus.usecases.alerts import tension
+
+    report = run_rules(engine, today, notify_now=False, **kwargs)
+    extra = tension.run_tension_alerts(engine, **kwargs)
+    report.fired += extra.fired
+    report.already_known += extra.already_known
+    report.notifications = extra.notifications
+    return report
+
+
+def after_import(engine: sa.Engine, today: dt.date | None = None) -> RunReport | None:
+    """Hook for the import use case: run every rule once an import has committed.
+
+    Never raises: an import must not fail because alerting did (the error is logged).
+    """
+    try:
+        return run_all(engine, today)
+    except Exception:
+        log.exception("alert rules failed after import")
+        return None

@@ -1,0 +1,1 @@
+"""Use cases of citizen reports: intake, review, public views."""

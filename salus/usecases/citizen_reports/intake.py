@@ -1,0 +1,283 @@
+"""Receiving citizen reports: web form, JSON API and SMS gateways (issue 7, section 3).
+
+Durability: a report is committed before the caller may acknowledge it (the functions return
+only after ``COMMIT``); the reference code comes back with it. Retries: every submission
+carries an idempotency key (``web:<form token>``, ``api:<Idempotency-Key>``,
+``sms:<gateway>:<message id>``) under a unique constraint, so a retry — sequential or
+concurrent — gets the first submission's reference and adds no row.
+
+Protection: token buckets per client address and per phone number
+(:mod:`salus.storage.citizen_reports.intake_buckets`), spam signals stored as flags (a flagged
+report is kept,
+never silently dropped), phone numbers and addresses hashed with a keyed HMAC; the address
+itself is kept only for non-anonymous web reports, for verifiers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from shapely.geometry import Point, shape
+
+from salus.domain.citizen_reports import (
+    MAX_DESCRIPTION,
+    REPLIES,
+    new_reference,
+    normalise_phone,
+    parse_message,
+    spam_signals,
+)
+from salus.storage import repository
+from salus.storage import schema as t
+from salus.storage.citizen_reports import intake_buckets
+from salus.storage.citizen_reports.schema import citizen_report as cr
+from salus.storage.citizen_reports.schema import citizen_report_event as ev
+from salus.storage.citizen_reports.schema import citizen_report_photo as ph
+from salus.usecases.citizen_reports import settings as cfg
+from salus.usecases.citizen_reports.input import BAD_CHARS, ReportInput, check_report
+from salus.usecases.errors import Conflict, RateLimited, ValidationFailed
+from salus.usecases.scope import area_id_of
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """How a submission arrived: channel, idempotency key (namespaced), the body verbatim."""
+
+    channel: str
+    key: str
+    raw: str
+    client_ip: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """The acknowledgement: ``created`` is False when this was a retry of a stored report."""
+
+    reference: str
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceipt:
+    receipt: Receipt
+    reply: str
+    category: str
+
+
+def find_receipt(engine: sa.Engine, key: str) -> Receipt | None:
+    with engine.connect() as conn:
+        ref = conn.scalar(sa.select(cr.c.reference).where(cr.c.idempotency_key == key))
+    return None if ref is None else Receipt(str(ref), False)
+
+
+def known_areas(engine: sa.Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.scalars(sa.select(t.area.c.code)))
+
+
+def _known(engine: sa.Engine, code: object) -> set[str]:
+    """The submitted area code if it exists (one indexed lookup, not the whole area list)."""
+    if not isinstance(code, str) or not code.strip() or len(code) > 64:
+        return set()
+    with engine.connect() as conn:
+        return {code.strip()} if area_id_of(conn, code.strip()) is not None else set()
+
+
+def submit_report(engine: sa.Engine, envelope: Envelope, data: Mapping[str, Any],
+                  photo: bytes | None = None, today: dt.date | None = None) -> Receipt:
+    """Check and store one web or API submission; ValidationFailed lists every field error,
+    RateLimited when the client or the contact number has sent too many."""
+    earlier = find_receipt(engine, envelope.key)
+    if earlier is not None:
+        return earlier
+    checked, errors = check_report(data, photo, today=today,
+                                   known_areas=_known(engine, data.get("area_code")))
+    if checked is None:
+        raise ValidationFailed(errors)
+    return _store(engine, envelope, checked, checked.phone)
+
+
+def submit_message(engine: sa.Engine, gateway: str, message_id: str, sender: str, text: str,
+                   raw: str) -> MessageReceipt:
+    """Store one text message from an authenticated gateway. Never rejected for its form: an
+    unparsable message becomes an ``unclassified`` report, its text kept whole."""
+    key = f"sms:{gateway}:{message_id}"
+    parsed = parse_message(text, known_areas(engine))
+    earlier = find_receipt(engine, key)
+    if earlier is None:
+        phone = normalise_phone(sender)
+        description = BAD_CHARS.sub("\ufffd", parsed.description)[:MAX_DESCRIPTION]
+        report = ReportInput(parsed.category, description, parsed.area_code, None, None, None,
+                             False, BAD_CHARS.sub("", sender)[:200] or None, phone or sender,
+                             "", None)
+        earlier = _store(engine, Envelope("sms", key, raw), report, report.phone,
+                         actor=f"sms:{gateway}")
+    reply = REPLIES.get(parsed.language, REPLIES["en"])[0].format(ref=earlier.reference)
+    return MessageReceipt(earlier, reply, parsed.category)
+
+
+def limit_reply(text: str) -> str:
+    """The reply to a sender over the limit, in the language of the message's keyword."""
+    return REPLIES.get(parse_message(text, set()).language, REPLIES["en"])[1]
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(" ".join(text.lower().split()).encode("utf-8")).hexdigest()
+
+
+def _raw(value: str) -> str:
+    return BAD_CHARS.sub("\ufffd", value)
+
+
+def raw_form(fields: Mapping[str, Any]) -> str:
+    """A web submission's fields as received (JSON), for ``citizen_report.raw``."""
+    return _raw(json.dumps(dict(fields), ensure_ascii=False, sort_keys=True, default=str))
+
+
+def _store(engine: sa.Engine, envelope: Envelope, report: ReportInput, phone: str | None,
+           actor: str = "public") -> Receipt:
+    key = cfg.hash_key(engine)
+    client_hash = cfg.keyed_hash(key, "ip:" + envelope.client_ip) if envelope.client_ip else None
+    phone_hash = cfg.keyed_hash(key, "phone:" + phone) if phone else None
+    for _attempt in range(3):
+        try:
+            with engine.begin() as conn:
+                _rate_limit(conn, envelope.channel, client_hash, phone_hash)
+                reference = _insert(conn, envelope, report, client_hash, phone_hash, actor)
+            return Receipt(reference, True)
+        except sa.exc.IntegrityError:
+            earlier = find_receipt(engine, envelope.key)
+            if earlier is not None:   # a concurrent identical submission won the race
+                return earlier
+    raise Conflict("the report could not be stored; send it again")
+
+
+def _rate_limit(conn: sa.Connection, channel: str, client_hash: str | None,
+                phone_hash: str | None) -> None:
+    """Take a token from each bucket that applies (all or none: the transaction rolls back)."""
+    now = time.time()
+    limit = cfg.limits(conn)
+    buckets = []
+    if client_hash and channel != "sms":   # a gateway's address is the gateway's, not a person's
+        buckets.append((f"client:{client_hash}", limit["client"]))
+    if phone_hash:
+        buckets.append((f"phone:{phone_hash}", limit["phone"]))
+    for bucket, lim in buckets:
+        if not intake_buckets.take(conn, bucket, lim.capacity, lim.per_second, now):
+            wait = intake_buckets.seconds_until_token(conn, bucket, lim.per_second, now)
+            raise RateLimited("too many reports from this device or number; try again later",
+                              retry_after=wait)
+
+
+def _repeats(conn: sa.Connection, text_hash: str, client_hash: str | None,
+             phone_hash: str | None) -> int:
+    senders = [c for c in ((cr.c.client_hash, client_hash), (cr.c.phone_hash, phone_hash))
+               if c[1]]
+    if not senders:
+        return 0
+    since = repository.now() - dt.timedelta(days=1)
+    return int(conn.scalar(sa.select(sa.func.count()).select_from(cr).where(
+        cr.c.text_hash == text_hash, cr.c.received_at >= since,
+        sa.or_(*(column == value for column, value in senders)))) or 0)
+
+
+def _insert(conn: sa.Connection, envelope: Envelope, report: ReportInput,
+            client_hash: str | None, phone_hash: str | None, actor: str) -> str:
+    text_hash = _text_hash(report.description)
+    flags = spam_signals(report.description, honeypot=report.honeypot,
+                         repeats=_repeats(conn, text_hash, client_hash, phone_hash)).flags
+    area_id = _area_id(conn, report)
+    reference, received = new_reference(), repository.now()
+    report_id = conn.execute(cr.insert().values(
+        reference=reference, idempotency_key=envelope.key, channel=envelope.channel,
+        received_at=received, raw=_raw(envelope.raw), category=report.category,
+        description=report.description, area_id=area_id, longitude=report.longitude,
+        latitude=report.latitude, occurred_on=report.occurred_on, anonymous=report.anonymous,
+        contact=report.contact, client_ip=None if report.anonymous or envelope.channel == "sms"
+        else envelope.client_ip, client_hash=client_hash, phone_hash=phone_hash,
+        text_hash=text_hash, spam_flags=list(flags), status="unverified", published=False,
+    )).inserted_primary_key[0]  # type: ignore[index]
+    if report.photo is not None:
+        conn.execute(ph.insert().values(
+            report_id=report_id, content_type=report.photo.content_type,
+            size=len(report.photo.data), sha256=hashlib.sha256(report.photo.data).hexdigest(),
+            data=report.photo.data))
+    conn.execute(ev.insert().values(report_id=report_id, at=received, actor=actor,
+                                    action="received", from_status=None,
+                                    to_status="unverified", note=None))
+    repository.audit(conn, actor, "submit", "citizen_report", reference, None,
+                     {"channel": envelope.channel, "category": report.category,
+                      "area_id": area_id, "spam_flags": list(flags)})
+    return reference
+
+
+def _area_id(conn: sa.Connection, report: ReportInput) -> int | None:
+    if report.area_code:
+        return area_id_of(conn, report.area_code)
+    if report.longitude is None or report.latitude is None:
+        return None
+    return locate(conn, report.longitude, report.latitude)
+
+
+def locate(conn: sa.Connection, longitude: float, latitude: float) -> int | None:
+    """The deepest area whose polygon covers the point (bounding boxes filter in SQL)."""
+    a = t.area
+    rows = conn.execute(
+        sa.select(a.c.id, a.c.geometry).where(
+            a.c.geometry.is_not(None), a.c.min_lon <= longitude, a.c.max_lon >= longitude,
+            a.c.min_lat <= latitude, a.c.max_lat >= latitude)
+        .order_by(a.c.level.desc())).all()
+    point = Point(longitude, latitude)
+    for area_id, geometry in rows:
+        if shape(json.loads(geometry)).covers(point):
+            return int(area_id)
+    return None
+
+
+FORM_LEVELS = (2, 3)
+"""The form offers admin-2 and admin-3 areas (districts, municipalities, camps)."""
+
+
+def area_choices(engine: sa.Engine,
+                 language: str = "en") -> list[tuple[str | None, list[tuple[str, str]]]]:
+    """The areas a citizen picks from, as (group label, [(code, name)]) by name: each admin-2
+    area heads a group with its admin-3 areas; the deepest level alone when the observatory
+    has no admin-2/3 areas."""
+    a = t.area
+    with engine.connect() as conn:
+        levels = set(conn.scalars(sa.select(a.c.level).distinct()))
+        wanted = [lv for lv in FORM_LEVELS if lv in levels] or ([max(levels)] if levels else [])
+        rows = conn.execute(sa.select(a.c.id, a.c.parent_id, a.c.level, a.c.code, a.c.name,
+                                      a.c.names).where(a.c.level.in_(wanted))).all()
+    def label(r: Any) -> str:
+        return str((r.names or {}).get(language) or r.name)
+
+    heads = {r.id: r for r in rows if r.level == min(wanted)}
+    groups: dict[int | None, list[tuple[str, str]]] = {}
+    for r in rows:
+        head = r.id if r.id in heads else (r.parent_id if r.parent_id in heads else None)
+        groups.setdefault(head, []).append((r.code, label(r)))
+    out: list[tuple[str | None, list[tuple[str, str]]]] = []
+    for head, members in groups.items():
+        members.sort(key=lambda c: (c[0] != (heads[head].code if head in heads else None),
+                                    c[1].casefold()))
+        out.append((label(heads[head]) if head in heads and len(wanted) > 1 else None, members))
+    return sorted(out, key=lambda g: (g[0] or g[1][0][1]).casefold())
+
+
+def form_map(engine: sa.Engine) -> dict[str, Any]:
+    """The polygons of the form's areas as GeoJSON (loaded only when a citizen opens the map)."""
+    from salus.domain.accounts.roles import PUBLIC_VIEWER
+    from salus.usecases.areas import area_geojson
+
+    with engine.connect() as conn:
+        levels = set(conn.scalars(sa.select(t.area.c.level).distinct()))
+    level = next((lv for lv in FORM_LEVELS if lv in levels), max(levels) if levels else 0)
+    return area_geojson(engine, PUBLIC_VIEWER, level)

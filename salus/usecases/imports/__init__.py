@@ -1,0 +1,1 @@
+"""Use cases of imports: incidents, areas and population files; staged web and API imports."""

@@ -1,0 +1,227 @@
+"""Import a file of incidents, areas or population: validate everything, then write at once.
+
+:func:`import_file` reads and validates every row first (:mod:`salus.ingestion.pipeline`), then
+writes all good records in ONE transaction with the repository functions, together with an
+``import_batch`` row and an audit event. By default any error aborts the import with nothing
+written; with ``skip_invalid`` the valid rows are written and the rest reported. Writes are
+idempotent on natural keys, so importing the same file twice reports 0 inserted, 0 updated,
+N unchanged. An exception during the write (a constraint violation, a killed connection) rolls
+the whole transaction back: the store is as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gc
+import hashlib
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from salus.domain.geometry import AreaLocator
+from salus.ingestion.errors import FileImportError, MappingError, RowError
+from salus.ingestion.mapping import Mapping, load_mapping
+from salus.ingestion.pipeline import PipelineResult, Progress, StoreContext, run_pipeline
+from salus.storage import repository as repo
+
+WRITE_CHUNK = 5000
+SQLITE_CACHE_KIB = 256 * 1024
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did: rows read and skipped, records written, errors and warnings."""
+
+    kind: str
+    file: str
+    mapping: str
+    written: bool = False
+    batch_id: int | None = None
+    header_row: int | None = None
+    rows_read: int = 0
+    rows_skipped: dict[str, int] = field(default_factory=dict)
+    rows_rejected: int = 0
+    records: int = 0
+    victims: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    absent_columns: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        """Nothing was written because of errors."""
+        return not self.written and bool(self.errors)
+
+    def summary(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("errors", "warnings"):
+            data[key] = len(data[key])
+        return data
+
+
+def import_file(engine: sa.Engine, kind: str, path: str | Path, mapping: str | Path | Mapping,
+                *, skip_invalid: bool = False, actor: str = "cli", date_format: str | None = None,
+                encoding: str | None = None, progress: Progress | None = None,
+                today: dt.date | None = None) -> ImportReport:
+    """Import ``path`` as ``kind`` with ``mapping`` (a shipped name, a YAML path or a Mapping).
+
+    Raises :class:`MappingError` for a wrong mapping (unknown name, other kind); every problem
+    of the file itself is reported in :attr:`ImportReport.errors`.
+    """
+    started = time.perf_counter()
+    m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+    if m.kind != kind:
+        raise MappingError(f"mapping {m.name} is for {m.kind}, not {kind}")
+    m = m.with_overrides(date_format=date_format, encoding=encoding)
+    source = Path(path)
+    report = ImportReport(kind, str(source), m.name)
+    with _no_cyclic_gc():
+        try:
+            result = run_pipeline(source, m, store_context(engine, kind, today), progress)
+        except FileImportError as exc:
+            report.errors = [exc.error]
+            report.seconds = time.perf_counter() - started
+            return report
+        _fill(report, result)
+        if result.objects and (skip_invalid or not report.errors):
+            _write(engine, report, result, m, source, actor, progress)
+    if report.written and kind == "incidents":
+        run_alerts_after_import(engine, today)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def run_alerts_after_import(engine: sa.Engine, today: dt.date | None) -> None:
+    """Early warning runs after every committed incident import (it never fails the import)."""
+    from salus.usecases.alerts.workflow import after_import
+
+    after_import(engine, today)
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while an import builds millions of objects.
+
+    The objects an import keeps (incidents, persons…) are all alive until it ends, yet each
+    full collection walks them all again: about a quarter of the CPU time of a large import.
+    Reference counting still frees everything that is not in a cycle; the collector runs again
+    (and is as it was) afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def store_context(engine: sa.Engine, kind: str, today: dt.date | None = None) -> StoreContext:
+    """What the pipeline needs of the store: area codes and levels, lazy point-in-area checks."""
+    with engine.connect() as conn:
+        levels = repo.area_levels(conn)
+    locator = _LazyLocator(engine).contains if kind == "incidents" else None
+    return StoreContext(levels, locator, today or dt.datetime.now(dt.UTC).date())
+
+
+class _LazyLocator:
+    """Point-in-area checks that load the polygons on the first point only: files without
+    coordinates (most police tables) never pay for parsing megabytes of GeoJSON."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        self._locator: AreaLocator | None = None
+
+    def contains(self, longitude: float, latitude: float, area_code: str) -> bool | None:
+        if self._locator is None:
+            with self._engine.connect() as conn:
+                self._locator = AreaLocator(repo.area_geometries(conn))
+        return self._locator.contains(longitude, latitude, area_code)
+
+
+def _fill(report: ImportReport, result: PipelineResult) -> None:
+    report.header_row = result.header_row
+    report.rows_read = result.stats.data_rows
+    report.rows_skipped = result.stats.skipped()
+    report.rows_rejected = result.rejected_rows
+    report.records = len(result.objects)
+    report.victims = result.victims
+    report.errors = sorted(result.errors, key=_order)
+    report.warnings = sorted(result.warnings, key=_order)
+    report.absent_columns = result.absent_columns
+
+
+def _order(error: RowError) -> tuple[int, str]:
+    return (error.row or 0, error.column)
+
+
+def _write(engine: sa.Engine, report: ImportReport, result: PipelineResult, m: Mapping,
+           source: Path, actor: str, progress: Progress | None) -> None:
+    """One transaction: batch row, records, batch totals, audit event (all or nothing)."""
+    with engine.begin() as conn:
+        batch = repo.start_batch(conn, report.kind, source.name, file_sha256(source),
+                                 m.name, actor)
+        counts = _save(conn, result, batch, progress)
+        repo.finish_batch(conn, batch, report.rows_read, counts, report.rows_rejected)
+        report.batch_id = batch
+        report.inserted, report.updated, report.unchanged = (counts.inserted, counts.updated,
+                                                             counts.unchanged)
+        repo.audit(conn, actor, "import", "import_batch", str(batch),
+                   after={"kind": report.kind, "file": source.name, "mapping": m.name,
+                          "rows_read": report.rows_read, "inserted": counts.inserted,
+                          "updated": counts.updated, "unchanged": counts.unchanged,
+                          "rejected": report.rows_rejected})
+    report.written = True
+
+
+def _save(conn: sa.Connection, result: PipelineResult, batch: int,
+          progress: Progress | None) -> repo.WriteCounts:
+    if result.kind == "areas":
+        return repo.save_areas(conn, result.objects)
+    if result.kind == "population":
+        return repo.save_population(conn, result.objects, batch)
+    digests = {id(inc): d for inc, d in zip(result.objects, result.digests, strict=True)}
+    known, ids = repo.existing_incident_keys(conn), repo.area_ids(conn)
+    counts = repo.WriteCounts()
+    total = len(result.objects)
+    with _large_cache(conn):
+        for start in range(0, total, WRITE_CHUNK):
+            chunk = result.objects[start:start + WRITE_CHUNK]
+            counts += repo.save_incidents(conn, chunk, batch, known,
+                                          digest_of=lambda inc: digests[id(inc)], area_id=ids)
+            if progress is not None:
+                progress("write", min(start + WRITE_CHUNK, total), total)
+    return counts
+
+
+@contextlib.contextmanager
+def _large_cache(conn: sa.Connection) -> Iterator[None]:
+    """On SQLite, a page cache large enough for the indexes a big import touches (a
+    connection setting, not a durability one: the default 2 MB makes every index insert of a
+    million-row import evict and re-read pages), restored afterwards."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,1 @@
+"""Use cases of incidents: read, list, create, edit, export, persons."""

@@ -1,0 +1,193 @@
+"""Use case: compute an indicator on the store, once, for any renderer.
+
+``compute_indicator`` opens an ibis connection on the same database the store uses (a SQLite
+file, PostgreSQL, or an ibis backend given directly such as an in-memory DuckDB), loads the
+indicator definition from the search path, validates the request and runs the engine. All
+counting happens in the database; see ``docs/indicators.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import ibis
+import sqlalchemy as sa
+
+from salus.analytics.disclosure import DEFAULT_THRESHOLD, check_threshold
+from salus.analytics.indicators.definitions import IndicatorDefinition, load_definitions
+from salus.analytics.indicators.engine import Request, run
+from salus.analytics.indicators.filters import DefinitionError, parse_filters, parse_grouping
+from salus.analytics.indicators.result import IndicatorResult
+from salus.analytics.periods import Period, PeriodError, parse_period
+from salus.storage.db import normalise_url
+from salus.usecases.errors import NotFound, UseCaseError
+
+Store: TypeAlias = sa.Engine | str | ibis.BaseBackend
+
+
+class IndicatorRequestError(UseCaseError, ValueError):
+    """A period, grouping, filter or definition that cannot be used (the message says why)."""
+
+    status = 422
+    title = "Invalid indicator request"
+
+
+def list_indicators(definitions: Sequence[str | Path] = ()) -> list[IndicatorDefinition]:
+    """Every indicator on the search path (shipped, ``SALUS_INDICATORS_DIR``, ``definitions``)."""
+    try:
+        return sorted(load_definitions(definitions).values(), key=lambda d: d.id)
+    except DefinitionError as exc:
+        raise IndicatorRequestError(str(exc)) from exc
+
+
+def compute_indicator(
+    engine_or_url: Store,
+    indicator_id: str,
+    *,
+    period: str | Period,
+    by: Sequence[str] | str | None = None,
+    filters: Mapping[str, Any] | None = None,
+    level: int | None = None,
+    public: bool = False,
+    suppression_threshold: int = DEFAULT_THRESHOLD,
+    annualise: bool = False,
+    definitions: Sequence[str | Path] = (),
+) -> IndicatorResult:
+    """Compute one indicator.
+
+    Parameters
+    ----------
+    engine_or_url : sqlalchemy.Engine, str or ibis backend
+        The store (its URL is reopened with ibis) or an ibis connection.
+    indicator_id : str
+        Id of a definition on the search path (``salus indicators list``).
+    period : str or Period
+        ``2023``, ``2023-05``, ``2023-Q2``, ``2019..2023``, ``2023-01-01..2023-03-31``.
+    by : list of str or comma-separated str, optional
+        Grouping (``area, year|quarter|month|week|day, sex, age_band[:scheme], weapon,
+        iccs_context, misuse_context``); the definition's default when None.
+    filters : mapping, optional
+        Extra filters (``area, offence, weapon, sex, age_band, iccs_context, misuse_context,
+        attempted, outcome``), applied on top of the definition's.
+    level : int, optional
+        Admin level of ``area`` rows (default: the finest level).
+    public : bool
+        Suppress counts from 1 to ``suppression_threshold - 1`` and what derives from them.
+    annualise : bool
+        Rates per person-year instead of per population (for periods other than a year).
+    definitions : list of paths
+        Extra folders of YAML definitions.
+    """
+    try:
+        definition = _definition(indicator_id, definitions)
+        request = _request(
+            definition, period, by, filters, level, public, suppression_threshold, annualise
+        )
+        with connect(engine_or_url) as con:
+            return run(con, definition, with_primary_series(con, request))
+    except (DefinitionError, PeriodError) as exc:
+        raise IndicatorRequestError(str(exc)) from exc
+
+
+def _definition(indicator_id: str, folders: Sequence[str | Path]) -> IndicatorDefinition:
+    known = load_definitions(folders)
+    if indicator_id not in known:
+        raise NotFound(f"unknown indicator {indicator_id!r} (known: {', '.join(sorted(known))})")
+    return known[indicator_id]
+
+
+def _request(
+    definition: IndicatorDefinition,
+    period: str | Period,
+    by: Sequence[str] | str | None,
+    filters: Mapping[str, Any] | None,
+    level: int | None,
+    public: bool,
+    threshold: int,
+    annualise: bool,
+) -> Request:
+    items = definition.by if by is None else (by.split(",") if isinstance(by, str) else by)
+    try:
+        check_threshold(threshold)
+    except ValueError as exc:
+        raise DefinitionError(str(exc)) from None
+    return Request(
+        period=parse_period(period) if isinstance(period, str) else period,
+        grouping=parse_grouping(items, definition.age_scheme, "--by", level),
+        filters=parse_filters(filters, "request"),
+        public=public,
+        threshold=threshold,
+        annualise=annualise,
+    )
+
+
+def with_primary_series(con: ibis.BaseBackend, request: Request) -> Request:
+    """Count only the observatory's primary series unless the request names its sources.
+
+    A store holding several institutions' records of the same deaths (police, forensic, media)
+    keeps the source types of its official series in the ``primary_sources`` setting; without
+    this, one death recorded by three institutions would be counted three times.
+    """
+    if "source" in request.filters.codes:
+        return request
+    sources = primary_sources(con)
+    if not sources:
+        return request
+    extra = parse_filters({"source": sources}, "observatory setting primary_sources")
+    return replace(request, filters=request.filters.merge(extra))
+
+
+def primary_sources(con: ibis.BaseBackend) -> list[str]:
+    """Source types of the primary series stored in the observatory settings (may be empty)."""
+    if "observatory_setting" not in con.list_tables():
+        return []
+    table = con.table("observatory_setting")
+    values = table.filter(table.key == "primary_sources").select("value").execute()["value"]
+    if values.empty:
+        return []
+    value = values.iloc[0]
+    value = json.loads(value) if isinstance(value, str) else value
+    return [str(v) for v in value]
+
+
+@contextmanager
+def connect(store: Store) -> Iterator[ibis.BaseBackend]:
+    """An ibis connection on ``store`` (closed afterwards unless it was given open)."""
+    if isinstance(store, ibis.BaseBackend):
+        yield store
+        return
+    con = _open(
+        store.url.render_as_string(hide_password=False) if isinstance(store, sa.Engine) else store
+    )
+    try:
+        yield con
+    finally:
+        con.disconnect()
+
+
+def _open(url: str) -> ibis.BaseBackend:
+    parsed = sa.make_url(normalise_url(url))
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise IndicatorRequestError(
+                "an in-memory SQLite store cannot be reopened; "
+                "pass a file URL or an ibis connection"
+            )
+        return ibis.sqlite.connect(parsed.database)
+    if backend == "postgresql":
+        return ibis.postgres.connect(
+            host=parsed.host or "localhost",
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            database=parsed.database,
+        )
+    if backend == "duckdb":
+        return ibis.duckdb.connect(parsed.database or ":memory:")
+    raise IndicatorRequestError(f"indicators cannot run on {backend!r} databases")

@@ -1,0 +1,1 @@
+"""Use cases of community safety: assessments, plans, community pages."""

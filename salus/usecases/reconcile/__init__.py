@@ -1,0 +1,1 @@
+"""Use cases of reconciliation: jobs, their records, runs started from the web, views."""

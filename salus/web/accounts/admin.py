@@ -1,0 +1,72 @@
+"""Administration pages: users (create, change role/scope, reset password) and the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from salus.domain.accounts.roles import Permission, UserRole, Viewer
+from salus.usecases.accounts import audit as audit_uc
+from salus.usecases.accounts import users as accounts
+from salus.usecases.errors import UseCaseError
+from salus.usecases.paging import PageRequest
+from salus.web import context as ctx
+from salus.web.csrf import verify_csrf
+from salus.web.pages import needs
+from salus.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Admin = Annotated[Viewer, Depends(needs(Permission.MANAGE_USERS))]
+Auditor = Annotated[Viewer, Depends(needs(Permission.AUDIT))]
+
+
+def _users_page(request: Request, viewer: Viewer, status: int = 200, **extra: object) -> Response:
+    users = accounts.list_users(ctx.engine(request), viewer)
+    context = {"users": users, "roles": list(UserRole), "error": None, "message": None}
+    context.update(extra)
+    return render(request, "users.html", status_code=status, **context)
+
+
+@router.get("/users")
+def users(request: Request, viewer: Admin) -> Response:
+    return _users_page(request, viewer)
+
+
+@router.post("/users", dependencies=[Depends(verify_csrf)])
+def add_user(request: Request, viewer: Admin, username: Annotated[str, Form()],
+             password: Annotated[str, Form()], role: Annotated[str, Form()],
+             area: Annotated[str, Form()] = "", language: Annotated[str, Form()] = "") -> Response:
+    try:
+        accounts.create_user(ctx.engine(request), viewer, username.strip(), password, role,
+                             area_code=area.strip() or None, language=language or None)
+    except UseCaseError as exc:
+        return _users_page(request, viewer, 400, error=exc)
+    return _users_page(request, viewer, message=("created", username))
+
+
+@router.post("/users/{username}", dependencies=[Depends(verify_csrf)])
+def change_user(request: Request, viewer: Admin, username: str, role: Annotated[str, Form()],
+                area: Annotated[str, Form()] = "",
+                active: Annotated[str, Form()] = "") -> Response:
+    try:
+        accounts.update_user(ctx.engine(request), viewer, username, role=role,
+                             area_code=area.strip(), active=active == "on")
+    except UseCaseError as exc:
+        return _users_page(request, viewer, 400, error=exc)
+    return _users_page(request, viewer, message=("updated", username))
+
+
+@router.post("/users/{username}/password", dependencies=[Depends(verify_csrf)])
+def reset(request: Request, viewer: Admin, username: str) -> Response:
+    password = accounts.reset_password(ctx.engine(request), viewer, username)
+    return _users_page(request, viewer, message=("password", username), password=password)
+
+
+@router.get("/audit")
+def audit_log(request: Request, viewer: Auditor, actor: str = "", action: str = "",
+              entity: str = "", entity_id: str = "", page: int = 1) -> Response:
+    f = audit_uc.AuditFilter(actor or None, action or None, entity or None, entity_id or None)
+    events = audit_uc.list_events(ctx.engine(request), viewer, f, PageRequest(page, 100))
+    return render(request, "audit.html", events=events, filters=f)

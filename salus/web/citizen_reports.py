@@ -1,0 +1,241 @@
+"""Citizen reports on the web: the public form (``public_router``) and the review queue.
+
+The form (``/report``) is a small server-rendered page that works without JavaScript; a
+script of a few lines adds "use my location" and an optional map loaded only on request.
+A hidden token generated when the form is rendered is the submission's idempotency key, so
+a resent form (refresh, retry on a weak connection) shows the first reference again. The
+acknowledgement is rendered only after the report is committed. No CSRF token on this form:
+it grants nothing a direct POST could not, and it must work when cookies are refused.
+
+The queue (``/reports/review``) needs ``verify_reports`` or ``publish_reports``; its actions
+are CSRF-protected posts.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
+
+from salus.domain.accounts.roles import Viewer
+from salus.domain.citizen_reports import FORM_CATEGORIES, MAX_PHOTO_BYTES
+from salus.usecases.citizen_reports import intake, review
+from salus.usecases.errors import (
+    Conflict,
+    PermissionDenied,
+    RateLimited,
+    UseCaseError,
+    ValidationFailed,
+)
+from salus.usecases.paging import PageRequest
+from salus.web import context as ctx
+from salus.web.csrf import verify_csrf
+from salus.web.pages import page_viewer
+from salus.web.templating import render, set_language
+
+public_router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
+
+MAX_BODY = MAX_PHOTO_BYTES + 64 * 1024
+FORM_FIELDS = ("category", "description", "area_code", "longitude", "latitude", "occurred_on",
+               "anonymous", "contact", "website")
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,100}$")
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext marker
+    return message
+
+
+CATEGORY_LABELS = {
+    "killing": N_("Killing or death"), "shooting": N_("Gunfire or weapon use"),
+    "assault": N_("Physical assault"), "threat": N_("Threats, intimidation or harassment"),
+    "sexual_violence": N_("Sexual violence"),
+    "domestic_violence": N_("Domestic or family violence"), "robbery": N_("Robbery"),
+    "kidnapping": N_("Kidnapping or abduction"),
+    "unrest": N_("Unrest, riot or intercommunal tension"), "other": N_("Other"),
+    "unclassified": N_("Not yet classified"),
+}
+MESSAGES = {
+    "value.missing": N_("This field is required."),
+    "value.invalid": N_("This value is not valid."),
+    "value.characters": N_("This text contains characters that are not allowed."),
+    "value.too_long": N_("This text is too long."),
+    "value.too_short": N_("Please describe what happened in a few words."),
+    "value.range": N_("This point is not on the map."),
+    "code.unknown": N_("Choose one of the listed values."),
+    "area.unknown": N_("This area is not known."),
+    "date.future": N_("The date is in the future."),
+    "date.too_old": N_("The date is more than ten years ago."),
+    "contact.anonymous": N_("Leave the contact empty to report anonymously."),
+    "photo.too_large": N_("The photo is larger than 2 MB."),
+    "photo.type": N_("The file is not a JPEG, PNG, GIF or WebP image."),
+    "form.unreadable": N_("The form could not be read. Please send it again."),
+    "form.too_large": N_("The submission is too large (the photo may be at most 2 MB)."),
+    "form.type": N_("Send the form as a web form."),
+    "report.unknown": N_("Give the reference of another report."),
+}
+STATUS_LABELS = {"unverified": N_("Unverified"), "verified": N_("Verified"),
+                 "rejected": N_("Rejected"), "duplicate": N_("Duplicate")}
+
+
+def _form_page(request: Request, status: int = 200, values: dict[str, Any] | None = None,
+               errors: dict[str, list[str]] | None = None, key: str | None = None,
+               notice: str | None = None) -> Response:
+    lang = set_language(request)
+    return render(request, "citizen_reports/form.html", status_code=status,
+                  categories=[(c, CATEGORY_LABELS[c]) for c in FORM_CATEGORIES],
+                  areas=intake.area_choices(ctx.engine(request), lang), values=values or {},
+                  errors=errors or {}, key=key or secrets.token_urlsafe(24), notice=notice,
+                  messages=MESSAGES)
+
+
+@public_router.get("/report")
+def report_form(request: Request) -> Response:
+    return _form_page(request)
+
+
+def _form_error(request: Request, status: int, code: str) -> Response:
+    return _form_page(request, status, errors={"form": [code]})
+
+
+async def _read_form(request: Request) -> tuple[dict[str, Any], bytes | None] | Response:
+    """The posted fields and photo, or the page explaining why the post cannot be read."""
+    length = request.headers.get("content-length", "")
+    if not length:      # browsers always send the length of a form; an unbounded upload is not read
+        return _form_error(request, 411, "form.unreadable")
+    if not length.isdigit() or int(length) > MAX_BODY:
+        return _form_error(request, 413, "form.too_large")
+    if not request.headers.get("content-type", "").lower().startswith(FORM_TYPES):
+        return _form_error(request, 415, "form.type")
+    try:
+        form = await request.form(max_files=2, max_fields=40, max_part_size=64 * 1024)
+        photo = form.get("photo")
+        data = await photo.read(MAX_PHOTO_BYTES + 1) if isinstance(photo, UploadFile) else None
+    except (MultiPartException, StarletteHTTPException, ValueError, UnicodeError, KeyError):
+        return _form_error(request, 400, "form.unreadable")
+    fields: dict[str, Any] = {}
+    for name in (*FORM_FIELDS, "submission_key"):
+        value = form.get(name)
+        fields[name] = value if isinstance(value, str) or value is None else object()
+    return fields, data
+
+
+@public_router.post("/report")
+async def submit(request: Request) -> Response:
+    read = await _read_form(request)
+    if isinstance(read, Response):
+        return read
+    fields, photo = read
+    key = fields.pop("submission_key")
+    if not isinstance(key, str) or not KEY_PATTERN.match(key):
+        key = secrets.token_urlsafe(24)    # no usable token: this post cannot be deduplicated
+    raw = {k: v for k, v in fields.items() if isinstance(v, str)}
+    envelope = intake.Envelope("web", f"web:{key}", intake.raw_form(raw),
+                               ctx.client_address(request))
+    try:
+        receipt = await run_in_threadpool(intake.submit_report, ctx.engine(request), envelope,
+                                          fields, photo)
+    except ValidationFailed as exc:
+        errors: dict[str, list[str]] = {}
+        for e in exc.errors:
+            errors.setdefault(str(e["field"]), []).append(str(e["code"]))
+        return _form_page(request, 422, values=raw, errors=errors, key=key)
+    except RateLimited as exc:
+        page = _form_page(request, 429, values=raw, key=key, notice="limited")
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    return render(request, "citizen_reports/thanks.html", reference=receipt.reference,
+                  repeated=not receipt.created)
+
+
+@public_router.get("/report/areas.geojson")
+def form_map(request: Request) -> Response:
+    return JSONResponse(intake.form_map(ctx.engine(request)),
+                        media_type="application/geo+json",
+                        headers={"Cache-Control": "public, max-age=3600"})
+
+
+# ---------------------------------------------------------------- review queue
+
+def _reviewer(request: Request) -> Viewer:
+    viewer = page_viewer(request)
+    if not review.can_review(viewer):
+        raise PermissionDenied("your role does not review citizen reports")
+    return viewer
+
+
+Reviewer = Annotated[Viewer, Depends(_reviewer)]
+
+
+def _flag(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+@router.get("/reports/review")
+def queue(request: Request, viewer: Reviewer, status: str = "unverified", category: str = "",
+          channel: str = "", area: str = "", spam: str = "", published: str = "",
+          page: int = 1) -> Response:
+    f = review.ReportFilter(status if status in STATUS_LABELS else None, category[:32] or None,
+                            channel[:8] or None, area[:64] or None, _flag(spam),
+                            _flag(published))
+    result = review.list_reports(ctx.engine(request), viewer, f, PageRequest(page, 50))
+    return render(request, "citizen_reports/queue.html", page=result, f=f, status=status,
+                  statuses=STATUS_LABELS, categories=CATEGORY_LABELS, spam=spam,
+                  published=published)
+
+
+def _report_page(request: Request, viewer: Viewer, report_id: int, status: int = 200,
+                 error: UseCaseError | None = None) -> Response:
+    detail = review.get_report(ctx.engine(request), viewer, report_id)
+    errors = error.by_field() if isinstance(error, ValidationFailed) else {}
+    return render(request, "citizen_reports/report.html", status_code=status, r=detail,
+                  categories=CATEGORY_LABELS, statuses=STATUS_LABELS, error=error,
+                  errors=errors)
+
+
+@router.get("/reports/review/{report_id}")
+def report_page(request: Request, viewer: Reviewer, report_id: int) -> Response:
+    return _report_page(request, viewer, report_id)
+
+
+@router.get("/reports/review/{report_id}/photo/{photo_id}")
+def report_photo(request: Request, viewer: Reviewer, report_id: int, photo_id: int) -> Response:
+    mime, data = review.photo(ctx.engine(request), viewer, report_id, photo_id)
+    return Response(data, media_type=mime, headers={
+        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'"})
+
+
+Text = Annotated[str, Form()]
+
+
+@router.post("/reports/review/{report_id}/decide", dependencies=[Depends(verify_csrf)])
+def decide(request: Request, viewer: Reviewer, report_id: int, action: Text,
+           note: Text = "", iccs_code: Text = "", area_code: Text = "", occurred_on: Text = "",
+           duplicate_of: Text = "", public_text: Text = "") -> Response:
+    engine = ctx.engine(request)
+    try:
+        if action == "verified":
+            review.verify(engine, viewer, report_id, iccs_code=iccs_code, area_code=area_code,
+                          occurred_on=occurred_on, note=note)
+        elif action == "rejected":
+            review.reject(engine, viewer, report_id, note)
+        elif action == "duplicate":
+            review.mark_duplicate(engine, viewer, report_id, duplicate_of, note)
+        elif action in ("publish", "unpublish"):
+            review.publish(engine, viewer, report_id, public_text,
+                           unpublish=action == "unpublish")
+        else:
+            raise ValidationFailed([{"field": "action", "code": "code.unknown",
+                                     "message": "unknown action"}])
+    except (ValidationFailed, Conflict) as exc:
+        return _report_page(request, viewer, report_id, exc.status, exc)
+    return RedirectResponse(f"/reports/review/{report_id}", status_code=303)

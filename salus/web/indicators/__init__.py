@@ -1,0 +1,1 @@
+"""Pages of indicators: the dashboard, indicators, areas and population."""

@@ -1,0 +1,1 @@
+"""Pages of community safety: plans, assessments, community pages and their forms."""

@@ -1,0 +1,23 @@
+"""Page routers. ``ROUTERS`` for the full app, ``PUBLIC_ROUTERS`` for ``salus serve --public``.
+
+Feature modules expose ``router`` (signed-in pages) and may expose ``public_router`` (pages
+anyone may open: served by the full app and by the public one). Order matters where paths
+overlap: the form modules come before the pages whose ``/{id}`` routes would catch ``/new``.
+"""
+
+from __future__ import annotations
+
+from salus.web import citizen_reports, imports, incidents, reconcile
+from salus.web import public as pages_public
+from salus.web.accounts import admin, auth
+from salus.web.indicators import dashboard, reference
+from salus.web.plans import forms as plan_forms
+from salus.web.plans import pages as plans
+from salus.web.weapons import forms as weapon_forms
+from salus.web.weapons import routes as weapons
+
+ROUTERS = [auth.router, admin.router, dashboard.router, incidents.router, imports.router,
+           reference.router, weapons.router, plan_forms.router, plans.router,
+           citizen_reports.router, reconcile.router, weapon_forms.router,
+           plans.public_router, citizen_reports.public_router]
+PUBLIC_ROUTERS = [pages_public.router, plans.public_router, citizen_reports.public_router]

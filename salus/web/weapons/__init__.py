@@ -1,0 +1,1 @@
+"""Pages of the small-arms registry: list, search, weapon, owners, stockpiles, tracing, forms."""

@@ -1,0 +1,106 @@
+"""Tracing requests (list, new request form) and the SDG 16.4.2 report page with its CSV.
+
+``WEAPONS`` reads; ``EDIT_WEAPONS`` records requests (:mod:`salus.usecases.weapons.tracing` checks
+them: national records first, outcome and point of diversion consistent, dates after the
+recovery). 16.4.2 is computed by :mod:`salus.usecases.weapons.sdg_16_4_2`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from salus.domain.accounts.roles import Permission, Viewer
+from salus.domain.weapons import tracing as tr
+from salus.usecases.errors import ValidationFailed
+from salus.usecases.weapons import sdg_16_4_2, tracing
+from salus.web import context as ctx
+from salus.web.csrf import verify_csrf
+from salus.web.forms import errors_by_field
+from salus.web.pages import needs
+from salus.web.templating import render
+from salus.web.weapons.labels import wlabel
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[Viewer, Depends(needs(Permission.WEAPONS))]
+Editor = Annotated[Viewer, Depends(needs(Permission.EDIT_WEAPONS))]
+SHOWN = 300
+FIELDS = ("weapon", "requested_to", "recipient", "status", "sent_on", "notes")
+
+
+def _n(message: str) -> str:
+    return message
+
+
+BAD_DATE = _n("Give the date as YYYY-MM-DD.")
+
+
+def _page(request: Request, viewer: Viewer, status: str = "", outcome: str = "",
+          values: dict[str, str] | None = None, errors: list[dict[str, Any]] | None = None,
+          code: int = 200) -> Response:
+    rows = tracing.list_requests(ctx.engine(request), viewer, status=status or None,
+                                 outcome=outcome or None)
+    values = values or {"status": "sent", "requested_to": "national_records",
+                        "sent_on": dt.date.today().isoformat()}
+    return render(request, "weapons/tracing.html", status_code=code, rows=rows[-SHOWN:][::-1],
+                  total=len(rows), status=status, outcome=outcome, values=values,
+                  errors=errors_by_field(errors or []), all_errors=errors or [],
+                  statuses=tr.STATUSES, outcomes=tr.OUTCOMES, recipients=tr.REQUESTED_TO,
+                  wlabel=wlabel)
+
+
+@router.get("/weapons/tracing")
+def tracing_page(request: Request, viewer: Reader, status: str = "",
+                 outcome: str = "") -> Response:
+    status = status if status in tr.STATUSES else ""
+    outcome = outcome if outcome in tr.OUTCOMES else ""
+    return _page(request, viewer, status, outcome)
+
+
+@router.post("/weapons/tracing", dependencies=[Depends(verify_csrf)])
+async def new_request(request: Request, viewer: Editor) -> Response:
+    form = await request.form()
+    values = {k: str(form.get(k) or "").strip()[:300] for k in FIELDS}
+    try:
+        sent = dt.date.fromisoformat(values["sent_on"]) if values["sent_on"] else None
+    except ValueError:
+        errors = [{"field": "sent_on", "code": "invalid", "message": BAD_DATE}]
+        return _page(request, viewer, values=values, errors=errors, code=422)
+    try:
+        view = tracing.create_request(ctx.engine(request), viewer, tracing.TraceInput(
+            values["weapon"], values["requested_to"], recipient=values["recipient"] or None,
+            status=values["status"] or "draft", sent_on=sent, notes=values["notes"] or None))
+    except ValidationFailed as exc:
+        return _page(request, viewer, values=values, errors=exc.errors, code=422)
+    return RedirectResponse(f"/weapons/tracing?saved={view.reference}", status_code=303)
+
+
+@router.get("/weapons/sdg-16-4-2")
+def sdg_page(request: Request, viewer: Reader, period: str = "", area: str = "",
+             format: str = "html") -> Response:
+    """16.4.2 for a period and area, by seized/found/surrendered and tracing outcome."""
+    period = period.strip()[:30] or str(dt.date.today().year - 1)
+    area = area.strip()[:64]
+    try:
+        report = sdg_16_4_2.report_16_4_2(ctx.engine(request), viewer, period, area or None)
+    except ValidationFailed as exc:
+        return render(request, "weapons/sdg.html", status_code=422, report=None, error=exc,
+                      period=period, area=area, wlabel=wlabel)
+    if format == "csv":
+        return _csv(report.rows(), f"sdg-16-4-2-{report.period}.csv")
+    return render(request, "weapons/sdg.html", report=report, error=None, period=period,
+                  area=area, wlabel=wlabel)
+
+
+def _csv(rows: list[dict[str, Any]], name: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=sdg_16_4_2.COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
