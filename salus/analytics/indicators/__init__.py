@@ -2,6 +2,7 @@
 
 - :mod:`.definitions` finds, reads and validates definitions (:func:`load_definitions`);
 - :mod:`.filters` validates filter and grouping keys against the code lists;
+- :mod:`.request` is what the user asks (period, grouping, filters, disclosure);
 - :mod:`.query` builds the ibis expressions that count in the database;
 - :mod:`.population` finds the matching denominators; :mod:`.scope` the areas of the rows;
 - :mod:`.engine` puts them together (:func:`salus.analytics.indicators.engine.run`);

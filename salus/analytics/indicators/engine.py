@@ -1,7 +1,7 @@
 """The indicator engine: one function for every indicator, filter and grouping.
 
 :func:`run` turns an :class:`~salus.analytics.indicators.definitions.IndicatorDefinition` and a
-:class:`Request` into an :class:`~salus.analytics.indicators.result.IndicatorResult`:
+:class:`~salus.analytics.indicators.request.Request` into an :class:`~salus.analytics.indicators.result.IndicatorResult`:
 
 1. count incidents and victims per group in the database (:func:`query.counts`), the current
    and the previous period in one query;
@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
@@ -30,6 +29,7 @@ from salus.analytics.indicators.definitions import IndicatorDefinition
 from salus.analytics.indicators.filters import CODED_FILTERS, INCIDENT_DIMENSIONS, Filters, Grouping
 from salus.analytics.indicators.metadata import describe
 from salus.analytics.indicators.population import DenominatorPlan, attach_population
+from salus.analytics.indicators.request import Request
 from salus.analytics.indicators.result import IndicatorResult
 from salus.analytics.indicators.rows import build_rows
 from salus.analytics.indicators.scope import Scope, load_areas, resolve_scope
@@ -38,19 +38,6 @@ from salus.domain import taxonomy
 
 COUNTS = ["incidents", "victims"]
 SEXES = ("female", "male")
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    """What the user asks of an indicator (the definition's filters still apply)."""
-
-    period: periods.Period
-    grouping: Grouping
-    filters: Filters = field(default_factory=Filters)
-    public: bool = False
-    threshold: int = 5
-    annualise: bool = False
-    confidence: float = 0.95
 
 
 def run(

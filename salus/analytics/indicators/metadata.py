@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from salus.analytics.indicators.definitions import IndicatorDefinition
 from salus.analytics.indicators.filters import Filters
+from salus.analytics.indicators.request import Request
 from salus.analytics.indicators.scope import Scope
-
-if TYPE_CHECKING:
-    from salus.analytics.indicators.engine import Request
 
 CI_METHOD = (
     "exact Poisson interval of the count (Garwood 1936), divided by the denominator for the rate"

@@ -20,8 +20,9 @@ import sqlalchemy as sa
 
 from salus.analytics.disclosure import DEFAULT_THRESHOLD, check_threshold
 from salus.analytics.indicators.definitions import IndicatorDefinition, load_definitions
-from salus.analytics.indicators.engine import Request, run
+from salus.analytics.indicators.engine import run
 from salus.analytics.indicators.filters import DefinitionError, parse_filters, parse_grouping
+from salus.analytics.indicators.request import Request
 from salus.analytics.indicators.result import IndicatorResult
 from salus.analytics.periods import Period, PeriodError, parse_period
 from salus.storage.db import normalise_url
