@@ -29,7 +29,7 @@ from salus.storage import repository as repo
 from salus.storage import schema as t
 from salus.storage.alerts import TENSION_THEMES, alert_rule, tension_report
 from salus.usecases.alerts import notify
-from salus.usecases.alerts import workflow as alerts
+from salus.usecases.alerts.records import Fired, RunReport, new_id, record_fired
 from salus.usecases.errors import NotFound, PermissionDenied, ValidationFailed
 
 RULE_NAME = "tension index"
@@ -58,7 +58,7 @@ def submit(engine: sa.Engine, viewer: Viewer, area_code: str, period: dt.date,
                tension_report.c.monitor == viewer.username)
         old = conn.execute(sa.select(tension_report).where(*key)).mappings().first()
         if old is None:
-            report_id = alerts.new_id(conn.execute(tension_report.insert().values(
+            report_id = new_id(conn.execute(tension_report.insert().values(
                 area_id=area_id, period=period, monitor=viewer.username, created_at=repo.now(),
                 **values)))
         else:
@@ -154,18 +154,18 @@ def _rule(engine: sa.Engine) -> Any:
 
 def run_tension_alerts(engine: sa.Engine, since: dt.date | None = None,
                        settings: notify.NotifySettings | None = None,
-                       senders: dict[str, notify.Sender] | None = None) -> alerts.RunReport:
+                       senders: dict[str, notify.Sender] | None = None) -> RunReport:
     """Raise an alert for every locality and period (from ``since``) above its usual range."""
-    rule, report = _rule(engine), alerts.RunReport()
+    rule, report = _rule(engine), RunReport()
     if not rule.active:
         return report
     for point in index(engine):
         if point.alarm and (since is None or point.period >= since):
             assert point.baseline_mean is not None and point.upper_bound is not None
             z = Z * (point.index - point.baseline_mean) / (point.upper_bound - point.baseline_mean)
-            fired = alerts.Fired(rule.id, point.area_id, point.period, point.period,
+            fired = Fired(rule.id, point.area_id, point.period, point.period,
                                  point.index, point.baseline_mean, point.upper_bound, z,
                                  "tension", {**rule.parameters, "trend": point.trend})
-            alerts.record_fired(engine, rule, fired, report)
+            record_fired(engine, rule, fired, report)
     report.notifications = notify.deliver_pending(engine, settings, senders)
     return report

@@ -2,7 +2,8 @@
 
 ``run_rules`` counts incidents per area × period in SQL for each active rule, runs the rule's
 surveillance method on the count matrix and upserts one ``alert`` per (rule, area, period) that
-fired — re-running never duplicates. Each alert then follows the response workflow::
+fired — re-running never duplicates (:mod:`.records`). Each alert then follows the response
+workflow::
 
     new → acknowledged → response_planned → resolved
       ↘──────────↘────────────────↘──────→ dismissed
@@ -16,17 +17,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
-from salus.domain.accounts.roles import SYSTEM_VIEWER, UserRole, Viewer
+from salus.domain.accounts.roles import UserRole, Viewer
 from salus.storage import alerts as a
 from salus.storage import repository as repo
 from salus.usecases.alerts import methods as alert_methods
-from salus.usecases.alerts import notify
+from salus.usecases.alerts import notify, tension
+from salus.usecases.alerts.records import Fired, RunReport, add_event, new_id, record_fired
 from salus.usecases.alerts.series import (
     PERIOD_UNITS,
     count_series,
@@ -47,13 +48,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "dismissed": frozenset(),
 }
 MANAGERS = frozenset({UserRole.ADMIN, UserRole.ANALYST})
-
-
-def new_id(result: sa.CursorResult[Any]) -> int:
-    """Primary key of the row an INSERT just wrote."""
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
 
 
 def can_manage(viewer: Viewer) -> bool:
@@ -147,16 +141,6 @@ def list_rules(engine: sa.Engine) -> list[dict[str, Any]]:
                                                .order_by(a.alert_rule.c.id)).mappings()]
 
 
-@dataclass
-class RunReport:
-    """What one run of the rules did: alerts fired (new ones), refreshed, rules skipped."""
-
-    fired: list[dict[str, Any]] = field(default_factory=list)
-    already_known: int = 0
-    skipped: dict[str, str] = field(default_factory=dict)
-    notifications: dict[str, int] = field(default_factory=dict)
-
-
 def run_rules(engine: sa.Engine, today: dt.date | None = None, *, notify_now: bool = True,
               settings: notify.NotifySettings | None = None,
               senders: dict[str, notify.Sender] | None = None) -> RunReport:
@@ -208,80 +192,6 @@ def _run_rule(engine: sa.Engine, rule: Any, today: dt.date, report: RunReport) -
         record_fired(engine, rule, fired, report)
 
 
-@dataclass(frozen=True)
-class Fired:
-    """One alarm, ready to be stored."""
-
-    rule_id: int
-    area_id: int
-    period_start: dt.date
-    period_end: dt.date
-    observed: float
-    expected: float | None
-    upper_bound: float | None
-    score: float | None
-    method: str
-    parameters: dict[str, Any]
-
-
-def record_fired(engine: sa.Engine, rule: Any, fired: Fired, report: RunReport) -> None:
-    alert_id, created = upsert_alert(engine, fired)
-    if created:
-        report.fired.append({"id": alert_id, "rule": rule.name, "area_id": fired.area_id,
-                             "period_start": fired.period_start, "observed": fired.observed,
-                             "upper_bound": fired.upper_bound})
-        with engine.begin() as conn:
-            notify.queue(conn, alert_id, rule)
-    else:
-        report.already_known += 1
-
-
-def _number(value: float | None) -> float | None:
-    """NaN and ±infinity (a score over a zero-variance baseline) are stored as NULL: JSON, and
-    so the audit log on PostgreSQL, has no representation for them."""
-    return None if value is None or not math.isfinite(value) else float(value)
-
-
-def upsert_alert(engine: sa.Engine, fired: Fired) -> tuple[int, bool]:
-    """Insert the alert for (rule, area, period) or refresh a still-``new`` one's figures."""
-    al = a.alert
-    figures = {"observed": float(fired.observed), "expected": _number(fired.expected),
-               "upper_bound": _number(fired.upper_bound), "score": _number(fired.score),
-               "parameters": _jsonable(fired.parameters)}
-    key = (al.c.rule_id == fired.rule_id, al.c.area_id == fired.area_id,
-           al.c.period_start == fired.period_start)
-    with engine.begin() as conn:
-        existing = conn.execute(sa.select(al.c.id, al.c.status).where(*key)).first()
-        if existing is not None:
-            if existing.status == "new":
-                conn.execute(al.update().where(al.c.id == existing.id).values(**figures))
-            return int(existing.id), False
-        now = repo.now()
-        alert_id = new_id(conn.execute(al.insert().values(
-            rule_id=fired.rule_id, area_id=fired.area_id, period_start=fired.period_start,
-            period_end=fired.period_end, method=fired.method, status="new", created_at=now,
-            updated_at=now, **figures)))
-        _event(conn, alert_id, SYSTEM_VIEWER.username, None, "new", None)
-        repo.audit(conn, SYSTEM_VIEWER.username, "create", "alert", str(alert_id), None,
-                   {"status": "new", **figures})
-    return alert_id, True
-
-
-def _jsonable(parameters: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in parameters.items():
-        out[k] = list(v) if isinstance(v, tuple) else v
-        if hasattr(v, "item"):
-            out[k] = v.item()
-    return out
-
-
-def _event(conn: sa.Connection, alert_id: int, actor: str, before: str | None, after: str,
-           note: str | None) -> None:
-    conn.execute(a.alert_event.insert().values(alert_id=alert_id, at=repo.now(), actor=actor,
-                                               from_status=before, to_status=after, note=note))
-
-
 # ---------------------------------------------------------------- workflow
 
 ACTIONS = {"ack": "acknowledged", "plan": "response_planned", "resolve": "resolved",
@@ -306,7 +216,7 @@ def transition(engine: sa.Engine, alert_id: int, new_status: str, viewer: Viewer
             raise Conflict(f"an alert {before['status']} cannot become {new_status}")
         changes = _changes(before, new_status, note, response, assignee)
         conn.execute(a.alert.update().where(a.alert.c.id == alert_id).values(**changes))
-        _event(conn, alert_id, viewer.username, before["status"], new_status, note)
+        add_event(conn, alert_id, viewer.username, before["status"], new_status, note)
         repo.audit(conn, viewer.username, "transition", "alert", str(alert_id),
                    _audited(before), _audited({**before, **changes}))
         return _load(conn, alert_id)
@@ -388,8 +298,6 @@ def list_alerts(engine: sa.Engine, status: str | None = None,
 
 def run_all(engine: sa.Engine, today: dt.date | None = None, **kwargs: Any) -> RunReport:
     """Incident rules, then the tension-index rule; one report (``salus alerts run``)."""
-    from salus.usecases.alerts import tension
-
     report = run_rules(engine, today, notify_now=False, **kwargs)
     extra = tension.run_tension_alerts(engine, **kwargs)
     report.fired += extra.fired
