@@ -1,7 +1,8 @@
 """The indicator engine: one function for every indicator, filter and grouping.
 
 :func:`run` turns an :class:`~salus.analytics.indicators.definitions.IndicatorDefinition` and a
-:class:`~salus.analytics.indicators.request.Request` into an :class:`~salus.analytics.indicators.result.IndicatorResult`:
+:class:`~salus.analytics.indicators.request.Request` into an
+:class:`~salus.analytics.indicators.result.IndicatorResult`:
 
 1. count incidents and victims per group in the database (:func:`query.counts`), the current
    and the previous period in one query;
