@@ -114,12 +114,12 @@ def test_the_gpu_backend_runs_where_a_gpu_answers_and_is_refused_cleanly_elsewhe
 
 def test_the_dense_path_gives_the_numba_maxima_in_small_chunks(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from salus.analytics.alerts.scan import backends, montecarlo, scan
+    from salus.analytics.alerts.scan import backends, montecarlo, prepared
 
     xy, counts = _small(3)
     options = ScanOptions(seed=4, replicates=7, max_duration=4)
-    data = scan._prepare(counts, permutation_expected(counts), counts.sum(axis=1), xy, options,
-                         separable=True)
+    data = prepared.prepare(counts, permutation_expected(counts), counts.sum(axis=1), xy, options,
+                            separable=True)
     draw = montecarlo.permutation_generator(counts, data.windows.offset)
     batch = draw(np.random.default_rng(0), 7)
     monkeypatch.setattr(backends, "DENSE_BYTES", 1)  # one replicate per chunk

@@ -13,12 +13,9 @@ or on a GPU with ``ScanOptions(backend="gpu" | "auto")`` where CuPy finds a CUDA
 """
 
 from salus.analytics.alerts.scan.data import incident_counts
+from salus.analytics.alerts.scan.options import ScanOptions
 from salus.analytics.alerts.scan.results import ScanResult, SpaceTimeCluster
-from salus.analytics.alerts.scan.scan import (
-    ScanOptions,
-    poisson_space_time_scan,
-    space_time_permutation_scan,
-)
+from salus.analytics.alerts.scan.scan import poisson_space_time_scan, space_time_permutation_scan
 
 __all__ = [
     "ScanOptions",

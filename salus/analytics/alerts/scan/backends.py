@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from salus.analytics.alerts.scan import kernels
-from salus.analytics.alerts.scan.montecarlo import batches
-
-if TYPE_CHECKING:
-    from salus.analytics.alerts.scan.montecarlo import Generator
-    from salus.analytics.alerts.scan.scan import ScanOptions, _Prepared
+from salus.analytics.alerts.scan.kernels import replicate_maxima as cpu_replicate_maxima
+from salus.analytics.alerts.scan.kernels import window_sums
+from salus.analytics.alerts.scan.montecarlo import Generator, batches
+from salus.analytics.alerts.scan.options import ScanOptions
+from salus.analytics.alerts.scan.prepared import Prepared
 
 FloatArray = npt.NDArray[np.float64]
 DENSE_BYTES = 2**30  # working memory of one chunk of the dense (GPU) path
@@ -76,10 +75,10 @@ def dense_maxima(xp: Any, window_counts: Any, window_expected: Any, neighbours: 
     return llr.reshape(llr.shape[0], -1).max(axis=1)
 
 
-def _dense_batch(xp: Any, data: _Prepared, counts: FloatArray, min_cases: int) -> FloatArray:
+def _dense_batch(xp: Any, data: Prepared, counts: FloatArray, min_cases: int) -> FloatArray:
     """Replicate maxima on the array namespace ``xp``, in chunks of about ``DENSE_BYTES``."""
     windows, circles = data.windows, data.circles
-    sums = np.stack([kernels.window_sums(c, windows.starts, windows.stops) for c in counts])
+    sums = np.stack([window_sums(c, windows.starts, windows.stops) for c in counts])
     cylinders = circles.neighbours.size * len(windows.starts)
     step = max(1, DENSE_BYTES // (8 * 6 * cylinders))
     expected, neighbours, sizes = (xp.asarray(data.window_expected),
@@ -93,7 +92,7 @@ def _dense_batch(xp: Any, data: _Prepared, counts: FloatArray, min_cases: int) -
     return np.concatenate(out)
 
 
-def replicate_maxima(data: _Prepared, draw: Generator, options: ScanOptions,
+def replicate_maxima(data: Prepared, draw: Generator, options: ScanOptions,
                      floor: float) -> FloatArray:
     """Largest llr of each of ``options.replicates`` replicates; values below ``floor`` -> 0."""
     rng = np.random.default_rng(options.seed)
@@ -104,7 +103,7 @@ def replicate_maxima(data: _Prepared, draw: Generator, options: ScanOptions,
     for size in batches(options.replicates, cells):
         counts = np.ascontiguousarray(draw(rng, size))
         if xp is None:
-            maxima = kernels.replicate_maxima(
+            maxima = cpu_replicate_maxima(
                 counts, windows.starts, windows.stops, data.kernel_expected,
                 circles.neighbours, circles.sizes, data.total, float(options.min_cases), floor)
         else:

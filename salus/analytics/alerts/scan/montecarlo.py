@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import numpy.typing as npt
 
-from salus.analytics.alerts.scan import kernels
+from salus.analytics.alerts.scan.kernels import permuted_counts
 
 FloatArray = npt.NDArray[np.float64]
 Generator = Callable[[np.random.Generator, int], FloatArray]
@@ -54,8 +54,8 @@ def permutation_generator(counts: FloatArray, offset: int) -> Generator:
 
     def draw(rng: np.random.Generator, size: int) -> FloatArray:
         uniforms = rng.random((size, slot_times.shape[0]))
-        result: FloatArray = kernels.permuted_counts(case_locations, slot_times, uniforms,
-                                                     n_locations, n_times)
+        result: FloatArray = permuted_counts(case_locations, slot_times, uniforms,
+                                             n_locations, n_times)
         return result
 
     return draw

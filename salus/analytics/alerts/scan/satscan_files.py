@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from salus.analytics.alerts.scan.expected import person_time, standardised_expected
-from salus.analytics.alerts.scan.scan import ScanOptions
+from salus.analytics.alerts.scan.options import ScanOptions
 
 FloatArray = npt.NDArray[np.float64]
 

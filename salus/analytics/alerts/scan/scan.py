@@ -15,125 +15,30 @@ clusters without geographical overlap, minimum of two cases in a cluster).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from salus.analytics.alerts.scan import kernels, montecarlo
 from salus.analytics.alerts.scan.backends import replicate_maxima
 from salus.analytics.alerts.scan.expected import permutation_expected
-from salus.analytics.alerts.scan.results import Model, ScanResult, SpaceTimeCluster
-from salus.analytics.alerts.scan.windows import (
-    Metric,
-    SpatialWindows,
-    TemporalWindows,
-    spatial_windows,
-    temporal_windows,
+from salus.analytics.alerts.scan.kernels import best_per_centre
+from salus.analytics.alerts.scan.montecarlo import (
+    Generator,
+    p_values,
+    permutation_generator,
+    poisson_generator,
 )
+from salus.analytics.alerts.scan.options import ScanOptions
+from salus.analytics.alerts.scan.prepared import Prepared, prepare
+from salus.analytics.alerts.scan.results import Model, ScanResult, SpaceTimeCluster
 
 FloatArray = npt.NDArray[np.float64]
 MAX_CASES = 2**24
 
 
-@dataclass(frozen=True)
-class ScanOptions:
-    """Settings shared by both scans (SaTScan's names in brackets).
-
-    Attributes
-    ----------
-    prospective : bool
-        Only clusters alive at the end of the study period [analysis type 4]; else every
-        interval [type 3].
-    max_duration, min_duration : int
-        Longest and shortest cluster, in time units [maximum/minimum temporal cluster size].
-    max_share : float
-        Largest share of the population (cases for the permutation model, expected cases for
-        the Poisson model) inside a circle [maximum spatial size, 50 %].
-    max_neighbours : int, optional
-        Largest number of locations in a circle ("k nearest").
-    max_radius : float, optional
-        Largest circle radius, in coordinate units or km with ``metric="haversine"``.
-    metric : {"euclidean", "haversine"}
-        Euclidean on projected ``x, y`` or great-circle on ``longitude, latitude``.
-    replicates : int
-        Monte Carlo replicates (999 by default; 0 skips inference).
-    seed : int
-        Seed of the random generator.
-    min_cases : int
-        Fewest cases in a reported cluster [minimum cases in high-rate clusters, 2].
-    max_clusters : int
-        Most clusters reported: the most likely one, then secondary clusters that share no
-        location with a more likely one [no geographical overlap].
-    backend : {"cpu", "gpu", "auto"}
-        Where the replicates run; "auto" uses a GPU only when one is present.
-    """
-
-    seed: int
-    prospective: bool = True
-    max_duration: int = 30
-    min_duration: int = 1
-    max_share: float = 0.5
-    max_neighbours: int | None = None
-    max_radius: float | None = None
-    metric: Metric = "euclidean"
-    replicates: int = 999
-    min_cases: int = 2
-    max_clusters: int = 10
-    backend: str = "cpu"
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """Observed data reduced to what the kernels read."""
-
-    counts: FloatArray
-    expected: FloatArray
-    circles: SpatialWindows
-    windows: TemporalWindows
-    window_counts: FloatArray
-    window_expected: FloatArray
-    total: float
-    location_weight: FloatArray
-    window_weight: FloatArray
-
-    @property
-    def kernel_expected(self) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Expected counts as the kernels take them (see ``kernels._scan_centre``)."""
-        return self.window_expected, self.location_weight, self.window_weight
-
-
-def _permutation_factors(counts: FloatArray,
-                         windows: TemporalWindows) -> tuple[FloatArray, FloatArray]:
-    """``N_z`` and ``N_w / N``: the permutation model's expected counts ``N_z N_w / N``."""
-    per_time = np.ascontiguousarray(counts[:, windows.offset:].sum(axis=0)[None, :])
-    per_window = kernels.window_sums(per_time, windows.starts, windows.stops)[0]
-    return counts.sum(axis=1), per_window / counts.sum()
-
-
-def _prepare(counts: FloatArray, expected: FloatArray, population: FloatArray,
-             coordinates: npt.ArrayLike, options: ScanOptions,
-             separable: bool = False) -> _Prepared:
-    circles = spatial_windows(coordinates, population, max_share=options.max_share,
-                              max_neighbours=options.max_neighbours,
-                              max_radius=options.max_radius, metric=options.metric)
-    windows = temporal_windows(counts.shape[1], options.max_duration,
-                               prospective=options.prospective,
-                               min_duration=options.min_duration)
-    scanned = slice(windows.offset, None)
-    factors = _permutation_factors(counts, windows) if separable and counts.sum() > 0 \
-        else (np.zeros(0), np.zeros(0))
-    return _Prepared(counts, expected, circles, windows,
-                     kernels.window_sums(np.ascontiguousarray(counts[:, scanned]),
-                                         windows.starts, windows.stops),
-                     kernels.window_sums(np.ascontiguousarray(expected[:, scanned]),
-                                         windows.starts, windows.stops),
-                     float(counts.sum()), *factors)
-
-
-def _candidates(data: _Prepared, options: ScanOptions) -> list[tuple[float, int, int, int]]:
+def _candidates(data: Prepared, options: ScanOptions) -> list[tuple[float, int, int, int]]:
     """Most likely cylinder of each centre, then those sharing no location with a better one."""
-    llr, best_k, best_w = kernels.best_per_centre(
+    llr, best_k, best_w = best_per_centre(
         data.window_counts, data.kernel_expected, data.circles.neighbours, data.circles.sizes,
         data.total, float(options.min_cases))
     order = sorted(range(len(llr)), key=lambda i: (-llr[i], i))
@@ -150,7 +55,7 @@ def _candidates(data: _Prepared, options: ScanOptions) -> list[tuple[float, int,
     return chosen
 
 
-def _cluster(data: _Prepared, found: tuple[float, int, int, int], rank: int, p_value: float,
+def _cluster(data: Prepared, found: tuple[float, int, int, int], rank: int, p_value: float,
              ids: Sequence[str], labels: Sequence[str]) -> SpaceTimeCluster:
     llr, centre, k, w = found
     members = data.circles.neighbours[centre, : k + 1]
@@ -168,14 +73,14 @@ def _cluster(data: _Prepared, found: tuple[float, int, int, int], rank: int, p_v
         llr=llr, p_value=p_value)
 
 
-def _run(data: _Prepared, draw: montecarlo.Generator, model: Model, options: ScanOptions,
+def _run(data: Prepared, draw: Generator, model: Model, options: ScanOptions,
          ids: Sequence[str], labels: Sequence[str]) -> ScanResult:
     found = _candidates(data, options)
     maxima = np.zeros(0)
     if found and options.replicates > 0:
         floor = min(f[0] for f in found) * (1.0 - 1e-12)
         maxima = replicate_maxima(data, draw, options, floor)
-    p = montecarlo.p_values(np.array([f[0] for f in found]), maxima)
+    p = p_values(np.array([f[0] for f in found]), maxima)
     clusters = tuple(_cluster(data, f, rank + 1, float(p[rank]), ids, labels)
                      for rank, f in enumerate(found))
     return ScanResult(model=model, prospective=options.prospective,
@@ -241,9 +146,9 @@ def space_time_permutation_scan(counts: npt.ArrayLike, coordinates: npt.ArrayLik
     """
     xy = np.asarray(coordinates, dtype=np.float64)
     table = _as_table(counts, len(xy))
-    data = _prepare(table, permutation_expected(table), table.sum(axis=1), xy, options,
+    data = prepare(table, permutation_expected(table), table.sum(axis=1), xy, options,
                     separable=True)
-    draw = montecarlo.permutation_generator(table, data.windows.offset)
+    draw = permutation_generator(table, data.windows.offset)
     return _run(data, draw, "space-time permutation", options,
                 _names(location_ids, len(xy)), _names(time_labels, table.shape[1]))
 
@@ -276,7 +181,7 @@ def poisson_space_time_scan(counts: npt.ArrayLike, expected: npt.ArrayLike,
     if mu.shape != table.shape or (mu < 0).any() or mu.sum() <= 0:
         raise ValueError("expected must be non-negative, with the shape of counts")
     mu = np.ascontiguousarray(mu * (table.sum() / mu.sum()))
-    data = _prepare(table, mu, mu.sum(axis=1), xy, options)
-    draw = montecarlo.poisson_generator(mu, data.windows.offset, round(table.sum()))
+    data = prepare(table, mu, mu.sum(axis=1), xy, options)
+    draw = poisson_generator(mu, data.windows.offset, round(table.sum()))
     return _run(data, draw, "poisson", options,
                 _names(location_ids, len(xy)), _names(time_labels, table.shape[1]))
