@@ -228,3 +228,16 @@ def test_the_forms_speak_the_user_s_language(store: tuple[sa.Engine, Built]) -> 
     assert "Ajouter une action" in page and "Devise" in page and "Municipalité" in page
     page = c.get(f"/assessments/{built.assessment_id}/consultations/new?lang=ar").text
     assert 'dir="rtl"' in page and "إضافة مشاورة" in page
+
+
+def test_a_form_page_and_a_list_page_speak_french_though_no_route_sets_the_language(
+        store: tuple[sa.Engine, Built]) -> None:
+    engine, built = store
+    c = client(engine)
+    sign_in(c, "ana")
+    french = {"Accept-Language": "fr"}
+    form = c.get(f"/plans/{built.plan_id}/actions/new", headers=french).text
+    assert "Ajouter une action" in form
+    assert "Municipalité" in form, "code labels the route looks up before rendering"
+    listing = c.get("/plans", headers=french).text
+    assert "Plans locaux de sécurité" in listing and "Nouvelle évaluation" in listing

@@ -86,3 +86,24 @@ def test_the_public_site_switches_language_without_an_account(engine: sa.Engine)
     arabic = c.get("/?lang=ar")
     assert 'dir="rtl"' in arabic.text
     assert '<html lang="ar"' in c.get("/indicators").text   # the choice is remembered
+
+
+
+def test_the_language_is_negotiated_once_before_every_page_and_api_route(
+        engine: sa.Engine) -> None:
+    """Routes never set the language: a page route and an API route added here, which do
+    nothing about it, already run in the negotiated language."""
+    from fastapi import FastAPI
+    from fastapi.responses import PlainTextResponse
+
+    c = client(engine)
+    assert isinstance(c.app, FastAPI)
+
+    def probe() -> PlainTextResponse:
+        return PlainTextResponse(f"{i18n.current_language.get()} {i18n.gettext('Save')}")
+
+    c.app.add_api_route("/language-probe", probe)
+    c.app.add_api_route("/api/v1/language-probe", probe)
+    assert c.get("/language-probe", headers={"Accept-Language": "fr"}).text == "fr Enregistrer"
+    assert c.get("/api/v1/language-probe?lang=ar").text.startswith("ar ")
+    assert c.get("/api/v1/language-probe").text == "en Save"

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from salus.storage.db import open_store
 from salus.web.context import AppState
+from salus.web.templating import LanguageMiddleware
 
 API_DESCRIPTION = """The Salus REST API. Authenticate with `Authorization: Bearer <token>` (create a
 token on your account page) or the browser session (then send `X-CSRF-Token` on writes).
@@ -34,6 +35,7 @@ def create_app(engine: sa.Engine | str, *, public: bool = False,
     static = resources.files("salus.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(LanguageMiddleware)
     _install_routes(app, public)
     return app
 

@@ -24,6 +24,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
+from salus import i18n
 from salus.domain.accounts.roles import Viewer
 from salus.domain.citizen_reports import FORM_CATEGORIES, MAX_PHOTO_BYTES
 from salus.usecases.citizen_reports import intake, review
@@ -38,7 +39,7 @@ from salus.usecases.paging import PageRequest
 from salus.web import context as ctx
 from salus.web.csrf import verify_csrf
 from salus.web.pages import page_viewer
-from salus.web.templating import render, set_language
+from salus.web.templating import render
 
 public_router = APIRouter(include_in_schema=False)
 router = APIRouter(include_in_schema=False)
@@ -89,7 +90,7 @@ STATUS_LABELS = {"unverified": N_("Unverified"), "verified": N_("Verified"),
 def _form_page(request: Request, status: int = 200, values: dict[str, Any] | None = None,
                errors: dict[str, list[str]] | None = None, key: str | None = None,
                notice: str | None = None) -> Response:
-    lang = set_language(request)
+    lang = i18n.current_language.get()
     return render(request, "citizen_reports/form.html", status_code=status,
                   categories=[(c, CATEGORY_LABELS[c]) for c in FORM_CATEGORIES],
                   areas=intake.area_choices(ctx.engine(request), lang), values=values or {},

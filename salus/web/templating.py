@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from salus import i18n
 from salus.domain.accounts.roles import Permission
@@ -57,11 +59,22 @@ def language_for(request: Request) -> str:
                           request.cookies.get(ctx.LANGUAGE_COOKIE), user_lang)
 
 
-def set_language(request: Request) -> str:
-    """Negotiate this request's language and make it current for gettext and Babel."""
-    lang = language_for(request)
-    i18n.current_language.set(lang)
-    return lang
+class LanguageMiddleware:
+    """Negotiates the language of every request once, before any page, API route or error
+    page runs, and makes it current for gettext and Babel (routes never set it themselves).
+
+    Pure ASGI so the context variable reaches the route, its dependencies and the error
+    handlers (sync routes run in a thread that copies this context)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/static/"):
+            # the session look-up may query the store: keep it off the event loop
+            lang = await run_in_threadpool(language_for, Request(scope))
+            i18n.current_language.set(lang)
+        await self.app(scope, receive, send)
 
 
 def query_with(request: Request, **changes: Any) -> str:
@@ -77,7 +90,7 @@ def query_with(request: Request, **changes: Any) -> str:
 
 def render(request: Request, template: str, status_code: int = 200,
            **context: Any) -> HTMLResponse:
-    lang = set_language(request)
+    lang = i18n.current_language.get()
     session = ctx.current_session(request)
     st = ctx.state(request)
     viewer = session.viewer if session else (ctx.PUBLIC_VIEWER if st.public else None)

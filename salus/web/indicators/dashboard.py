@@ -16,7 +16,7 @@ from salus.web import context as ctx
 from salus.web import views
 from salus.web.pages import needs
 from salus.web.panels import dashboard_panel, filter_from_query
-from salus.web.templating import render, set_language
+from salus.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Dash = Annotated[Viewer, Depends(needs(Permission.DASHBOARD))]
@@ -53,7 +53,6 @@ def panel(request: Request, viewer: Dash, panel: str,
           year: int | None = Query(None, ge=1900, le=2200), area: Text = None,
           offence: Text = None, context: Text = None) -> Response:
     """One panel as an HTML fragment (headline, trend, map or a breakdown)."""
-    set_language(request)
     f = filter_from_query(request, viewer, year, area, offence, context)
     q = _query(f)
     if panel == "headline":

@@ -15,7 +15,7 @@ from salus.usecases.indicators import views as indicator_views
 from salus.web import context as ctx
 from salus.web import views
 from salus.web.pages import needs
-from salus.web.templating import render, set_language
+from salus.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Viewer, Depends(needs(Permission.DASHBOARD))]
@@ -35,7 +35,6 @@ def area_page(request: Request, viewer: Reader, level: int = Query(1, ge=0, le=2
 def indicator_page(request: Request, viewer: Indicators, id: Text = None,
                    period: Text = None, by: Text = None, area: Text = None,
                    level: int | None = Query(None, ge=0, le=20)) -> Response:
-    set_language(request)
     definitions = indicator_views.available(viewer)
     chosen = next((d for d in definitions if d.id == id), None)
     context: dict[str, Any] = {"definitions": definitions, "chosen": chosen,

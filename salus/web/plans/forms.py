@@ -33,7 +33,7 @@ from salus.usecases.plans import views as plan_views
 from salus.web import context as ctx
 from salus.web.csrf import verify_csrf
 from salus.web.pages import needs
-from salus.web.templating import N_, render, set_language
+from salus.web.templating import N_, render
 
 router = APIRouter(include_in_schema=False)
 Editor = Annotated[Viewer, Depends(needs(Permission.EDIT_PLANS))]
@@ -172,14 +172,12 @@ def _assessment_fields() -> list[Field]:
 
 @router.get("/assessments/new")
 def assessment_form(request: Request, viewer: Editor, area: str = "") -> Response:
-    set_language(request)  # before code labels are looked up
     return _form_page(request, N_("New assessment"), "/assessments/new", _assessment_fields(),
                       {"area": area[:40], "status": "in_progress"})
 
 
 @router.post("/assessments/new", dependencies=[Depends(verify_csrf)])
 async def assessment_create(request: Request, viewer: Editor) -> Response:
-    set_language(request)  # before code labels are looked up
     values = _values(await request.form())
 
     def page(v: Values, e: ValidationFailed) -> Response:
@@ -236,7 +234,6 @@ def _participants(values: Values, errors: FormErrors) -> list[dict[str, Any]]:
 
 @router.get("/assessments/{assessment_id}/consultations/new")
 def consultation_form(request: Request, viewer: Editor, assessment_id: int) -> Response:
-    set_language(request)  # before code labels are looked up
     view = ua.get_assessment(ctx.engine(request), viewer, assessment_id)
     return _consultation_page(request, view, {})
 
@@ -252,7 +249,6 @@ def _consultation_page(request: Request, view: ua.AssessmentView, values: Values
 @router.post("/assessments/{assessment_id}/consultations/new",
              dependencies=[Depends(verify_csrf)])
 async def consultation_create(request: Request, viewer: Editor, assessment_id: int) -> Response:
-    set_language(request)  # before code labels are looked up
     engine = ctx.engine(request)
     view = ua.get_assessment(engine, viewer, assessment_id)
     values = _values(await request.form())
@@ -307,14 +303,12 @@ def _problem_page(request: Request, view: ua.AssessmentView, values: Values,
 
 @router.get("/assessments/{assessment_id}/problems/new")
 def problem_form(request: Request, viewer: Editor, assessment_id: int) -> Response:
-    set_language(request)  # before code labels are looked up
     view = ua.get_assessment(ctx.engine(request), viewer, assessment_id)
     return _problem_page(request, view, {})
 
 
 @router.post("/assessments/{assessment_id}/problems/new", dependencies=[Depends(verify_csrf)])
 async def problem_create(request: Request, viewer: Editor, assessment_id: int) -> Response:
-    set_language(request)  # before code labels are looked up
     engine = ctx.engine(request)
     view = ua.get_assessment(engine, viewer, assessment_id)
     values = _values(await request.form())
@@ -352,7 +346,6 @@ def _plan_page(request: Request, values: Values, error: ValidationFailed | None 
 
 @router.get("/plans/new")
 def plan_form(request: Request, viewer: Editor, assessment: int | None = None) -> Response:
-    set_language(request)  # before code labels are looked up
     values: Values = {"status": "adopted"}
     subject = None
     if assessment is not None:
@@ -365,7 +358,6 @@ def plan_form(request: Request, viewer: Editor, assessment: int | None = None) -
 
 @router.post("/plans/new", dependencies=[Depends(verify_csrf)])
 async def plan_create(request: Request, viewer: Editor) -> Response:
-    set_language(request)  # before code labels are looked up
     values = _values(await request.form())
 
     def write() -> str:
@@ -406,13 +398,11 @@ def _objective_page(request: Request, viewer: Viewer, plan: Any, values: Values,
 
 @router.get("/plans/{plan_id}/objectives/new")
 def objective_form(request: Request, viewer: Editor, plan_id: int) -> Response:
-    set_language(request)  # before code labels are looked up
     return _objective_page(request, viewer, _plan_view(request, viewer, plan_id), {})
 
 
 @router.post("/plans/{plan_id}/objectives/new", dependencies=[Depends(verify_csrf)])
 async def objective_create(request: Request, viewer: Editor, plan_id: int) -> Response:
-    set_language(request)  # before code labels are looked up
     plan = _plan_view(request, viewer, plan_id)
     values = _values(await request.form())
 
@@ -447,13 +437,11 @@ def _action_page(request: Request, plan: Any, values: Values,
 
 @router.get("/plans/{plan_id}/actions/new")
 def action_form(request: Request, viewer: Editor, plan_id: int) -> Response:
-    set_language(request)  # before code labels are looked up
     return _action_page(request, _plan_view(request, viewer, plan_id), {"status": "planned"})
 
 
 @router.post("/plans/{plan_id}/actions/new", dependencies=[Depends(verify_csrf)])
 async def action_create(request: Request, viewer: Editor, plan_id: int) -> Response:
-    set_language(request)  # before code labels are looked up
     plan = _plan_view(request, viewer, plan_id)
     values = _values(await request.form())
 
@@ -530,14 +518,12 @@ def _link(values: Values, errors: FormErrors) -> Mapping[str, Any] | None:
 
 @router.get("/plans/{plan_id}/indicators/new")
 def indicator_form(request: Request, viewer: Editor, plan_id: int) -> Response:
-    set_language(request)  # before code labels are looked up
     return _indicator_page(request, _plan_view(request, viewer, plan_id),
                            {"link_months": "12", "direction": "decrease"})
 
 
 @router.post("/plans/{plan_id}/indicators/new", dependencies=[Depends(verify_csrf)])
 async def indicator_create(request: Request, viewer: Editor, plan_id: int) -> Response:
-    set_language(request)  # before code labels are looked up
     plan = _plan_view(request, viewer, plan_id)
     values = _values(await request.form())
 

@@ -28,7 +28,7 @@ from salus.web import context as ctx
 from salus.web import views
 from salus.web.csrf import verify_csrf
 from salus.web.pages import needs
-from salus.web.templating import N_, render, set_language
+from salus.web.templating import N_, render
 
 router = APIRouter(include_in_schema=False)
 public_router = APIRouter(include_in_schema=False)
@@ -36,16 +36,12 @@ Reader = Annotated[Viewer, Depends(needs(Permission.DASHBOARD))]
 
 
 def _codes(list_id: str) -> list[tuple[str, str]]:
-    lang = set_language_code()
+    lang = i18n.current_language.get()
     return [(c.code, c.label(lang)) for c in sp.codes(list_id)]
 
 
-def set_language_code() -> str:
-    return i18n.current_language.get()
-
-
 def _code_label(list_id: str, value: str | None) -> str:
-    return "" if value is None else sp.label(list_id, value, set_language_code())
+    return "" if value is None else sp.label(list_id, value, i18n.current_language.get())
 
 
 @router.get("/plans")
@@ -59,7 +55,6 @@ def plans_index(request: Request, viewer: Reader) -> Response:
 def _plan_page(request: Request, viewer: Viewer, plan_id: int, status: int = 200,
                error: ValidationFailed | None = None) -> Response:
     plan = plan_views.get_plan(ctx.engine(request), viewer, plan_id)
-    set_language(request)
     return render(request, "plans/plan.html", status_code=status, plan=plan, error=error,
                   can_edit=viewer.can(Permission.EDIT_PLANS) and not viewer.public,
                   statuses=_codes("action_status"), code=_code_label,
@@ -76,7 +71,7 @@ def plan_export(request: Request, viewer: Reader, plan_id: int, fmt: str,
                 lang: str | None = None) -> Response:
     if fmt not in report.FORMATS:
         raise NotFound(f"no export format {fmt}")
-    language = lang if lang in i18n.LANGUAGES else set_language(request)
+    language = lang if lang in i18n.LANGUAGES else i18n.current_language.get()
     plan = plan_views.get_plan(ctx.engine(request), viewer, plan_id)
     data = report.render(plan, fmt, language)
     name = f"plan-{plan_id}-{language}.{fmt}"
@@ -121,7 +116,6 @@ def plan_progress(request: Request, viewer: Reader, plan_id: int,
 @router.get("/assessments/rollup")
 def rollup_page(request: Request, viewer: Reader, area: str | None = None) -> Response:
     result = assessment_rollup.rollup(ctx.engine(request), viewer, area or None)
-    set_language(request)
     return render(request, "plans/rollup.html", rollup=result, code=_code_label)
 
 
@@ -181,7 +175,6 @@ def trend_chart(result: IndicatorResult, year: int) -> dict[str, Any]:
 def _community(request: Request, viewer: Viewer, area_code: str) -> Response:
     page = community_page.community_page(ctx.engine(request), viewer, area_code,
                                          threshold=ctx.state(request).suppression_threshold)
-    set_language(request)
     return render(request, "plans/community.html", page=page, code=_code_label,
                   chart=trend_chart(page.trend, page.year),
                   group_label=views.group_label,

@@ -34,7 +34,7 @@ from salus.web import context as ctx
 from salus.web.csrf import verify_csrf
 from salus.web.forms import errors_by_field
 from salus.web.pages import needs
-from salus.web.templating import render, set_language
+from salus.web.templating import render
 from salus.web.weapons import forms_input as fi
 from salus.web.weapons.labels import choices, wlabel
 
@@ -107,7 +107,6 @@ def _owner_fields() -> list[dict[str, Any]]:
 
 @router.get("/weapons/forms/owner")
 def new_owner(request: Request, viewer: OwnerEditor) -> Response:
-    set_language(request)  # before code labels are looked up
     values = dict.fromkeys(fi.OWNER_FIELDS, "") | {"kind": "person"}
     return _page(request, T_OWNER, "/weapons/forms/owner", _owner_fields(), values, [],
                  ("/weapons/owners", _n("Owners")))
@@ -115,7 +114,6 @@ def new_owner(request: Request, viewer: OwnerEditor) -> Response:
 
 @router.post("/weapons/forms/owner", dependencies=[Depends(verify_csrf)])
 async def add_owner(request: Request, viewer: OwnerEditor) -> Response:
-    set_language(request)  # before code labels are looked up
     form = await request.form()
     values = fi.Reader(form, fi.OWNER_FIELDS).values
     try:
@@ -145,7 +143,6 @@ def _licence_fields(owners: Options) -> list[dict[str, Any]]:
 
 @router.get("/weapons/forms/licence")
 def new_licence(request: Request, viewer: OwnerEditor, owner: str = "") -> Response:
-    set_language(request)  # before code labels are looked up
     values = dict.fromkeys(fi.LICENCE_FIELDS, "") | {
         "owner": owner[:100], "issued_on": _today(), "licence_type": "possession"}
     return _page(request, T_LICENCE, "/weapons/forms/licence",
@@ -155,7 +152,6 @@ def new_licence(request: Request, viewer: OwnerEditor, owner: str = "") -> Respo
 
 @router.post("/weapons/forms/licence", dependencies=[Depends(verify_csrf)])
 async def issue_licence(request: Request, viewer: OwnerEditor) -> Response:
-    set_language(request)  # before code labels are looked up
     form = await request.form()
     values = fi.Reader(form, fi.LICENCE_FIELDS).values
     try:
@@ -194,14 +190,12 @@ def _change_page(request: Request, viewer: Viewer, number: str, values: dict[str
 
 @router.get("/weapons/forms/licences/{number}")
 def change_form(request: Request, viewer: Editor, number: str) -> Response:
-    set_language(request)  # before code labels are looked up
     values = dict.fromkeys(fi.CHANGE_FIELDS, "") | {"on": _today(), "action": "renewed"}
     return _change_page(request, viewer, number, values, [])
 
 
 @router.post("/weapons/forms/licences/{number}", dependencies=[Depends(verify_csrf)])
 async def change(request: Request, viewer: Editor, number: str) -> Response:
-    set_language(request)  # before code labels are looked up
     form = await request.form()
     values = fi.Reader(form, fi.CHANGE_FIELDS).values
     try:
@@ -256,7 +250,6 @@ def _weapon_page(request: Request, viewer: Viewer, values: dict[str, str],
 
 @router.get("/weapons/forms/weapon")
 def new_weapon(request: Request, viewer: Editor) -> Response:
-    set_language(request)  # before code labels are looked up
     values = dict.fromkeys(fi.WEAPON_FIELDS + fi.MARKING_FIELDS, "") | {
         "registered_on": _today(), "category": "revolver_pistol"}
     return _weapon_page(request, viewer, values, [])
@@ -264,7 +257,6 @@ def new_weapon(request: Request, viewer: Editor) -> Response:
 
 @router.post("/weapons/forms/weapon", dependencies=[Depends(verify_csrf)])
 async def record_weapon(request: Request, viewer: Editor) -> Response:
-    set_language(request)  # before code labels are looked up
     form = await request.form()
     values = fi.Reader(form, fi.WEAPON_FIELDS + fi.MARKING_FIELDS).values
     try:
@@ -302,7 +294,6 @@ def _transfer_page(request: Request, viewer: Viewer, uid: str, values: dict[str,
 
 @router.get("/weapons/forms/{uid}/transfer")
 def transfer_form(request: Request, viewer: OwnerEditor, uid: str) -> Response:
-    set_language(request)  # before code labels are looked up
     story = weapons_history.history(ctx.engine(request), viewer, uid)
     current = next((h.owner_uid for h in story.holdings if h.to_date is None), None)
     values = dict.fromkeys(fi.TRANSFER_FIELDS, "") | {"from_owner": current or "",
@@ -312,7 +303,6 @@ def transfer_form(request: Request, viewer: OwnerEditor, uid: str) -> Response:
 
 @router.post("/weapons/forms/{uid}/transfer", dependencies=[Depends(verify_csrf)])
 async def transfer(request: Request, viewer: OwnerEditor, uid: str) -> Response:
-    set_language(request)  # before code labels are looked up
     form = await request.form()
     values = fi.Reader(form, fi.TRANSFER_FIELDS).values
     try:
@@ -354,7 +344,6 @@ def _trace_page(request: Request, viewer: Viewer, reference: str, values: dict[s
 
 @router.get("/weapons/forms/tracing/{reference}")
 def trace_form(request: Request, viewer: Editor, reference: str) -> Response:
-    set_language(request)  # before code labels are looked up
     view = tracing.get_request(ctx.engine(request), viewer, reference)
     values = {k: "" if getattr(view, k) is None else str(getattr(view, k))
               for k in fi.TRACE_FIELDS}
@@ -363,7 +352,6 @@ def trace_form(request: Request, viewer: Editor, reference: str) -> Response:
 
 @router.post("/weapons/forms/tracing/{reference}", dependencies=[Depends(verify_csrf)])
 async def update_trace(request: Request, viewer: Editor, reference: str) -> Response:
-    set_language(request)  # before code labels are looked up
     form = await request.form()
     values = fi.Reader(form, fi.TRACE_FIELDS).values
     try:
