@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from salus.demo import StoreNotEmptyError, build_demo
-from salus.demo.weapons.generate import ArmsConfig, generate_arms
+from salus.demo.weapons.builder import ArmsConfig
+from salus.demo.weapons.generate import generate_arms
 from salus.demo.weapons.model import AreaRef, ArmsData, IncidentRef
 from salus.demo.weapons.store import clear_arms, seed_arms
 from salus.domain.accounts.roles import SYSTEM_VIEWER

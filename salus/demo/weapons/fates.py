@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from salus.demo.weapons import catalog as cat
-from salus.demo.weapons.generate import Builder, day_between, models_for, new_weapon
+from salus.demo.weapons.builder import Builder, day_between, models_for, new_weapon
 from salus.demo.weapons.model import Event, IncidentRef, Licence, TraceRequest
 
 RECOVERY = ("seized", "found", "surrendered")

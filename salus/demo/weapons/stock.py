@@ -14,7 +14,7 @@ import numpy as np
 
 from salus.demo.names import draw_name
 from salus.demo.weapons import catalog as cat
-from salus.demo.weapons.generate import Builder, sites_of
+from salus.demo.weapons.builder import Builder, sites_of
 from salus.demo.weapons.model import AmmunitionLot, DestructionBatch, Site, StockCount
 
 OFFICER_TITLES = ("Insp.", "Sgt.", "Lt.", "Cmdr.")

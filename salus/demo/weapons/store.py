@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 from salus.demo.weapons import bulk as arms_bulk
 from salus.demo.weapons import store_stock as arms_store_stock
-from salus.demo.weapons.generate import ArmsConfig, generate_arms
+from salus.demo.weapons.builder import ArmsConfig
+from salus.demo.weapons.generate import generate_arms
 from salus.demo.weapons.model import AreaRef, ArmsData, IncidentRef
 from salus.domain.accounts.roles import Viewer
 from salus.domain.weapons.registry import DestructionMethod
