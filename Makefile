@@ -3,8 +3,11 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
+# Test processes (pytest-xdist): both cores by default; WORKERS=1 runs in one process.
+WORKERS ?= 2
+PYTEST := $(VENV)/bin/pytest -n $(WORKERS) --dist loadscope
 
-.PHONY: install demo test lint bench
+.PHONY: install demo test test-fast test-sqlite test-postgresql lint bench lock
 install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -22,8 +25,19 @@ lint: install
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy salus
 
+# Everything, on SQLite and PostgreSQL (each test process copies one migrated template per backend).
 test: lint
-	$(VENV)/bin/pytest
+	$(PYTEST)
+
+# The quick loop while developing: SQLite only, no browser, Spark or slow real-data tests.
+test-fast: install
+	$(PYTEST) --backend sqlite -m "not browser and not spark and not slow"
+
+test-sqlite: install
+	$(PYTEST) --backend sqlite
+
+test-postgresql: install
+	$(PYTEST) --backend postgresql
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:

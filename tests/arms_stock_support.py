@@ -13,13 +13,12 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 import sqlalchemy as sa
-from support_db import reset_postgres
+from support_db import new_store
 
 from salus.domain.accounts.roles import Viewer
 from salus.domain.incidents.model import Area
 from salus.storage import repository
 from salus.storage import schema as t
-from salus.storage.db import open_store
 from salus.storage.weapons import schema as arms
 from salus.storage.weapons import stock_schema as st
 from salus.usecases.weapons import stockpiles as sp_uc
@@ -101,11 +100,8 @@ CLEARED = (*reversed(st.STOCK_TABLES), *reversed(arms.REGISTRY_TABLES), t.audit_
 @pytest.fixture(name="stock_engine", scope="module", params=["sqlite", "postgresql"])
 def stock_engine_fixture(request: pytest.FixtureRequest,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
-    """A migrated store on SQLite, or on the run's PostgreSQL database, for one module."""
-    if request.param == "sqlite":
-        engine = open_store(f"sqlite:///{tmp_path_factory.mktemp('stock') / 'salus.db'}")
-    else:
-        engine = reset_postgres(request.getfixturevalue("postgres_database"))
+    """A migrated store of its own on each backend, for one module."""
+    engine = new_store(request, request.param)
     yield engine
     engine.dispose()
 

@@ -99,18 +99,9 @@ def store(request: pytest.FixtureRequest,
     """A seeded store with the cast and lifted intake limits, built once per module and
     backend (migrating a fresh PostgreSQL schema takes seconds); tests use their own keys,
     addresses and areas so they do not see each other's reports."""
-    from salus.storage.db import create_engine, open_store
+    from support_db import new_store
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('reports') / 'salus.db'}"
-    else:
-        url = request.getfixturevalue("postgres_database")
-        reset = create_engine(url)
-        with reset.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        reset.dispose()
-    engine = open_store(url)
+    engine = new_store(request, request.param)
     observatory(engine)
     yield engine
     engine.dispose()

@@ -1,62 +1,88 @@
-"""Shared fixtures: a fresh store on SQLite and on PostgreSQL for every test that asks for one.
+"""Shared fixtures: migrated stores on SQLite and PostgreSQL, copied from a template per run.
 
-PostgreSQL: ``SALUS_TEST_POSTGRES_URL`` (default: the local server, trust auth). Each test run
-creates its own database ``salus_test_<random>`` and drops it at the end, so runs never see each
-other's data. Where no server answers, PostgreSQL tests are skipped with the reason, and under
-``CI=true`` every skip counts as a failure.
+- ``db_url`` / ``engine``: an empty migrated store for one test, on each backend of the run;
+- ``stores``: the :class:`support_db.StoreFactory` of this test process, for module- and
+  session-scoped fixtures (``stores.new_url(backend)``);
+- ``--backend sqlite|postgresql|all`` chooses the backends (default: all); markers ``browser``,
+  ``spark`` and ``slow`` let a developer run the fast part alone (``make test-fast``).
+
+Where PostgreSQL does not answer, its tests are skipped with the reason, and under ``CI=true``
+every skip counts as a failure.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from support_db import (
-    DATA_DIR,
-    POSTGRES_ADMIN_URL,
-    postgres_unavailable_reason,
-    reset_postgres,
-)
 
-from salus.storage.db import create_engine, open_store
+MARKED_BY_PATH = {
+    "browser": ("tests/browser/",),
+    "spark": ("tests/test_linkage_spark.py",),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--backend", choices=["sqlite", "postgresql", "all"], default=None,
+                     help="store backend(s) to test (default: SALUS_TEST_BACKENDS or all)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark tests by where they live; leave out the backends this run does not test."""
+    from support_db import BACKENDS, selected_backends
+
+    root = Path(str(config.rootpath))
+    chosen = selected_backends(config.getoption("--backend"))
+    kept, left_out = [], []
+    for item in items:
+        where = Path(str(item.path)).relative_to(root).as_posix()
+        for marker, prefixes in MARKED_BY_PATH.items():
+            if where.startswith(prefixes):
+                item.add_marker(marker)
+        params = getattr(item, "callspec", None)
+        backends = {v for v in (params.params.values() if params else ()) if v in BACKENDS}
+        (left_out if backends - chosen else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """URL of a fresh PostgreSQL database for this test run (dropped afterwards)."""
+def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Migrated stores for this test process (one template per backend, copied)."""
+    from support_db import StoreFactory
+
+    factory = StoreFactory(tmp_path_factory.mktemp("stores"))
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_ready() -> None:
+    """Skip (under CI: fail) the PostgreSQL tests where no server answers."""
+    from support_db import postgres_unavailable_reason
+
     reason = postgres_unavailable_reason()
     if reason:
         pytest.skip(reason)
-    name = f"salus_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty store: a SQLite file, or the run's PostgreSQL database reset."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'salus.db'}"
-        open_store(url).dispose()
-        yield url
-    else:
-        url = request.getfixturevalue("postgres_database")
-        reset_postgres(url).dispose()
-        yield url
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty store for this test."""
+    if request.param == "postgresql":
+        request.getfixturevalue("postgres_ready")
+    factory = request.getfixturevalue("stores")
+    return str(factory.scratch_url(request.param, tmp_path))
 
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[sa.Engine]:
+    from salus.storage.db import open_store
+
     eng = open_store(db_url)
     yield eng
     eng.dispose()
@@ -65,6 +91,8 @@ def engine(db_url: str) -> Iterator[sa.Engine]:
 @pytest.fixture
 def shared_data() -> Path:
     """The project's shared folder of real public data (skipped where it is absent)."""
+    from support_db import DATA_DIR
+
     if not DATA_DIR.is_dir():
         pytest.skip(f"shared data folder not found at {DATA_DIR} (set SALUS_SHARED_DATA)")
     return DATA_DIR

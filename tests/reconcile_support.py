@@ -14,12 +14,11 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from support_db import reset_postgres
+from support_db import new_store
 from web_support import add_cast
 
 from salus.demo.build import build_demo
 from salus.storage import schema as t
-from salus.storage.db import open_store
 
 SOURCES = ("police", "forensic", "media")
 INCIDENTS = 120
@@ -30,11 +29,7 @@ SCOPED_AREA = "VD01"
 def observatory(request: pytest.FixtureRequest,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
     """The demo's 2024 records of three sources and the cast (one store per module)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('reconcile') / 'salus.db'}"
-        engine = open_store(url)
-    else:
-        engine = reset_postgres(request.getfixturevalue("postgres_database"))
+    engine = new_store(request, request.param)
     build_demo(engine, incidents=INCIDENTS, years=(2024, 2024))
     add_cast(engine, scoped_area=SCOPED_AREA)
     yield engine

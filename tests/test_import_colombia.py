@@ -186,10 +186,10 @@ def test_every_police_label_of_every_year_is_mapped(all_years):
     assert "code.unknown" not in codes and not codes
 
 
-def test_postgresql_imports_the_areas_and_a_police_year(postgres_database, data_dir):
-    from support_db import reset_postgres as _reset_postgres
+def test_postgresql_imports_the_areas_and_a_police_year(request, data_dir):
+    from support_db import new_store
 
-    engine = _reset_postgres(postgres_database)
+    engine = new_store(request, "postgresql")
     try:
         reports = load_areas_and_population(engine, data_dir, population=False)
         assert all(r.written and not r.errors for r in reports)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from test_indicators_support import BACKENDS, observatory_store, user_definition
+from support_db import BACKENDS
+from test_indicators_support import observatory_store, user_definition
 from typer.testing import CliRunner
 
 from salus.cli.app import app

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from test_indicators_support import BACKENDS, observatory_store, user_definition
+from support_db import BACKENDS
+from test_indicators_support import observatory_store, user_definition
 
 from salus.analytics.indicators.definitions import ENV_DIRS, load_definitions, load_file
 from salus.analytics.indicators.filters import DefinitionError

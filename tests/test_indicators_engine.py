@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from numpy.testing import assert_allclose
-from test_indicators_support import BACKENDS, observatory_store
+from support_db import BACKENDS
+from test_indicators_support import observatory_store
 
 from salus.analytics.indicators.result import IndicatorResult
 from salus.usecases.indicators.compute import IndicatorRequestError, compute_indicator

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from test_indicators_support import BACKENDS, observatory_store
+from support_db import BACKENDS
+from test_indicators_support import observatory_store
 
 from salus.analytics.indicators.render import to_csv, to_json
 from salus.analytics.indicators.result import IndicatorResult

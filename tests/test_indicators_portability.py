@@ -13,7 +13,8 @@ from typing import Any
 import ibis
 import pytest
 import sqlalchemy as sa
-from test_indicators_support import BACKENDS, observatory_store
+from support_db import BACKENDS
+from test_indicators_support import observatory_store
 
 from salus.analytics.indicators.query import COLUMNS
 from salus.usecases.indicators.compute import compute_indicator, connect

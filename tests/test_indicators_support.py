@@ -38,6 +38,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from support_db import new_store
 
 from salus.domain.incidents.model import (
     AgeRange,
@@ -52,7 +53,6 @@ from salus.domain.incidents.model import (
     SourceRecord,
     Weapon,
 )
-from salus.storage.db import create_engine, open_store
 from salus.storage.repository import save_areas, save_incidents, save_population
 
 AREAS = [
@@ -175,40 +175,21 @@ def build_observatory(engine: sa.Engine) -> None:
         save_incidents(conn, incidents())
 
 
-BACKENDS = ["sqlite", "postgresql"]
-
-
 def observatory_store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[sa.Engine]:
     """The observatory in a real store, for a module-scoped fixture parametrised by BACKENDS.
 
-    The same machinery as the ``engine`` fixture (a SQLite file; the run's PostgreSQL
-    database with a fresh schema, skipped where no server answers), built once per module
-    and backend and shared by the module's read-only tests so that the suite stays fast.
-    Modules that use it must not also use ``engine``, which would reset the PostgreSQL
-    database under it. Use it as::
+    A store of its own (a copy of the migrated template), built once per module and backend
+    and shared by the module's read-only tests so that the suite stays fast. Use it as::
 
         @pytest.fixture(scope="module", params=BACKENDS)
         def observatory(request, tmp_path_factory):
             yield from observatory_store(request, tmp_path_factory)
     """
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('observatory') / 'salus.db'}"
-    else:
-        url = request.getfixturevalue("postgres_database")
-        _fresh_schema(url)
-    engine = open_store(url)
+    engine = new_store(request, request.param)
     build_observatory(engine)
     yield engine
-    engine.dispose()
-
-
-def _fresh_schema(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
     engine.dispose()
 
 

@@ -31,16 +31,9 @@ PRIVATE = (OWNER_NAME, ID_NUMBER)
 def registry(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
              ) -> Iterator[tuple[sa.Engine, Registry]]:
     """The web tests' observatory with the small registry, built once per backend."""
-    from support_db import reset_postgres
+    from support_db import new_store
 
-    from salus.storage.db import open_store
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('weapons') / 'salus.db'}"
-    else:
-        url = request.getfixturevalue("postgres_database")
-        reset_postgres(url).dispose()
-    engine = open_store(url)
+    engine = new_store(request, request.param)
     reg = observatory_with_registry(engine)
     yield engine, reg
     engine.dispose()

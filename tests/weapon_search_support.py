@@ -8,11 +8,10 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from support_db import reset_postgres
+from support_db import new_store
 
 from salus.domain.weapons.serials import manufacturer_key, serial_key
 from salus.storage import repository as repo
-from salus.storage.db import open_store
 from salus.storage.weapons import schema as arms
 
 
@@ -54,9 +53,5 @@ def add_owner_holding(conn: sa.Connection, weapon_id: int, given: str, family: s
 
 def fresh_store(kind: str, request: pytest.FixtureRequest) -> sa.Engine:
     """A migrated empty store for a whole test module (the search tests only add rows with
-    serials of their own, so they can share one): a SQLite file or the run's PostgreSQL
-    database, reset. Modules using it must not also use the per-test ``engine`` fixture."""
-    if kind == "sqlite":
-        folder = request.getfixturevalue("tmp_path_factory").mktemp("weapon_search")
-        return open_store(f"sqlite:///{folder / 'salus.db'}")
-    return reset_postgres(request.getfixturevalue("postgres_database"))
+    serials of their own, so they can share one)."""
+    return new_store(request, kind)

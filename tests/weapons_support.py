@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
-from support_db import reset_postgres
+from support_db import new_store_url
 
 from salus.domain.accounts.roles import UserRole, Viewer
 from salus.domain.incidents import model as m
@@ -185,14 +185,10 @@ pytest sees one fixture per module), and this cache keeps it to one migration pe
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def weapons_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
                   ) -> tuple[sa.Engine, str]:
-    """A migrated store per backend (PostgreSQL: the run's database, reset once)."""
+    """A migrated store of its own per backend, for the whole test process."""
     if request.param not in _STORES:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path_factory.mktemp('weapons') / 'salus.db'}"
-            _STORES["sqlite"] = open_store(url), url
-        else:
-            url = request.getfixturevalue("postgres_database")
-            _STORES["postgresql"] = reset_postgres(url), url
+        url = new_store_url(request, request.param)
+        _STORES[request.param] = open_store(url), url
     return _STORES[request.param]
 
 
@@ -201,10 +197,7 @@ def weapons_engine(weapons_store: tuple[sa.Engine, str]) -> sa.Engine:
     """An empty, migrated store on SQLite and on PostgreSQL. Test modules import it (with
     ``weapons_store``) and define ``engine`` over it, overriding conftest's ``engine``: same
     contract, one migration per backend and run."""
-    store, url = weapons_store
-    if not sa.inspect(store).has_table("weapon"):
-        store.dispose()
-        reset_postgres(url).dispose()
+    store, _url = weapons_store
     empty_store(store, data_tables(store))
     return store
 

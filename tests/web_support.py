@@ -123,18 +123,9 @@ def shared_observatory(request: pytest.FixtureRequest,
     For tests that only read: seeding takes a few seconds on PostgreSQL, so the read-only
     matrix tests share one instead of resetting the database for each test.
     """
-    from salus.storage.db import create_engine, open_store
+    from support_db import new_store
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('observatory') / 'salus.db'}"
-    else:
-        url = request.getfixturevalue("postgres_database")
-        reset = create_engine(url)
-        with reset.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        reset.dispose()
-    engine = open_store(url)
+    engine = new_store(request, request.param)
     seed(engine, per_district=6)
     add_cast(engine, scoped_area="R1")
     yield engine
