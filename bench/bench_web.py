@@ -56,7 +56,8 @@ def _token(url: str) -> tuple[str, int]:
 def _serve(url: str, port: int, cold: bool) -> None:
     import uvicorn
 
-    from salus.web import create_app, panels
+    from salus.api import panels
+    from salus.web import create_app
 
     if cold:
         panels.TTL = 0.0

@@ -26,6 +26,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from salus.api import context as ctx
+from salus.api.context import PUBLIC_VIEWER
 from salus.api.errors import problem
 from salus.domain.citizen_reports import MAX_SMS_TEXT
 from salus.usecases.citizen_reports import intake
@@ -33,8 +35,6 @@ from salus.usecases.citizen_reports import settings as cfg
 from salus.usecases.citizen_reports.input import BAD_CHARS
 from salus.usecases.citizen_reports.public import recent_reports
 from salus.usecases.errors import NotAuthenticated, RateLimited, ValidationFailed
-from salus.web import context as ctx
-from salus.web.context import PUBLIC_VIEWER
 
 public_router = APIRouter(tags=["citizen reports"])
 MAX_JSON = 64 * 1024

@@ -11,9 +11,9 @@ import hmac
 
 from fastapi import Request
 
+from salus.api import context as ctx
 from salus.domain.accounts import secrets as sec
 from salus.usecases.errors import PermissionDenied
-from salus.web import context as ctx
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FIELD = "csrf_token"

@@ -7,10 +7,10 @@ import hmac
 import sqlalchemy as sa
 from fastapi import Request
 
+from salus.api import context as ctx
+from salus.api.csrf import HEADER, SAFE_METHODS
 from salus.domain.accounts.roles import PUBLIC_VIEWER, Viewer
 from salus.usecases.errors import NotAuthenticated, PermissionDenied
-from salus.web import context as ctx
-from salus.web.csrf import HEADER, SAFE_METHODS
 
 
 def api_viewer(request: Request) -> Viewer:

@@ -7,12 +7,12 @@ from typing import Annotated, Any, Literal
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
+from salus.api import context as ctx
 from salus.api.deps import api_viewer, db
+from salus.api.panels import clear as clear_panels
 from salus.api.schemas import ERRORS
 from salus.domain.accounts.roles import Viewer
 from salus.usecases.imports import jobs as import_jobs
-from salus.web import context as ctx
-from salus.web.panels import clear as clear_panels
 
 router = APIRouter(tags=["imports"], responses=ERRORS)
 ViewerDep = Annotated[Viewer, Depends(api_viewer)]
@@ -27,8 +27,8 @@ def _errors(items: list[Any]) -> list[dict[str, Any]]:
 @router.get("/imports/mappings")
 def list_mappings(viewer: ViewerDep) -> list[dict[str, str]]:
     """The shipped column mappings (name, kind, description)."""
+    from salus.api.context import require_permission
     from salus.domain.accounts.roles import Permission
-    from salus.web.context import require_permission
 
     require_permission(viewer, Permission.IMPORT)
     return [{"name": n, "kind": k, "description": d} for n, k, d in import_jobs.mappings()]

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from salus.api.deps import api_viewer, db
+from salus.api.panels import clear as clear_panels
 from salus.api.schemas import (
     ERRORS,
     AuditEventOut,
@@ -28,7 +29,6 @@ from salus.usecases.incidents import persons
 from salus.usecases.incidents import write as incident_write
 from salus.usecases.incidents.query import IncidentFilter, list_incidents
 from salus.usecases.paging import MAX_PAGE, MAX_PER_PAGE, PageRequest
-from salus.web.panels import clear as clear_panels
 
 router = APIRouter(tags=["incidents"], responses=ERRORS)
 ViewerDep = Annotated[Viewer, Depends(api_viewer)]

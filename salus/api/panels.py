@@ -14,11 +14,11 @@ from typing import Any
 from fastapi import Request
 
 from salus.analytics.indicators.result import IndicatorResult
+from salus.api import context as ctx
+from salus.api.context import require_permission
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases.indicators import dashboard
 from salus.usecases.indicators.dashboard import DashboardFilter
-from salus.web import context as ctx
-from salus.web.context import require_permission
 
 TTL = 30.0
 MAX_ENTRIES = 512

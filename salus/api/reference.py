@@ -12,13 +12,13 @@ from fastapi.responses import JSONResponse, Response
 
 from salus.analytics.indicators.result import IndicatorResult
 from salus.api.deps import api_viewer, db
+from salus.api.panels import dashboard_panel, filter_from_query
 from salus.api.schemas import ERRORS, PageOut
 from salus.domain.accounts.roles import Viewer
 from salus.usecases import areas
 from salus.usecases.incidents.export import table_csv
 from salus.usecases.indicators import views as indicator_views
 from salus.usecases.paging import MAX_PAGE, MAX_PER_PAGE, PageRequest
-from salus.web.panels import dashboard_panel, filter_from_query
 
 router = APIRouter(responses=ERRORS)
 public_router = APIRouter(responses=ERRORS)

@@ -13,6 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from salus.api import context as ctx
+from salus.api.csrf import verify_csrf
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.storage.alerts import TENSION_THEMES
 from salus.usecases.alerts import clusters, tension
@@ -20,8 +22,6 @@ from salus.usecases.alerts import hotspots as hotspot_views
 from salus.usecases.alerts import views as alert_views
 from salus.usecases.alerts import workflow as alerts
 from salus.usecases.errors import UseCaseError, ValidationFailed
-from salus.web import context as ctx
-from salus.web.csrf import verify_csrf
 from salus.web.pages import needs
 from salus.web.templating import render
 

@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from salus.api.context import AppState
 from salus.storage.db import open_store
-from salus.web.context import AppState
 from salus.web.templating import LanguageMiddleware
 
 API_DESCRIPTION = """The Salus REST API. Authenticate with `Authorization: Bearer <token>` (create a

@@ -25,6 +25,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from salus import i18n
+from salus.api import context as ctx
+from salus.api.csrf import verify_csrf
 from salus.domain.accounts.roles import Viewer
 from salus.domain.citizen_reports import FORM_CATEGORIES, MAX_PHOTO_BYTES
 from salus.usecases.citizen_reports import intake, review
@@ -36,8 +38,6 @@ from salus.usecases.errors import (
     ValidationFailed,
 )
 from salus.usecases.paging import PageRequest
-from salus.web import context as ctx
-from salus.web.csrf import verify_csrf
 from salus.web.pages import page_viewer
 from salus.web.templating import render
 

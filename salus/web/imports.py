@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
+from salus.api import context as ctx
+from salus.api.csrf import verify_csrf
+from salus.api.panels import clear as clear_panels
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases.errors import ValidationFailed
 from salus.usecases.imports import jobs as import_jobs
-from salus.web import context as ctx
-from salus.web.csrf import verify_csrf
 from salus.web.pages import needs
-from salus.web.panels import clear as clear_panels
 from salus.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -8,6 +8,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from salus.api import context as ctx
+from salus.api.csrf import verify_csrf
+from salus.api.panels import clear as clear_panels
 from salus.domain import taxonomy
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases.errors import Conflict, ValidationFailed
@@ -15,11 +18,8 @@ from salus.usecases.incidents import detail as incidents
 from salus.usecases.incidents import write as incident_write
 from salus.usecases.incidents.query import list_incidents
 from salus.usecases.paging import PageRequest
-from salus.web import context as ctx
 from salus.web import forms
-from salus.web.csrf import verify_csrf
 from salus.web.pages import needs
-from salus.web.panels import clear as clear_panels
 from salus.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from fastapi import Request
 
+from salus.api import context as ctx
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases.errors import NotAuthenticated
-from salus.web import context as ctx
 
 
 def page_viewer(request: Request) -> Viewer:

@@ -16,13 +16,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from salus.api import context as ctx
+from salus.api.csrf import verify_csrf
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases.errors import ValidationFailed
 from salus.usecases.paging import PageRequest
 from salus.usecases.reconcile import jobs as uc
 from salus.usecases.reconcile import runs, views
-from salus.web import context as ctx
-from salus.web.csrf import verify_csrf
 from salus.web.pages import needs
 from salus.web.templating import N_, render
 

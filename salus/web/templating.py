@@ -15,9 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from salus import i18n
+from salus.api import context as ctx
+from salus.api.csrf import csrf_token
 from salus.domain.accounts.roles import Permission
-from salus.web import context as ctx
-from salus.web.csrf import csrf_token
 from salus.web.views import finding_message
 
 

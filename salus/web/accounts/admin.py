@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from salus.api import context as ctx
+from salus.api.csrf import verify_csrf
 from salus.domain.accounts.roles import Permission, UserRole, Viewer
 from salus.usecases.accounts import audit as audit_uc
 from salus.usecases.accounts import users as accounts
 from salus.usecases.errors import UseCaseError
 from salus.usecases.paging import PageRequest
-from salus.web import context as ctx
-from salus.web.csrf import verify_csrf
 from salus.web.pages import needs
 from salus.web.templating import render
 

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from salus import i18n
+from salus.api import context as ctx
+from salus.api.csrf import remember_pre_session_token, verify_csrf
 from salus.domain.accounts.roles import Viewer
 from salus.usecases.accounts import sessions
 from salus.usecases.accounts import users as accounts
 from salus.usecases.errors import InvalidCredentials, RateLimited, UseCaseError
-from salus.web import context as ctx
-from salus.web.csrf import remember_pre_session_token, verify_csrf
 from salus.web.pages import page_viewer
 from salus.web.templating import render
 

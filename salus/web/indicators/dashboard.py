@@ -8,14 +8,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from salus.api import context as ctx
+from salus.api.panels import dashboard_panel, filter_from_query
 from salus.domain import taxonomy
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases import areas
 from salus.usecases.indicators.dashboard import DashboardFilter
-from salus.web import context as ctx
 from salus.web import views
 from salus.web.pages import needs
-from salus.web.panels import dashboard_panel, filter_from_query
 from salus.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -8,11 +8,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from salus.api import context as ctx
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases import areas
 from salus.usecases.errors import UseCaseError
 from salus.usecases.indicators import views as indicator_views
-from salus.web import context as ctx
 from salus.web import views
 from salus.web.pages import needs
 from salus.web.templating import render

@@ -22,6 +22,8 @@ from starlette.datastructures import FormData
 
 from salus import i18n
 from salus.analytics.indicators.definitions import load_definitions
+from salus.api import context as ctx
+from salus.api.csrf import verify_csrf
 from salus.domain import plans as sp
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.taxonomy import load as load_taxonomy
@@ -30,8 +32,6 @@ from salus.usecases.indicators.dashboard import definitions_folder
 from salus.usecases.plans import assessments as ua
 from salus.usecases.plans import editing as up
 from salus.usecases.plans import views as plan_views
-from salus.web import context as ctx
-from salus.web.csrf import verify_csrf
 from salus.web.pages import needs
 from salus.web.templating import N_, render
 

@@ -16,6 +16,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from salus import i18n
 from salus.analytics.indicators.result import IndicatorResult
+from salus.api import context as ctx
+from salus.api.csrf import verify_csrf
 from salus.domain import plans as sp
 from salus.domain.accounts.roles import PUBLIC_VIEWER, Permission, Viewer
 from salus.reports import plans as report
@@ -24,9 +26,7 @@ from salus.usecases.plans import assessments, community_page
 from salus.usecases.plans import editing as uc
 from salus.usecases.plans import rollup as assessment_rollup
 from salus.usecases.plans import views as plan_views
-from salus.web import context as ctx
 from salus.web import views
-from salus.web.csrf import verify_csrf
 from salus.web.pages import needs
 from salus.web.templating import N_, render
 

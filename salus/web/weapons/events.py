@@ -14,14 +14,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from salus.api import context as ctx
+from salus.api.csrf import verify_csrf
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.weapons.registry import EventType
 from salus.usecases.errors import ValidationFailed
 from salus.usecases.weapons import history as weapons_history
 from salus.usecases.weapons import lifecycle as weapons_lifecycle
 from salus.usecases.weapons import records as weapons
-from salus.web import context as ctx
-from salus.web.csrf import verify_csrf
 from salus.web.forms import errors_by_field
 from salus.web.pages import needs
 from salus.web.templating import render

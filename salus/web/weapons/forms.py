@@ -20,6 +20,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from salus import i18n
+from salus.api import context as ctx
+from salus.api.csrf import verify_csrf
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.weapons import tracing as tr
 from salus.domain.weapons.registry import Component, IdDocumentType, MarkingKind, weapon_categories
@@ -30,8 +32,6 @@ from salus.usecases.weapons import lifecycle as weapons_lifecycle
 from salus.usecases.weapons import owners as weapons_owners
 from salus.usecases.weapons import records as weapons
 from salus.usecases.weapons import tracing
-from salus.web import context as ctx
-from salus.web.csrf import verify_csrf
 from salus.web.forms import errors_by_field
 from salus.web.pages import needs
 from salus.web.templating import render

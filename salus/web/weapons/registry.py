@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from salus.api import context as ctx
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.weapons.registry import weapon_categories
 from salus.usecases.errors import ValidationFailed
@@ -23,7 +24,6 @@ from salus.usecases.weapons import history as weapons_history
 from salus.usecases.weapons import links as weapons_links
 from salus.usecases.weapons import records as weapons
 from salus.usecases.weapons import search as weapon_search
-from salus.web import context as ctx
 from salus.web.pages import needs
 from salus.web.templating import render
 from salus.web.weapons.labels import choices, wlabel

@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from salus.api import context as ctx
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases.weapons import stock_counts, stockpiles
-from salus.web import context as ctx
 from salus.web.pages import needs
 from salus.web.templating import render
 from salus.web.weapons.labels import wlabel

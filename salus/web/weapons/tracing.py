@@ -15,12 +15,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from salus.api import context as ctx
+from salus.api.csrf import verify_csrf
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.weapons import tracing as tr
 from salus.usecases.errors import ValidationFailed
 from salus.usecases.weapons import sdg_16_4_2, tracing
-from salus.web import context as ctx
-from salus.web.csrf import verify_csrf
 from salus.web.forms import errors_by_field
 from salus.web.pages import needs
 from salus.web.templating import render
