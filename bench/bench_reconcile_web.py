@@ -26,7 +26,7 @@ from salus.domain.accounts.roles import Viewer
 from salus.storage.db import open_store
 from salus.usecases.reconcile import runs, views
 from salus.usecases.reconcile.records import Scope
-from salus.web import create_app
+from salus.web.app import create_app
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -57,7 +57,7 @@ def _serve(url: str, port: int, cold: bool) -> None:
     import uvicorn
 
     from salus.api import panels
-    from salus.web import create_app
+    from salus.web.app import create_app
 
     if cold:
         panels.TTL = 0.0

@@ -18,7 +18,7 @@ from salus.domain.accounts.roles import SYSTEM_VIEWER, Viewer
 from salus.storage.db import open_store
 from salus.usecases.accounts import sessions
 from salus.usecases.accounts.users import get_user
-from salus.web import create_app
+from salus.web.app import create_app
 
 
 @pytest.fixture(scope="module")

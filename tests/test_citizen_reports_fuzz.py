@@ -22,7 +22,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from salus.domain.citizen_reports import FORM_CATEGORIES
-from salus.web import create_app
+from salus.web.app import create_app
 
 __all__ = ["store"]
 FIELDS = ["category", "description", "area_code", "longitude", "latitude", "occurred_on",

@@ -41,7 +41,7 @@ def test_a_user_signs_in_and_out_with_a_secure_session_cookie(cast_engine: sa.En
 def test_session_cookies_are_secure_over_https(cast_engine: sa.Engine) -> None:
     from fastapi.testclient import TestClient
 
-    from salus.web import create_app
+    from salus.web.app import create_app
 
     c = TestClient(create_app(cast_engine), base_url="https://testserver")
     token = csrf_from(c.get("/login").text)

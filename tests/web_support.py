@@ -22,7 +22,7 @@ from argon2 import PasswordHasher
 from salus.domain.accounts import secrets as _secrets
 from salus.domain.accounts.roles import SYSTEM_VIEWER
 from salus.usecases.accounts import users as accounts
-from salus.web import create_app
+from salus.web.app import create_app
 
 # Cheaper argon2id parameters for the test process only (production keeps argon2's defaults).
 _secrets._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

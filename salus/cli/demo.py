@@ -84,7 +84,7 @@ def _serve(db: str, host: str, port: int) -> None:
     """Create the demo accounts (new passwords each time), print them and serve the app."""
     from salus.storage.db import open_store
     from salus.usecases.accounts.users import ensure_demo_accounts
-    from salus.web import serve as run
+    from salus.web.app import serve as run
 
     engine = open_store(db)
     try:

@@ -19,7 +19,7 @@ def serve(db: str | None = db_option(),
                                       help="publish only the dashboard and indicators: no "
                                            "login, small counts suppressed, no records")) -> None:
     """Serve the web app and the REST API (/api/v1, OpenAPI at /api/docs)."""
-    from salus.web import serve as run
+    from salus.web.app import serve as run
 
     url = database_url(db)
     open_db(url).dispose()

@@ -49,7 +49,7 @@ def browser_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engin
 def base_url(browser_store: sa.Engine) -> Iterator[str]:
     import uvicorn
 
-    from salus.web import create_app
+    from salus.web.app import create_app
 
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(browser_store), host="127.0.0.1",

@@ -24,7 +24,7 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sa
     """The demo's 2024 police, forensic and media records served by uvicorn."""
     import uvicorn
 
-    from salus.web import create_app
+    from salus.web.app import create_app
 
     engine = open_store(f"sqlite:///{Path(tmp_path_factory.mktemp('reconcile')) / 's.db'}")
     build_demo(engine, incidents=400, years=(2024, 2024))

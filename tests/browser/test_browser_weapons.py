@@ -26,7 +26,7 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sa
     """A small demo with its weapons registry, served by uvicorn."""
     import uvicorn
 
-    from salus.web import create_app
+    from salus.web.app import create_app
 
     engine = open_store(f"sqlite:///{Path(tmp_path_factory.mktemp('weapons')) / 's.db'}")
     build_demo(engine, incidents=600, years=(2023, 2024))
