@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -269,6 +270,27 @@ def test_exports_pseudonymise_owners_with_a_keyed_hmac(engine: sa.Engine) -> Non
             t.observatory_setting.c.key == weapons_export.KEY_SETTING))
     logged = json.dumps([dict(r._mapping) for r in audit(engine, "setting")], default=str)
     assert len(key) == 64 and key not in logged
+
+
+def test_exports_started_at_once_on_a_new_store_share_one_pseudonym_key(
+        engine: sa.Engine) -> None:
+    """The first exports race to create the key: one wins, the others' savepoints roll back
+    (PostgreSQL) or they wait and read it (SQLite runs one writer at a time)."""
+    keys: list[bytes] = []
+    start = threading.Barrier(4)
+
+    def export() -> None:
+        start.wait()
+        with engine.begin() as conn:
+            keys.append(weapons_export.pseudonym_key(conn))
+
+    threads = [threading.Thread(target=export) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(keys) == 4 and len(set(keys)) == 1
+    assert len(audit(engine, "setting")) == 1
 
 
 def test_the_migration_creates_the_registry_tables_exactly_as_the_schema_says(

@@ -40,16 +40,12 @@ def pseudonym_key(conn: sa.Connection) -> bytes:
     value = repo.get_setting(conn, KEY_SETTING)
     if value is None:
         value = secrets.token_hex(32)
-        insert = t.observatory_setting.insert().values(key=KEY_SETTING, value=value,
-                                                       updated_at=repo.now())
-        if conn.dialect.name == "sqlite":  # one writer at a time; pysqlite SAVEPOINTs misbehave
-            conn.execute(insert)
-        else:
-            try:
-                with conn.begin_nested():
-                    conn.execute(insert)
-            except sa.exc.IntegrityError:  # another export created it meanwhile
-                return bytes.fromhex(str(repo.get_setting(conn, KEY_SETTING)))
+        try:
+            with conn.begin_nested():
+                conn.execute(t.observatory_setting.insert().values(
+                    key=KEY_SETTING, value=value, updated_at=repo.now()))
+        except sa.exc.IntegrityError:  # another export created it meanwhile
+            return bytes.fromhex(str(repo.get_setting(conn, KEY_SETTING)))
         repo.audit(conn, "system", "setting", "observatory_setting", KEY_SETTING, None,
                    {"value": "(new random key, not logged)"})
     return bytes.fromhex(str(value))

@@ -93,8 +93,7 @@ def import_registry(engine: sa.Engine, viewer: Viewer, path: str | Path,
                 "this file has owners: only registry roles import owners' personal data")
     try:
         with engine.begin() as conn:
-            # Written first: on SQLite this INSERT opens the real transaction, so the per-row
-            # SAVEPOINTs below nest inside it (pysqlite begins lazily, before the first write).
+            # the batch row first, so that its started_at is when the import started
             batch = repo.start_batch(conn, "weapons", parsed.file_name, parsed.sha256,
                                      parsed.mapping, viewer.username)
             for row in parsed.rows:
