@@ -14,7 +14,6 @@ from __future__ import annotations
 from salus.demo.build import (
     DemoData,
     DemoSummary,
-    StoreNotEmptyError,
     build_demo,
     clear_demo,
     generate,
@@ -24,6 +23,7 @@ from salus.demo.build import (
     stored_params,
 )
 from salus.demo.config import DemoConfig, SourceRates
+from salus.demo.errors import StoreNotEmptyError
 from salus.demo.manifest import Manifest
 
 __all__ = [

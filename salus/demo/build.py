@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from salus.demo.config import DEFAULT_INCIDENTS, DEFAULT_SEED, DEFAULT_YEARS, DemoConfig
+from salus.demo.errors import StoreNotEmptyError
 from salus.demo.events import Plan, draw_events, plan_features
 from salus.demo.geography import COUNTRY_CODE, Country, build_country
 from salus.demo.incidents import POLICE_TYPE, SourceBatch, police_records
@@ -31,10 +32,6 @@ from salus.storage import schema as t
 
 BATCH_KIND = "demo"
 BATCH_FILE = "salus-demo"
-
-
-class StoreNotEmptyError(RuntimeError):
-    """The demo is only ever written into an empty store."""
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from salus.demo.build import StoreNotEmptyError
+from salus.demo.errors import StoreNotEmptyError
 from salus.demo.weapons.bulk import ACTOR, Written, insert_rows
 from salus.demo.weapons.model import ArmsData, Event
 from salus.domain.accounts.roles import Viewer
