@@ -54,8 +54,8 @@ def created_id(response: Any, prefix: str) -> int:
 
 
 def error_beside(html: str, field: str) -> str:
-    found = re.search(rf'id="field-{re.escape(field)}".*?<p class="error field-error" '
-                      rf'id="error-{re.escape(field)}">([^<]*)</p>', html, re.S)
+    found = re.search(rf'id="field-{re.escape(field)}".*?class="field-error" '
+                      rf'data-field="{re.escape(field)}">([^<]*)<', html, re.S)
     assert found, f"no message beside {field}"
     return html_lib.unescape(found.group(1))
 
@@ -157,7 +157,7 @@ def test_an_editor_creates_an_assessment_and_a_whole_plan_through_the_forms(
       "period_end": "2024-02-01"}, "area", "no area with code 'NOWHERE'"),
     ("/assessments/new",
      {"area": "R1-A", "title": "Backwards", "period_start": "2024-03-01",
-      "period_end": "not-a-date"}, "period_end", "is not a date"),
+      "period_end": "not-a-date"}, "period_end", "YYYY-MM-DD"),
     ("/assessments/{assessment}/consultations/new",
      {"kind": "meeting", "held_on": "2024-02-01", "place": "Hall",
       "n.women.female.18-35": "-3"}, "participants", "not a whole number"),

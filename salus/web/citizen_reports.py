@@ -38,6 +38,7 @@ from salus.usecases.errors import (
     ValidationFailed,
 )
 from salus.usecases.paging import PageRequest
+from salus.web.forms import Field
 from salus.web.pages import page_viewer
 from salus.web.templating import render
 
@@ -83,19 +84,40 @@ MESSAGES = {
     "form.type": N_("Send the form as a web form."),
     "report.unknown": N_("Give the reference of another report."),
 }
+INVALID = N_("This value is not valid.")
 STATUS_LABELS = {"unverified": N_("Unverified"), "verified": N_("Verified"),
                  "rejected": N_("Rejected"), "duplicate": N_("Duplicate")}
+
+
+def _fields() -> dict[str, Field]:
+    """The public form's plain fields, drawn by the shared field macro (the area list with
+    its groups, the photo and the honeypot are drawn by the page itself)."""
+    fields = [
+        Field("category", N_("What happened?"), "select",
+              [(c, CATEGORY_LABELS[c]) for c in FORM_CATEGORIES], blank=True, translate=True,
+              attrs={"required": "required"}),
+        Field("description", N_("Describe it"), "textarea",
+              attrs={"rows": "5", "maxlength": "4000", "required": "required"}),
+        Field("latitude", N_("Latitude"), "number"),
+        Field("longitude", N_("Longitude"), "number"),
+        Field("occurred_on", N_("When? (optional)"), "date"),
+        Field("anonymous", N_("Report anonymously"), "checkbox"),
+        Field("contact", N_("Phone or e-mail, if we may contact you (optional)"),
+              attrs={"maxlength": "200", "autocomplete": "tel"})]
+    return {f.name: f for f in fields}
 
 
 def _form_page(request: Request, status: int = 200, values: dict[str, Any] | None = None,
                errors: dict[str, list[str]] | None = None, key: str | None = None,
                notice: str | None = None) -> Response:
+    """The form; ``errors`` are the use case's codes by field, shown as this form's own
+    messages (no code is passed on, so no generic message replaces them)."""
     lang = i18n.current_language.get()
-    return render(request, "citizen_reports/form.html", status_code=status,
-                  categories=[(c, CATEGORY_LABELS[c]) for c in FORM_CATEGORIES],
+    beside = {name: [{"field": name, "message": i18n.gettext(MESSAGES.get(code, INVALID))}
+                     for code in codes] for name, codes in (errors or {}).items()}
+    return render(request, "citizen_reports/form.html", status_code=status, fields=_fields(),
                   areas=intake.area_choices(ctx.engine(request), lang), values=values or {},
-                  errors=errors or {}, key=key or secrets.token_urlsafe(24), notice=notice,
-                  messages=MESSAGES)
+                  errors=beside, key=key or secrets.token_urlsafe(24), notice=notice)
 
 
 @public_router.get("/report")

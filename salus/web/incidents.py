@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData, QueryParams
 
+from salus import i18n
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
 from salus.api.panels import clear as clear_panels
@@ -16,11 +20,12 @@ from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases.errors import Conflict, ValidationFailed
 from salus.usecases.incidents import detail as incidents
 from salus.usecases.incidents import write as incident_write
-from salus.usecases.incidents.query import list_incidents
+from salus.usecases.incidents.input import PERSON_FIELDS
+from salus.usecases.incidents.query import SORTS, IncidentFilter, list_incidents
 from salus.usecases.paging import PageRequest
-from salus.web import forms
+from salus.web.forms import Field, place_errors
 from salus.web.pages import needs
-from salus.web.templating import render
+from salus.web.templating import N_, render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Viewer, Depends(needs(Permission.READ_RECORDS))]
@@ -32,14 +37,112 @@ LISTS = ("iccs", "iccs_context", "misuse_context", "weapon", "sensitivity", "sex
 EXTRA_PERSON_ROWS = 2
 
 
+PERSON_KEY = re.compile(r"^persons-(\d{1,3})-(\w+)$")
+INCIDENT_FIELDS = ("occurred_on", "date_precision", "area_code", "iccs_code", "attempted",
+                   "iccs_context", "misuse_context", "location_type", "weapon", "narrative",
+                   "sensitivity", "declared_killed", "declared_injured", "reported_on",
+                   "longitude", "latitude", "location_precision", "source_type",
+                   "source_name", "record_id")
+PERSON_DEFAULTS = {"role": "victim", "sex": "unknown", "outcome": "unknown"}
+
+
 def code_lists() -> dict[str, list[Any]]:
     return {name: list(taxonomy.load(name)) for name in LISTS}
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def incident_filter(params: QueryParams) -> IncidentFilter:
+    """The list's filters from a query string (invalid dates are ignored)."""
+    def text(key: str) -> str | None:
+        value = (params.get(key) or "").strip()
+        return value[:200] or None
+
+    sort = params.get("sort") or "-date"
+    if sort.lstrip("-") not in SORTS:
+        sort = "-date"
+    return IncidentFilter(_date(params.get("date_from")), _date(params.get("date_to")),
+                          text("area"), text("iccs"), text("iccs_context"),
+                          text("misuse_context"), text("weapon"), text("sensitivity"),
+                          text("q"), sort)
+
+
+def incident_data(form: FormData) -> dict[str, Any]:
+    """Flat incident fields plus ``persons`` (rows ``persons-N-field``; blank rows dropped).
+
+    The incident use case reads and checks the raw values itself (it also serves imports and
+    the API), so this form does not go through :class:`salus.web.forms.Reader`."""
+    data: dict[str, Any] = {k: form.get(k) for k in INCIDENT_FIELDS if form.get(k) is not None}
+    data["attempted"] = "on" if form.get("attempted") else ""
+    rows: dict[int, dict[str, Any]] = {}
+    for key, value in form.multi_items():
+        match = PERSON_KEY.match(key)
+        if match and match.group(2) in PERSON_FIELDS and isinstance(value, str):
+            rows.setdefault(int(match.group(1)), {})[match.group(2)] = value.strip()
+    data["persons"] = [rows[n] for n in sorted(rows) if _filled(rows[n])]
+    return data
+
+
+def _filled(row: dict[str, Any]) -> bool:
+    """A person row the user touched (blank rows of the form are left out)."""
+    return any(v and v != PERSON_DEFAULTS.get(k) for k, v in row.items())
+
+
+def _field_of(error: str) -> str:
+    """The form field a finding names (``persons[2].age`` → ``persons-1-age``)."""
+    match = re.match(r"persons\[(\d+)\]\.(\w+)", error)
+    if match:
+        return f"persons-{int(match.group(1)) - 1}-{match.group(2)}"
+    if error == "point":
+        return "longitude"
+    return "weapon" if error.startswith("weapons[") else error
+
+
+def _options(items: list[Any], lang: str, with_code: bool = False) -> list[tuple[str, str]]:
+    return [(c.code, f"{c.code} {c.label(lang)}" if with_code else c.label(lang))
+            for c in items]
+
+
+def _fields(lists: dict[str, list[Any]]) -> dict[str, Field]:
+    """The incident's own fields, drawn by the shared field macro (persons rows are not)."""
+    lang = i18n.current_language.get()
+
+    def select(name: str, label: str, blank: bool = True, list_id: str | None = None) -> Field:
+        return Field(name, label, "select", _options(lists[list_id or name], lang,
+                                                     name == "iccs_code"), blank=blank)
+
+    fields = [
+        Field("occurred_on", N_("Date of occurrence"), "date"),
+        select("date_precision", N_("Date precision"), blank=False),
+        Field("reported_on", N_("Reported on"), "date"),
+        Field("area_code", N_("Area code"), attrs={"size": "10"}),
+        Field("latitude", N_("Latitude"), attrs={"size": "9"}),
+        Field("longitude", N_("Longitude"), attrs={"size": "9"}),
+        select("location_type", N_("Place")),
+        select("iccs_code", N_("Offence (ICCS)"), list_id="iccs"),
+        Field("attempted", N_("Attempted"), "checkbox"),
+        select("iccs_context", N_("Context")),
+        select("misuse_context", N_("Firearm misuse context")),
+        select("weapon", N_("Weapon")),
+        Field("declared_killed", N_("Declared killed"), "integer", attrs={"size": "5"}),
+        Field("declared_injured", N_("Declared injured"), "integer", attrs={"size": "5"}),
+        select("sensitivity", N_("Sensitivity"), blank=False),
+        Field("narrative", N_("Narrative"), "textarea"),
+        select("source_type", N_("Source type"), blank=False),
+        Field("source_name", N_("Source name")),
+        Field("record_id", N_("Source record id"))]
+    return {f.name: f for f in fields}
 
 
 @router.get("/incidents")
 def incident_list(request: Request, viewer: Reader, page: int = 1,
                   per_page: int = 50) -> Response:
-    f = forms.incident_filter(request.query_params)
+    f = incident_filter(request.query_params)
     result = list_incidents(ctx.engine(request), viewer, f, PageRequest(page, per_page))
     export_query = urlencode([(k, v) for k, v in request.query_params.multi_items()
                               if k not in ("page", "per_page")])
@@ -47,30 +150,37 @@ def incident_list(request: Request, viewer: Reader, page: int = 1,
                   export_query=export_query)
 
 
-def _form(request: Request, values: dict[str, Any], errors: list[dict[str, Any]],
-          uid: str | None, status: int = 200, warnings: list[Any] | None = None) -> Response:
+def _form(request: Request, viewer: Viewer, values: dict[str, Any],
+          errors: list[dict[str, Any]], uid: str | None, status: int = 200,
+          warnings: list[Any] | None = None) -> Response:
     persons = list(values.get("persons") or []) + [{}] * EXTRA_PERSON_ROWS
+    lists = code_lists()
+    fields = _fields(lists)
+    person_fields = ("age", "date_of_birth") if viewer.can(Permission.IDENTITIES) else ("age",)
+    shown = {*fields, "persons"} | {f"persons-{n}-{k}" for n in range(len(persons))
+                                    for k in person_fields}
+    beside, general = place_errors(errors, shown, _field_of)
     return render(request, "incident_form.html", status_code=status, values=values,
-                  persons=persons, errors=forms.errors_by_field(errors), all_errors=errors,
-                  uid=uid, lists=code_lists(), warnings=warnings or [])
+                  persons=persons, fields=fields, errors=beside, general=general,
+                  refused=bool(errors), uid=uid, lists=lists, warnings=warnings or [])
 
 
 @router.get("/incidents/new")
 def new_form(request: Request, viewer: Creator) -> Response:
     values = {"date_precision": "day", "sensitivity": "restricted",
               "area_code": viewer.area_code or ""}
-    return _form(request, values, [], None)
+    return _form(request, viewer, values, [], None)
 
 
 @router.post("/incidents/new", dependencies=[Depends(verify_csrf)])
 async def create(request: Request, viewer: Creator) -> Response:
-    data = forms.incident_data(await request.form())
+    data = incident_data(await request.form())
     try:
         uid, warnings = incident_write.create_incident(ctx.engine(request), viewer, data)
     except (ValidationFailed, Conflict) as exc:
         errors = exc.errors if isinstance(exc, ValidationFailed) else [
             {"field": "record_id", "code": "conflict", "message": exc.detail}]
-        return _form(request, data, errors, None, status=422)
+        return _form(request, viewer, data, errors, None, status=422)
     clear_panels()
     return RedirectResponse(f"/incidents/{uid}?saved=1" + ("&warnings=1" if warnings else ""),
                             status_code=303)
@@ -88,17 +198,17 @@ def detail(request: Request, viewer: Reader, uid: str) -> Response:
 @router.get("/incidents/{uid}/edit")
 def edit_form(request: Request, viewer: Editor, uid: str) -> Response:
     record = incidents.get_incident(ctx.engine(request), viewer, uid)
-    return _form(request, incident_write.form_values(record), [], uid)
+    return _form(request, viewer, incident_write.form_values(record), [], uid)
 
 
 @router.post("/incidents/{uid}/edit", dependencies=[Depends(verify_csrf)])
 async def edit(request: Request, viewer: Editor, uid: str) -> Response:
-    data = forms.incident_data(await request.form())
+    data = incident_data(await request.form())
     try:
         incident_write.update_incident(ctx.engine(request), viewer, uid, data)
     except (ValidationFailed, Conflict) as exc:
         errors = exc.errors if isinstance(exc, ValidationFailed) else [
             {"field": "record_id", "code": "conflict", "message": exc.detail}]
-        return _form(request, data, errors, uid, status=422)
+        return _form(request, viewer, data, errors, uid, status=422)
     clear_panels()
     return RedirectResponse(f"/incidents/{uid}?saved=1", status_code=303)

@@ -21,9 +21,9 @@ from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.weapons import tracing as tr
 from salus.usecases.errors import ValidationFailed
 from salus.usecases.weapons import sdg_16_4_2, tracing
-from salus.web.forms import errors_by_field
+from salus.web.forms import Field, Finding, FormReader, place_errors
 from salus.web.pages import needs
-from salus.web.templating import render
+from salus.web.templating import N_, render
 from salus.web.weapons.labels import wlabel
 
 router = APIRouter(include_in_schema=False)
@@ -33,24 +33,30 @@ SHOWN = 300
 FIELDS = ("weapon", "requested_to", "recipient", "status", "sent_on", "notes")
 
 
-def _n(message: str) -> str:
-    return message
-
-
-BAD_DATE = _n("Give the date as YYYY-MM-DD.")
+def _fields() -> list[Field]:
+    """The new request form (on the list page)."""
+    return [Field("weapon", N_("Weapon id")),
+            Field("requested_to", N_("Requested to"), "select",
+                  [(r, wlabel("requested_to", r)) for r in tr.REQUESTED_TO]),
+            Field("recipient", N_("Recipient")),
+            Field("status", N_("Status"), "select",
+                  [(s, wlabel("trace_status", s)) for s in ("draft", "sent")]),
+            Field("sent_on", N_("Sent"), "date"),
+            Field("notes", N_("Notes"), attrs={"size": "30"})]
 
 
 def _page(request: Request, viewer: Viewer, status: str = "", outcome: str = "",
-          values: dict[str, str] | None = None, errors: list[dict[str, Any]] | None = None,
-          code: int = 200) -> Response:
+          values: dict[str, Any] | None = None, errors: list[Finding] | None = None) -> Response:
     rows = tracing.list_requests(ctx.engine(request), viewer, status=status or None,
                                  outcome=outcome or None)
     values = values or {"status": "sent", "requested_to": "national_records",
                         "sent_on": dt.date.today().isoformat()}
-    return render(request, "weapons/tracing.html", status_code=code, rows=rows[-SHOWN:][::-1],
-                  total=len(rows), status=status, outcome=outcome, values=values,
-                  errors=errors_by_field(errors or []), all_errors=errors or [],
-                  statuses=tr.STATUSES, outcomes=tr.OUTCOMES, recipients=tr.REQUESTED_TO,
+    fields = _fields()
+    beside, general = place_errors(errors or [], {f.name for f in fields})
+    return render(request, "weapons/tracing.html", status_code=422 if errors else 200,
+                  rows=rows[-SHOWN:][::-1], total=len(rows), status=status, outcome=outcome,
+                  fields=fields, values=values, errors=beside, general=general,
+                  refused=bool(errors), statuses=tr.STATUSES, outcomes=tr.OUTCOMES,
                   wlabel=wlabel)
 
 
@@ -64,19 +70,15 @@ def tracing_page(request: Request, viewer: Reader, status: str = "",
 
 @router.post("/weapons/tracing", dependencies=[Depends(verify_csrf)])
 async def new_request(request: Request, viewer: Editor) -> Response:
-    form = await request.form()
-    values = {k: str(form.get(k) or "").strip()[:300] for k in FIELDS}
+    r = FormReader(await request.form(), FIELDS, max_length=300)
     try:
-        sent = dt.date.fromisoformat(values["sent_on"]) if values["sent_on"] else None
-    except ValueError:
-        errors = [{"field": "sent_on", "code": "invalid", "message": BAD_DATE}]
-        return _page(request, viewer, values=values, errors=errors, code=422)
-    try:
+        sent = r.date("sent_on", required=False)
+        r.done()
         view = tracing.create_request(ctx.engine(request), viewer, tracing.TraceInput(
-            values["weapon"], values["requested_to"], recipient=values["recipient"] or None,
-            status=values["status"] or "draft", sent_on=sent, notes=values["notes"] or None))
+            r.text("weapon"), r.text("requested_to"), recipient=r.optional("recipient"),
+            status=r.text("status") or "draft", sent_on=sent, notes=r.optional("notes")))
     except ValidationFailed as exc:
-        return _page(request, viewer, values=values, errors=exc.errors, code=422)
+        return _page(request, viewer, values=r.values, errors=exc.errors)
     return RedirectResponse(f"/weapons/tracing?saved={view.reference}", status_code=303)
 
 
