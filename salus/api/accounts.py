@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Depends
-
-from salus.api.deps import api_viewer, db
+from salus.api.deps import Db, ViewerDep
 from salus.api.schemas import ERRORS, Me, PasswordOut, TokenIn, TokenOut, UserIn, UserOut
-from salus.domain.accounts.roles import Viewer
 from salus.usecases.accounts import sessions
 from salus.usecases.accounts import users as accounts
 
 router = APIRouter(tags=["accounts"], responses=ERRORS)
-ViewerDep = Annotated[Viewer, Depends(api_viewer)]
-Db = Annotated[sa.Engine, Depends(db)]
 
 
 def _user_out(u: accounts.UserInfo) -> UserOut:

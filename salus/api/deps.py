@@ -1,16 +1,22 @@
-"""Who is calling: a bearer token, the browser session (CSRF header on writes) or the public."""
+"""The dependencies every API router uses, defined once: who is calling (a bearer token, the
+browser session with the CSRF header on writes, or the public), the store, and paging.
+
+Routers declare ``viewer: ViewerDep, engine: Db, page: Page = 1, per_page: PerPage = 50``.
+"""
 
 from __future__ import annotations
 
 import hmac
+from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import Request
+from fastapi import Depends, Query, Request
 
 from salus.api import context as ctx
 from salus.api.csrf import HEADER, SAFE_METHODS
 from salus.domain.accounts.roles import PUBLIC_VIEWER, Viewer
 from salus.usecases.errors import NotAuthenticated, PermissionDenied
+from salus.usecases.paging import MAX_PAGE, MAX_PER_PAGE
 
 
 def api_viewer(request: Request) -> Viewer:
@@ -33,3 +39,13 @@ def api_viewer(request: Request) -> Viewer:
 
 def db(request: Request) -> sa.Engine:
     return ctx.engine(request)
+
+
+ViewerDep = Annotated[Viewer, Depends(api_viewer)]
+"""The caller of the endpoint (401 problem when nobody is signed in)."""
+Db = Annotated[sa.Engine, Depends(db)]
+"""The store's engine."""
+Page = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+"""A page number, from 1."""
+PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE)]
+"""Items per page (at most :data:`salus.usecases.paging.MAX_PER_PAGE`)."""

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from salus.api import context as ctx
-from salus.api.deps import api_viewer, db
+from salus.api.deps import Db, ViewerDep
 from salus.api.panels import clear as clear_panels
 from salus.api.schemas import ERRORS
-from salus.domain.accounts.roles import Viewer
 from salus.usecases.imports import jobs as import_jobs
 
 router = APIRouter(tags=["imports"], responses=ERRORS)
-ViewerDep = Annotated[Viewer, Depends(api_viewer)]
-Db = Annotated[sa.Engine, Depends(db)]
 
 
 def _errors(items: list[Any]) -> list[dict[str, Any]]:

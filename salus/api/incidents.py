@@ -7,11 +7,10 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
-from salus.api.deps import api_viewer, db
+from salus.api.deps import Db, Page, PerPage, ViewerDep
 from salus.api.panels import clear as clear_panels
 from salus.api.schemas import (
     ERRORS,
@@ -22,17 +21,14 @@ from salus.api.schemas import (
     PageOut,
     Saved,
 )
-from salus.domain.accounts.roles import Viewer
 from salus.usecases.incidents import detail as incidents
 from salus.usecases.incidents import export as incident_export
 from salus.usecases.incidents import persons
 from salus.usecases.incidents import write as incident_write
 from salus.usecases.incidents.query import IncidentFilter, list_incidents
-from salus.usecases.paging import MAX_PAGE, MAX_PER_PAGE, PageRequest
+from salus.usecases.paging import PageRequest
 
 router = APIRouter(tags=["incidents"], responses=ERRORS)
-ViewerDep = Annotated[Viewer, Depends(api_viewer)]
-Db = Annotated[sa.Engine, Depends(db)]
 Sort = Literal["date", "-date", "area", "-area", "offence", "-offence", "victims", "-victims",
                "updated", "-updated"]
 
@@ -56,8 +52,8 @@ Filter = Annotated[IncidentFilter, Depends(incident_filter)]
 
 @router.get("/incidents", response_model=PageOut[IncidentSummary])
 def list_(viewer: ViewerDep, engine: Db, f: Filter,
-          page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
-          per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50) -> dict[str, object]:
+          page: Page = 1,
+          per_page: PerPage = 50) -> dict[str, object]:
     """Incidents in the caller's area scope (no person identities; GBV narratives masked)."""
     result = list_incidents(engine, viewer, f, PageRequest(page, per_page))
     return {"items": [asdict(r) for r in result.items], "total": result.total,
@@ -116,8 +112,8 @@ def list_persons(viewer: ViewerDep, engine: Db,
                  outcome: str | None = Query(None, max_length=10),
                  incident: str | None = Query(None, max_length=36),
                  area: str | None = Query(None, max_length=64),
-                 page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
-                 per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50,
+                 page: Page = 1,
+                 per_page: PerPage = 50,
                  ) -> dict[str, object]:
     """Victims, perpetrators and witnesses in the caller's scope, identities masked per role."""
     f = persons.PersonFilter(role, sex, outcome, incident, area)

@@ -11,14 +11,13 @@ import datetime as dt
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from salus.api.deps import api_viewer, db
+from salus.api.deps import Db, ViewerDep
 from salus.api.schemas import ERRORS
-from salus.domain.accounts.roles import PUBLIC_VIEWER, Viewer
+from salus.domain.accounts.roles import PUBLIC_VIEWER
 from salus.reports import plans as report
 from salus.usecases.plans import assessments, community_page
 from salus.usecases.plans import editing as uc
@@ -27,8 +26,6 @@ from salus.usecases.plans import views as plan_views
 
 router = APIRouter(tags=["community safety"], responses=ERRORS)
 public_router = APIRouter(tags=["community safety"], responses=ERRORS)
-ViewerDep = Annotated[Viewer, Depends(api_viewer)]
-Db = Annotated[sa.Engine, Depends(db)]
 Day = Annotated[dt.date | None, Query(description="flags as of this day (default: today)")]
 Title = Annotated[str, Field(max_length=300)]
 

@@ -12,19 +12,15 @@ import datetime as dt
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-import sqlalchemy as sa
-from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query
+from fastapi import APIRouter, BackgroundTasks, Path, Query
 from pydantic import BaseModel, Field
 
-from salus.api.deps import api_viewer, db
+from salus.api.deps import Db, Page, PerPage, ViewerDep
 from salus.api.schemas import ERRORS, PageOut
-from salus.domain.accounts.roles import Viewer
-from salus.usecases.paging import MAX_PAGE, MAX_PER_PAGE, PageRequest
+from salus.usecases.paging import PageRequest
 from salus.usecases.reconcile import runs, views
 
 router = APIRouter(prefix="/reconciliation", tags=["reconciliation"], responses=ERRORS)
-ViewerDep = Annotated[Viewer, Depends(api_viewer)]
-Db = Annotated[sa.Engine, Depends(db)]
 JobId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -157,8 +153,8 @@ def table(job_id: JobId, viewer: ViewerDep, engine: Db) -> dict[str, Any]:
 def clusters(job_id: JobId, viewer: ViewerDep, engine: Db,
              sources: Annotated[int | None, Query(ge=1, le=20, description=(
                  "only clusters recorded by exactly this many sources"))] = None,
-             page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
-             per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50) -> dict[str, Any]:
+             page: Page = 1,
+             per_page: PerPage = 50) -> dict[str, Any]:
     """Clusters with their records, least confident first."""
     result = views.clusters(engine, viewer, job_id, sources, PageRequest(page, per_page))
     return {"items": [asdict(c) for c in result.items], "total": result.total,

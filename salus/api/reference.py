@@ -6,25 +6,21 @@ import json
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from salus.analytics.indicators.result import IndicatorResult
-from salus.api.deps import api_viewer, db
+from salus.api.deps import Db, Page, PerPage, ViewerDep
 from salus.api.panels import dashboard_panel, filter_from_query
 from salus.api.schemas import ERRORS, PageOut
-from salus.domain.accounts.roles import Viewer
 from salus.usecases import areas
 from salus.usecases.incidents.export import table_csv
 from salus.usecases.indicators import views as indicator_views
-from salus.usecases.paging import MAX_PAGE, MAX_PER_PAGE, PageRequest
+from salus.usecases.paging import PageRequest
 
 router = APIRouter(responses=ERRORS)
 public_router = APIRouter(responses=ERRORS)
 """``--public``: indicators and dashboard data only (suppressed), plus the area polygons."""
-ViewerDep = Annotated[Viewer, Depends(api_viewer)]
-Db = Annotated[sa.Engine, Depends(db)]
 Code = Annotated[str | None, Query(max_length=64)]
 
 
@@ -52,8 +48,8 @@ def get_area(code: str, viewer: ViewerDep, engine: Db) -> dict[str, Any]:
 @router.get("/population", tags=["areas"], response_model=PageOut[dict[str, Any]])
 def population(viewer: ViewerDep, engine: Db, area: Code = None,
                year: int | None = Query(None, ge=1800, le=2200),
-               page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
-               per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 100,
+               page: Page = 1,
+               per_page: PerPage = 100,
                ) -> dict[str, Any]:
     """Population by area, year, sex and age range (the denominators)."""
     p = areas.list_population(engine, viewer, area, year, PageRequest(page, per_page))

@@ -14,11 +14,10 @@ import dataclasses
 import io
 from typing import Annotated, Any
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from salus.api.deps import api_viewer, db
+from salus.api.deps import Db, Page, PerPage, ViewerDep
 from salus.api.schemas import ERRORS
 from salus.api.weapons.schemas import (
     CheckOut,
@@ -31,10 +30,10 @@ from salus.api.weapons.schemas import (
     WeaponDetailOut,
     WeaponPageOut,
 )
-from salus.domain.accounts.roles import Permission, Viewer
+from salus.domain.accounts.roles import Permission
 from salus.domain.weapons.registry import EventType
 from salus.usecases.errors import PermissionDenied
-from salus.usecases.paging import MAX_PAGE, PageRequest
+from salus.usecases.paging import PageRequest
 from salus.usecases.weapons import check as weapons_check
 from salus.usecases.weapons import export as weapons_export
 from salus.usecases.weapons import history as weapons_history
@@ -46,8 +45,6 @@ from salus.usecases.weapons import sdg_16_4_2, tracing
 from salus.usecases.weapons import search as weapon_search
 
 router = APIRouter(tags=["weapons"], responses=ERRORS)
-ViewerDep = Annotated[Viewer, Depends(api_viewer)]
-Db = Annotated[sa.Engine, Depends(db)]
 
 
 @router.get("/weapons", response_model=WeaponPageOut)
@@ -56,8 +53,8 @@ def list_weapons(viewer: ViewerDep, engine: Db, q: str | None = Query(None, max_
                  category: str | None = Query(None, max_length=30),
                  status: str | None = Query(None, max_length=20),
                  area: str | None = Query(None, max_length=64),
-                 page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
-                 per_page: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
+                 page: Page = 1,
+                 per_page: PerPage = 50) -> dict[str, Any]:
     """Weapons in the caller's scope; with ``q``, the serial search (misreadings, ``?`` and
     ``*`` wildcards, one-edit neighbours), best matches first. Never any owner data."""
     if q and q.strip():
