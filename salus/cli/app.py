@@ -6,8 +6,7 @@ from importlib import import_module
 
 import typer
 
-from salus.cli.common import console, db_option, open_db
-from salus.domain import taxonomy
+from salus.cli.common import DbOption, console, fail, open_db
 
 app = typer.Typer(
     name="salus",
@@ -25,7 +24,7 @@ COMMAND_MODULES = (
 
 
 @app.command()
-def init(db: str = db_option()) -> None:
+def init(db: DbOption = None) -> None:
     """Create the database, or migrate it to the newest schema."""
     engine = open_db(db)
     console.print(f"[green]Schema ready[/green] in {engine.url.render_as_string()}")
@@ -39,12 +38,12 @@ def codes(
     """Print a code list (ICCS, weapon categories, contexts…) with labels in one language."""
     from rich.table import Table
 
+    from salus.domain import taxonomy
+
     try:
         tax = taxonomy.load(list_id)
     except taxonomy.UnknownTaxonomy:
-        known = ", ".join(taxonomy.available())
-        console.print(f"[red]No code list {list_id!r}[/red]; known: {known}")
-        raise typer.Exit(2) from None
+        fail(f"No code list {list_id!r}; known: {', '.join(taxonomy.available())}")
     table = Table(title=f"{tax.id} {tax.version}")
     table.add_column("code")
     table.add_column("label")

@@ -20,18 +20,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from salus.cli.common import console, err_console, open_db
-from salus.cli.common import fail_use_case as _fail
+from salus.cli.common import DbOption, console, fail, fail_use_case, open_db
 from salus.domain.accounts.roles import Viewer
-from salus.usecases.citizen_reports import review as uc
-from salus.usecases.citizen_reports import settings as cfg
 from salus.usecases.errors import UseCaseError
-from salus.usecases.paging import PageRequest
 
 reports_app = typer.Typer(help="Citizen reports: review queue, verify, publish, SMS gateways.",
                           no_args_is_help=True)
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="database URL (default: $SALUS_DATABASE_URL or sqlite:///salus.db)")]
 ActorOption = Annotated[str, typer.Option(help="who acts (audit log)")]
 RoleOption = Annotated[str, typer.Option(help="the role the actor acts with")]
 NoteOption = Annotated[str | None, typer.Option("--note", help="a note for the record")]
@@ -46,8 +40,7 @@ def _viewer(actor: str, role: str) -> Viewer:
     try:
         return Viewer.for_role(actor, role)
     except ValueError:
-        err_console.print(f"[red]unknown role {role!r}[/red]")
-        raise typer.Exit(2) from None
+        fail(f"unknown role {role!r}")
 
 
 @reports_app.command("list")
@@ -57,11 +50,14 @@ def list_reports(status: Annotated[str, typer.Option(help="status, or 'all'")] =
                  actor: ActorOption = "cli", role: RoleOption = "admin",
                  db: DbOption = None) -> None:
     """List reports, newest first (no reporter data)."""
+    from salus.usecases.citizen_reports import review as uc
+    from salus.usecases.paging import PageRequest
+
     f = uc.ReportFilter(None if status == "all" else status, area_code=area)
     try:
         page = uc.list_reports(open_db(db), _viewer(actor, role), f, PageRequest(1, limit))
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     table = Table("reference", "received", "channel", "category", "area", "status", "text")
     for r in page.items:
         state = r.status + (" published" if r.published else "") + (" spam?" if r.spam_flags
@@ -76,11 +72,13 @@ def list_reports(status: Annotated[str, typer.Option(help="status, or 'all'")] =
 def show(reference: str, actor: ActorOption = "cli", role: RoleOption = "admin",
          db: DbOption = None) -> None:
     """One report with its history (reporter's contact for verifiers; the read is audited)."""
+    from salus.usecases.citizen_reports import review as uc
+
     engine = open_db(db)
     try:
         detail = uc.get_report(engine, _viewer(actor, role), uc.report_id_for(engine, reference))
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     for key, value in detail.fields.items():
         if value not in (None, "", []):
             console.print(f"{key}: {value}")
@@ -99,12 +97,14 @@ def verify(reference: str,
            note: NoteOption = None, actor: ActorOption = "cli", role: RoleOption = "admin",
            db: DbOption = None) -> None:
     """Verify a report: it becomes an incident and the alert rules run."""
+    from salus.usecases.citizen_reports import review as uc
+
     engine = open_db(db)
     try:
         result = uc.verify(engine, _viewer(actor, role), uc.report_id_for(engine, reference),
                            iccs_code=iccs, area_code=area, occurred_on=date, note=note)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     console.print(f"verified {reference}: incident {result.incident_uid}; "
                   f"{result.alerts_fired} new alert(s)")
 
@@ -113,11 +113,13 @@ def verify(reference: str,
 def reject(reference: str, note: NoteOption = None, actor: ActorOption = "cli",
            role: RoleOption = "admin", db: DbOption = None) -> None:
     """Reject a report."""
+    from salus.usecases.citizen_reports import review as uc
+
     engine = open_db(db)
     try:
         uc.reject(engine, _viewer(actor, role), uc.report_id_for(engine, reference), note)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     console.print(f"rejected {reference}")
 
 
@@ -127,12 +129,14 @@ def duplicate(reference: str,
               note: NoteOption = None, actor: ActorOption = "cli", role: RoleOption = "admin",
               db: DbOption = None) -> None:
     """Mark a report as a duplicate of another."""
+    from salus.usecases.citizen_reports import review as uc
+
     engine = open_db(db)
     try:
         uc.mark_duplicate(engine, _viewer(actor, role), uc.report_id_for(engine, reference),
                           of, note)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     console.print(f"{reference} is a duplicate of {of}")
 
 
@@ -143,12 +147,14 @@ def publish(reference: str,
             withdraw: Annotated[bool, typer.Option(help="withdraw instead")] = False,
             actor: ActorOption = "cli", role: RoleOption = "admin", db: DbOption = None) -> None:
     """Publish a verified report on public pages (or withdraw it)."""
+    from salus.usecases.citizen_reports import review as uc
+
     engine = open_db(db)
     try:
         uc.publish(engine, _viewer(actor, role), uc.report_id_for(engine, reference), text,
                    unpublish=withdraw)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     console.print(f"{'withdrew' if withdraw else 'published'} {reference}")
 
 
@@ -158,10 +164,12 @@ def gateway(name: str,
             = None,
             actor: ActorOption = "cli", db: DbOption = None) -> None:
     """Register an SMS/messaging gateway and print its shared secret (shown once)."""
+    from salus.usecases.citizen_reports import settings as cfg
+
     try:
         value = cfg.add_gateway(open_db(db), Viewer.for_role(actor, "admin"), name, secret)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     console.print(f"gateway {name}: secret {value}")
 
 
@@ -171,8 +179,10 @@ def limits(kind: Annotated[str, typer.Argument(help="client or phone")],
            per_hour: Annotated[float, typer.Argument(help="tokens refilled per hour")],
            actor: ActorOption = "cli", db: DbOption = None) -> None:
     """Set an intake rate limit (token bucket per client address or per phone number)."""
+    from salus.usecases.citizen_reports import settings as cfg
+
     try:
         cfg.set_limits(open_db(db), Viewer.for_role(actor, "admin"), kind, burst, per_hour)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     console.print(f"{kind}: burst {burst:g}, {per_hour:g} per hour")

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.engine import make_url
 
-from salus.cli.common import console, err_console
-from salus.demo.observatory import DEFAULT_DEMO_URL, DemoConflict, DemoResult, run_demo
+from salus.cli.common import console, db_option, fail_use_case
+from salus.defaults import DEFAULT_DEMO_URL
+
+if TYPE_CHECKING:
+    from salus.demo.observatory import DemoResult
 
 HELP = (
     "Build the demo observatory of the fictional Republic of Verdania (areas, population, "
@@ -31,7 +33,7 @@ def register(app: typer.Typer) -> None:
 
 
 def demo(
-    db: Annotated[str, typer.Option("--db", help="database URL")] = DEFAULT_DEMO_URL,
+    db: Annotated[str, db_option(help="database URL")] = DEFAULT_DEMO_URL,
     seed: Annotated[int | None, typer.Option(help="random seed (default 20240601)")] = None,
     incidents: Annotated[
         int | None, typer.Option(help="number of true events (default 50,000)")
@@ -48,14 +50,17 @@ def demo(
     port: Annotated[int, typer.Option(help="port the web app listens on")] = 8000,
 ) -> None:
     """Build the demo if the store is empty (or --rebuild), print what it holds, serve it."""
+    from sqlalchemy.engine import make_url
+
+    from salus.demo.observatory import DemoConflict, run_demo
+
     started = time.perf_counter()
     try:
         result = run_demo(
             db, seed=seed, incidents=incidents, rebuild=rebuild, manifest_dir=manifest
         )
     except DemoConflict as exc:
-        err_console.print(f"[red]{exc.detail}[/red]")
-        raise typer.Exit(1) from None
+        fail_use_case(exc, 1)
     elapsed = time.perf_counter() - started
     shown = make_url(db).render_as_string(hide_password=True)
     if result.built:

@@ -11,16 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
-from salus.cli.common import console, db_option, err_console, open_db
-from salus.ingestion.errors import MappingError, RowError, write_errors_csv
+from salus.cli.common import DbOption, console, err_console, fail, open_db
 from salus.ingestion.mapping import shipped_mappings
+
+if TYPE_CHECKING:
+    from salus.ingestion.errors import RowError
 
 SHOWN_ERRORS = 50
 LARGE_FILE_BYTES = 512 * 1024
@@ -65,7 +65,7 @@ FILE_ARG = typer.Argument(..., exists=False, help="file to import")
 def incidents(file: Path = FILE_ARG, mapping: str = _O["mapping"],
               skip_invalid: bool = _O["skip_invalid"], errors: Path | None = _O["errors"],
               date_format: str | None = _O["date_format"], encoding: str | None = _O["encoding"],
-              db: str | None = db_option()) -> None:
+              db: DbOption = None) -> None:
     """Import incidents (one per row; a count column expands into alike victims)."""
     _run("incidents", file, mapping, skip_invalid, errors, date_format, encoding, db)
 
@@ -74,7 +74,7 @@ def incidents(file: Path = FILE_ARG, mapping: str = _O["mapping"],
 def areas(file: Path = FILE_ARG, mapping: str = _O["mapping"],
           skip_invalid: bool = _O["skip_invalid"], errors: Path | None = _O["errors"],
           date_format: str | None = _O["date_format"], encoding: str | None = _O["encoding"],
-          db: str | None = db_option()) -> None:
+          db: DbOption = None) -> None:
     """Import administrative areas (codes, names, parents, levels, geometry)."""
     _run("areas", file, mapping, skip_invalid, errors, date_format, encoding, db)
 
@@ -83,13 +83,16 @@ def areas(file: Path = FILE_ARG, mapping: str = _O["mapping"],
 def population(file: Path = FILE_ARG, mapping: str = _O["mapping"],
                skip_invalid: bool = _O["skip_invalid"], errors: Path | None = _O["errors"],
                date_format: str | None = _O["date_format"],
-               encoding: str | None = _O["encoding"], db: str | None = db_option()) -> None:
+               encoding: str | None = _O["encoding"], db: DbOption = None) -> None:
     """Import population by area, year, sex and age (the denominators of rates)."""
     _run("population", file, mapping, skip_invalid, errors, date_format, encoding, db)
 
 
 def _run(kind: str, file: Path, mapping: str, skip_invalid: bool, errors: Path | None,
          date_format: str | None, encoding: str | None, db: str | None) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from salus.ingestion.errors import MappingError, write_errors_csv
     from salus.usecases.imports.files import import_file
 
     engine = open_db(db)
@@ -98,12 +101,10 @@ def _run(kind: str, file: Path, mapping: str, skip_invalid: bool, errors: Path |
             report = import_file(engine, kind, file, mapping, skip_invalid=skip_invalid,
                                  date_format=date_format, encoding=encoding, progress=progress)
     except MappingError as exc:
-        err_console.print(f"[red]Mapping error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        fail(f"Mapping error: {exc}")
     except SQLAlchemyError as exc:
-        err_console.print(f"[red]The database refused the import; nothing was written:[/red] "
-                          f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}")
-        raise typer.Exit(1) from None
+        fail("The database refused the import; nothing was written: "
+             f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}", 1)
     finally:
         engine.dispose()
     problems = report.errors + report.warnings
@@ -119,6 +120,14 @@ def _run(kind: str, file: Path, mapping: str, skip_invalid: bool, errors: Path |
 
 @contextmanager
 def _progress(file: Path) -> Iterator[Callable[[str, int, int | None], None] | None]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     if not file.is_file() or file.stat().st_size < LARGE_FILE_BYTES:
         yield None
         return

@@ -16,10 +16,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from salus.analytics.indicators.render import FORMATS, render
-from salus.cli.common import console, database_url, err_console
+from salus.cli.common import DbOption, console, database_url, fail_use_case
 from salus.usecases.errors import UseCaseError
-from salus.usecases.indicators.compute import compute_indicator, list_indicators
 
 HELP = """Compute indicators (SDG 16.1.1, firearm deaths by context…) from the store.
 
@@ -56,12 +54,12 @@ def indicators(
     definitions: Annotated[
         list[Path] | None, typer.Option(help="extra folder of indicator YAML files")
     ] = None,
-    db: Annotated[
-        str | None,
-        typer.Option(help="database URL (default: $SALUS_DATABASE_URL or sqlite:///salus.db)"),
-    ] = None,
+    db: DbOption = None,
 ) -> None:
     """Compute an indicator, or list them with `salus indicators list`."""
+    from salus.analytics.indicators.render import FORMATS, render
+    from salus.usecases.indicators.compute import compute_indicator
+
     try:
         if indicator == "list":
             console.print(_list_table(definitions or []))
@@ -83,8 +81,7 @@ def indicators(
             definitions=definitions or [],
         )
     except UseCaseError as exc:
-        err_console.print(f"[red]{exc.detail}[/red]")
-        raise typer.Exit(2) from None
+        fail_use_case(exc)
     _emit(render(result, fmt), output)
 
 
@@ -102,6 +99,8 @@ def _filters(items: list[str], area: str | None) -> dict[str, object]:
 
 
 def _list_table(definitions: list[Path]) -> Table:
+    from salus.usecases.indicators.compute import list_indicators
+
     table = Table(title="Indicators")
     for column in ("id", "title", "measure", "default grouping", "file"):
         table.add_column(column)

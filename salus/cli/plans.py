@@ -19,20 +19,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from salus.cli.common import console, err_console, open_db
-from salus.cli.common import fail_use_case as _fail
+from salus.cli.common import DbOption, console, fail, fail_use_case, open_db
 from salus.domain import plans as sp
 from salus.domain.accounts.roles import Viewer
-from salus.reports import plans as report
 from salus.usecases.errors import UseCaseError
-from salus.usecases.plans import editing as uc
-from salus.usecases.plans import rollup as assessment_rollup
-from salus.usecases.plans import views as plan_views
 
 plans_app = typer.Typer(help="Community safety plans: list, show, export, update progress.",
                         no_args_is_help=True)
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="database URL (default: $SALUS_DATABASE_URL or sqlite:///salus.db)")]
 ActorOption = Annotated[str, typer.Option(help="who acts (audit log)")]
 TodayOption = Annotated[str | None, typer.Option(
     help="compute flags and linked indicators as of this day (default: today)")]
@@ -49,8 +42,7 @@ def _day(text: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        err_console.print(f"[red]not a date (YYYY-MM-DD): {text!r}[/red]")
-        raise typer.Exit(2) from None
+        fail(f"not a date (YYYY-MM-DD): {text!r}")
 
 
 def _admin(actor: str) -> Viewer:
@@ -61,10 +53,12 @@ def _admin(actor: str) -> Viewer:
 def list_plans(area: Annotated[str | None, typer.Option(help="only plans under this area")] = None,
                today: TodayOption = None, db: DbOption = None) -> None:
     """List plans with their actions done and overdue."""
+    from salus.usecases.plans import views as plan_views
+
     try:
         rows = plan_views.list_plans(open_db(db), _admin("cli"), area, _day(today))
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     table = Table("id", "community", "title", "period", "status", "actions", "done", "overdue")
     for r in rows:
         table.add_row(str(r.id), f"{r.area_name} ({r.area_code})", r.title,
@@ -76,10 +70,12 @@ def list_plans(area: Annotated[str | None, typer.Option(help="only plans under t
 @plans_app.command("show")
 def show(plan_id: int, today: TodayOption = None, db: DbOption = None) -> None:
     """Show a plan: objectives, actions (overdue flagged), indicators (off-track flagged)."""
+    from salus.usecases.plans import views as plan_views
+
     try:
         plan = plan_views.get_plan(open_db(db), _admin("cli"), plan_id, _day(today))
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     console.print(f"[bold]{plan.title}[/bold] — {plan.area_name} ({plan.area_code}) "
                   f"{plan.period_start}..{plan.period_end} [{plan.status}]")
     for o in plan.objectives:
@@ -105,17 +101,18 @@ def export(plan_id: int,
            lang: Annotated[str, typer.Option("--lang", help="en, fr, es, ru, ar or zh")] = "en",
            today: TodayOption = None, db: DbOption = None) -> None:
     """Export a plan as an HTML or PDF document in one language."""
+    from salus.reports import plans as report
+    from salus.usecases.plans import views as plan_views
+
     if format not in report.FORMATS:
-        err_console.print(f"[red]unknown format {format!r} (html or pdf)[/red]")
-        raise typer.Exit(2)
+        fail(f"unknown format {format!r} (html or pdf)")
     try:
         plan = plan_views.get_plan(open_db(db), _admin("cli"), plan_id, _day(today))
         data = report.render(plan, format, lang)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     except ValueError as exc:
-        err_console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+        fail(str(exc))
     output.write_bytes(data)
     console.print(f"wrote {output} ({len(data)} bytes, {format}, {lang})")
 
@@ -132,12 +129,14 @@ def update(plan_id: int,
            on: Annotated[str | None, typer.Option(help="date of the update")] = None,
            actor: ActorOption = "cli", db: DbOption = None) -> None:
     """Record progress: an action's status or a manual indicator's value."""
+    from salus.usecases.plans import editing as uc
+
     spec = uc.ProgressSpec(_day(on) or dt.date.today(), action, indicator, status, value,
                            note, evidence)
     try:
         progress_id = uc.record_progress(open_db(db), _admin(actor), plan_id, spec)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     console.print(f"recorded progress update {progress_id} on plan {plan_id}")
 
 
@@ -145,10 +144,12 @@ def update(plan_id: int,
 def rollup(area: Annotated[str | None, typer.Option(help="district, region (default: all)")]
            = None, db: DbOption = None) -> None:
     """Most frequent problems and their root causes across the assessments of an area."""
+    from salus.usecases.plans import rollup as assessment_rollup
+
     try:
         result = assessment_rollup.rollup(open_db(db), _admin("cli"), area)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     console.print(f"{result.assessments} assessment(s) under {result.area_name or 'the country'}")
     table = Table("problem", "assessments", "communities", "problems", "root causes")
     for c in result.categories:

@@ -13,17 +13,16 @@ A thin adapter over :mod:`salus.usecases.reconcile.jobs`; errors become one red 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from salus.analytics.reconcile.linkage import JobOptions
-from salus.cli.common import console, err_console, open_db
+from salus.cli.common import DbOption, console, fail, fail_use_case, open_db
 from salus.usecases.errors import UseCaseError
-from salus.usecases.reconcile import jobs as uc
-from salus.usecases.reconcile.records import Scope
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HELP = """Reconcile victims across sources: probabilistic linkage (Splink, Fellegi–Sunter),
 clusters, a review queue, consolidated counts and a multiple-systems estimate of the total.
@@ -33,8 +32,6 @@ Run `salus reconcile --sources police,forensic,media --period 2024`, then
 every decision. Periods: 2024, 2024-03, 2024-01-01..2024-06-30."""
 
 reconcile_app = typer.Typer(help=HELP, invoke_without_command=True, no_args_is_help=False)
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="database URL (default: $SALUS_DATABASE_URL or sqlite:///salus.db)")]
 JobOption = Annotated[int | None, typer.Option("--job", help="job id (default: the latest)")]
 
 
@@ -62,8 +59,11 @@ def run(
     if ctx.invoked_subcommand is not None:
         return
     if not sources or not period:
-        err_console.print("[red]give --sources and --period[/red] (or a sub-command)")
-        raise typer.Exit(2)
+        fail("give --sources and --period (or a sub-command)")
+    from salus.analytics.reconcile.linkage import JobOptions
+    from salus.usecases.reconcile import jobs as uc
+    from salus.usecases.reconcile.records import Scope
+
     store = open_db(db)
     try:
         start, end = uc.parse_period(period)
@@ -72,7 +72,7 @@ def run(
         summary = uc.run_reconciliation(store, scope, actor, JobOptions(threshold=threshold),
                                         linkage_engine=engine)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     console.print(f"Job [bold]{summary.job_id}[/bold]: {summary.records} records, "
                   f"{summary.clusters} victims, {summary.queue} pairs to review")
     _print_table(summary.table)
@@ -83,11 +83,13 @@ def review(job: JobOption = None,
            limit: Annotated[int, typer.Option(help="pairs to show")] = 20,
            db: DbOption = None) -> None:
     """Show the review queue: uncertain pairs, those that move the totals most first."""
+    from salus.usecases.reconcile import jobs as uc
+
     engine = open_db(db)
     try:
         items = uc.review_items(engine, job or uc.latest_job_id(engine), limit)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     if items.empty:
         console.print("Nothing left to review.")
         return
@@ -108,22 +110,26 @@ def decide(
     db: DbOption = None,
 ) -> None:
     """Record a reviewer's decision on a pair; the next job uses it."""
+    from salus.usecases.reconcile import jobs as uc
+
     engine = open_db(db)
     try:
         decision_id = uc.decide(engine, key_l, key_r, decision, actor, job, note)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     console.print(f"Decision {decision_id} recorded: {decision}")
 
 
 @reconcile_app.command("table")
 def table(job: JobOption = None, db: DbOption = None) -> None:
     """Print a job's reconciled table."""
+    from salus.usecases.reconcile import jobs as uc
+
     engine = open_db(db)
     try:
         frame = uc.job_table(engine, job or uc.latest_job_id(engine))
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     _print_table(frame)
 
 
@@ -131,11 +137,13 @@ def table(job: JobOption = None, db: DbOption = None) -> None:
 def export(path: Annotated[Path, typer.Argument(help="a .csv or .xlsx file")],
            job: JobOption = None, db: DbOption = None) -> None:
     """Write a job's reconciled table to CSV or XLSX."""
+    from salus.usecases.reconcile import jobs as uc
+
     engine = open_db(db)
     try:
         written = uc.export_table(engine, job or uc.latest_job_id(engine), path)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     console.print(f"Wrote {written}")
 
 
@@ -155,8 +163,3 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return "" if value != value else f"{value:,.1f}"
     return "" if value is None else str(value)
-
-
-def _fail(exc: UseCaseError) -> None:
-    err_console.print(f"[red]{exc.detail}[/red]")
-    raise typer.Exit(2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from salus.cli.common import console, database_url, db_option, err_console, open_db
+from salus.cli.common import DbOption, console, database_url, fail_use_case, open_db
 
 users_app = typer.Typer(help="Manage web accounts: add users, reset passwords.",
                         no_args_is_help=True)
@@ -12,7 +12,7 @@ users_app = typer.Typer(help="Manage web accounts: add users, reset passwords.",
 ROLES_HELP = "admin, analyst, data_entry, community_monitor or public"
 
 
-def serve(db: str | None = db_option(),
+def serve(db: DbOption = None,
           host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
           port: int = typer.Option(8000, "--port", help="port to listen on"),
           public: bool = typer.Option(False, "--public",
@@ -36,7 +36,7 @@ def add(username: str = typer.Argument(..., help="login name"),
         password: str | None = typer.Option(None, "--password",
                                             help="default: ask (or generate with --generate)"),
         generate: bool = typer.Option(False, "--generate", help="generate a random password"),
-        db: str | None = db_option()) -> None:
+        db: DbOption = None) -> None:
     """Add a web user (prints the generated password with --generate)."""
     from salus.domain.accounts.roles import SYSTEM_VIEWER
     from salus.domain.accounts.secrets import new_password
@@ -50,7 +50,7 @@ def add(username: str = typer.Argument(..., help="login name"),
         accounts.create_user(open_db(db), SYSTEM_VIEWER, username, password, role,
                              area_code=area, language=language)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc, 1)
     console.print(f"[green]Added[/green] {username} ({role})"
                   + (f", password: {password}" if generate else ""))
 
@@ -59,7 +59,7 @@ def add(username: str = typer.Argument(..., help="login name"),
 def reset_password(username: str = typer.Argument(...),
                    password: str | None = typer.Option(None, "--password",
                                                        help="default: generate one"),
-                   db: str | None = db_option()) -> None:
+                   db: DbOption = None) -> None:
     """Set a new password (printed when generated) and end the user's sessions."""
     from salus.domain.accounts.roles import SYSTEM_VIEWER
     from salus.usecases.accounts import users as accounts
@@ -68,13 +68,13 @@ def reset_password(username: str = typer.Argument(...),
     try:
         new = accounts.reset_password(open_db(db), SYSTEM_VIEWER, username, password)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc, 1)
     console.print(f"[green]Password reset[/green] for {username}"
                   + ("" if password else f": {new}"))
 
 
 @users_app.command("list")
-def list_users(db: str | None = db_option()) -> None:
+def list_users(db: DbOption = None) -> None:
     """List web users with their role and area scope."""
     from salus.domain.accounts.roles import SYSTEM_VIEWER
     from salus.usecases.accounts import users as accounts
@@ -82,12 +82,6 @@ def list_users(db: str | None = db_option()) -> None:
     for u in accounts.list_users(open_db(db), SYSTEM_VIEWER):
         state = "" if u.active else " (inactive)"
         console.print(f"{u.username}\t{u.role}\t{u.area_code or '*'}{state}")
-
-
-def _fail(exc: Exception) -> None:
-    detail = getattr(exc, "errors", None)
-    err_console.print(f"[red]{exc}[/red]" + (f" {detail}" if detail else ""))
-    raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

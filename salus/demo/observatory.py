@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from salus.defaults import DEFAULT_DEMO_URL
 from salus.demo import (
     DemoConfig,
     DemoSummary,
@@ -38,7 +39,6 @@ from salus.usecases.alerts.workflow import RuleSpec, add_rule, run_rules
 from salus.usecases.errors import Conflict
 from salus.usecases.indicators.compute import compute_indicator
 
-DEFAULT_DEMO_URL = "sqlite:///salus-demo.db"
 PRIMARY_SOURCE = POLICE_TYPE
 """The observatory's incident series in the demo; forensic and media records are extra sources."""
 

@@ -13,21 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from salus.cli.common import console, err_console, open_db
+from salus.cli.common import DbOption, console, fail, fail_use_case, open_db
 from salus.domain.accounts.roles import Viewer
-from salus.usecases.alerts import workflow as uc
 from salus.usecases.errors import UseCaseError
 
 alerts_app = typer.Typer(help="Early-warning alerts: run rules, list alerts, respond.",
                          no_args_is_help=True)
 rules_app = typer.Typer(help="Alert rules: what to watch and how.", no_args_is_help=True)
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="database URL (default: $SALUS_DATABASE_URL or sqlite:///salus.db)")]
 ActorOption = Annotated[str, typer.Option(help="who acts (audit log)")]
 NoteOption = Annotated[str | None, typer.Option("--note", help="a note for the record")]
 
@@ -38,16 +35,13 @@ def register(app: typer.Typer) -> None:
     app.add_typer(alerts_app, name="alerts")
 
 
-def _fail(exc: UseCaseError) -> NoReturn:
-    err_console.print(f"[red]{exc.detail}[/red]")
-    raise typer.Exit(2)
-
-
 @alerts_app.command("run")
 def run(today: Annotated[str | None, typer.Option(
             help="evaluate the periods that ended before this day (default: today)")] = None,
         db: DbOption = None) -> None:
     """Run every active rule (incident series and tension index); print what fired."""
+    from salus.usecases.alerts import workflow as uc
+
     engine = open_db(db)
     day = dt.date.fromisoformat(today) if today else None
     report = uc.run_all(engine, day)
@@ -67,6 +61,8 @@ def list_alerts(status: Annotated[str | None, typer.Option(
                     help="open, new, acknowledged, response_planned, resolved, dismissed")] = None,
                 db: DbOption = None) -> None:
     """List alerts, newest period first."""
+    from salus.usecases.alerts import workflow as uc
+
     table = Table()
     for column in ("id", "status", "rule", "area", "period", "observed", "expected", "bound",
                    "assignee"):
@@ -84,12 +80,14 @@ def _num(value: float | None) -> str:
 
 def _move(status: str, alert_id: int, note: str | None, response: str | None,
           assignee: str | None, actor: str, db: str | None) -> None:
+    from salus.usecases.alerts import workflow as uc
+
     viewer = Viewer.for_role(actor, "admin")
     try:
         alert = uc.transition(open_db(db), alert_id, status, viewer, note, response=response,
                               assignee=assignee)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     console.print(f"alert {alert_id} is now {alert['status']}")
 
 
@@ -130,11 +128,12 @@ def add_rule(
     actor: ActorOption = "cli", db: DbOption = None,
 ) -> None:
     """Add an alert rule."""
+    from salus.usecases.alerts import workflow as uc
+
     try:
         parameters = json.loads(params)
     except ValueError:
-        err_console.print("[red]--params must be a JSON object[/red]")
-        raise typer.Exit(2) from None
+        fail("--params must be a JSON object")
     spec = uc.RuleSpec(name, method, unit, level,
                        {k: v for k, v in (("iccs", iccs), ("context", context),
                                           ("weapon", weapon)) if v},
@@ -142,7 +141,7 @@ def add_rule(
     try:
         rule_id = uc.add_rule(open_db(db), Viewer.for_role(actor, "admin"), spec)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     console.print(f"rule {rule_id} added: {name}")
 
 
@@ -156,18 +155,22 @@ def set_rule(
     actor: ActorOption = "cli", db: DbOption = None,
 ) -> None:
     """Change a rule's recipients, webhook, or whether it runs."""
+    from salus.usecases.alerts import workflow as uc
+
     try:
         uc.update_rule(open_db(db), Viewer.for_role(actor, "admin"), name,
                        recipients=tuple(email) if email else None, webhook_url=webhook,
                        active=active)
     except UseCaseError as exc:
-        _fail(exc)
+        fail_use_case(exc)
     console.print(f"rule {name} updated")
 
 
 @rules_app.command("list")
 def list_rules(db: DbOption = None) -> None:
     """List alert rules."""
+    from salus.usecases.alerts import workflow as uc
+
     for r in uc.list_rules(open_db(db)):
         state = "active" if r["active"] else "inactive"
         console.print(f"{r['id']}  {r['name']}  {r['method']} per {r['period_unit']} "

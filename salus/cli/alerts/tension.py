@@ -11,31 +11,22 @@ displacement_refugees, land_water, governance, economy, crime, security_forces.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from salus.cli.common import console, err_console, open_db
+from salus.cli.common import DbOption, console, fail, fail_use_case, open_db
 from salus.domain.accounts.roles import Viewer
-from salus.storage.alerts import TENSION_THEMES
-from salus.usecases.alerts import tension as uc
 from salus.usecases.errors import UseCaseError
 
 tension_app = typer.Typer(help="Social-tension monitoring: reports and the tension index.",
                           no_args_is_help=True)
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="database URL (default: $SALUS_DATABASE_URL or sqlite:///salus.db)")]
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``tension`` command group to the root app."""
     app.add_typer(tension_app, name="tension")
-
-
-def _fail(message: str) -> NoReturn:
-    err_console.print(f"[red]{message}[/red]")
-    raise typer.Exit(2)
 
 
 @tension_app.command("submit")
@@ -48,19 +39,22 @@ def submit(
     db: DbOption = None,
 ) -> None:
     """Submit (or correct) one monitor's report for a locality and period."""
+    from salus.storage.alerts import TENSION_THEMES
+    from salus.usecases.alerts import tension as uc
+
     try:
         values = [int(s) for s in scores.split(",")]
         day = dt.date.fromisoformat(period)
     except ValueError:
-        _fail("scores must be integers and the period a date (YYYY-MM-DD)")
+        fail("scores must be integers and the period a date (YYYY-MM-DD)")
     if len(values) != len(TENSION_THEMES):
-        _fail(f"give {len(TENSION_THEMES)} scores: {', '.join(TENSION_THEMES)}")
+        fail(f"give {len(TENSION_THEMES)} scores: {', '.join(TENSION_THEMES)}")
     viewer = Viewer.for_role(monitor, "community_monitor")
     try:
         report_id = uc.submit(open_db(db), viewer, area, day,
                               dict(zip(TENSION_THEMES, values, strict=True)), narrative)
     except UseCaseError as exc:
-        _fail(exc.detail)
+        fail_use_case(exc)
     console.print(f"report {report_id} saved for {area} {day}")
 
 
@@ -68,6 +62,8 @@ def submit(
 def index(area: Annotated[str | None, typer.Option(help="one locality")] = None,
           db: DbOption = None) -> None:
     """Print the tension index per locality and period, its trend and usual range."""
+    from salus.usecases.alerts import tension as uc
+
     table = Table()
     for column in ("area", "period", "index", "reports", "trend", "usual mean", "bound",
                    "alarm"):

@@ -18,30 +18,22 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.table import Table
 
-from salus.cli.common import console, err_console
+from salus.cli.common import DbOption, UserOption, console, err_console, fail, fail_use_case
 from salus.cli.common import store_account as _viewer
-from salus.ingestion.errors import FileImportError, MappingError, write_errors_csv
 from salus.usecases.errors import UseCaseError
-from salus.usecases.weapons import check as weapons_check
-from salus.usecases.weapons import export as weapons_export
-from salus.usecases.weapons import history as weapons_history
-from salus.usecases.weapons import imports as weapons_import
-from salus.usecases.weapons import links as weapons_links
-from salus.usecases.weapons import owners as weapons_owners
-from salus.usecases.weapons import records as uc
+
+if TYPE_CHECKING:
+    from salus.usecases.weapons import history as weapons_history
+    from salus.usecases.weapons import records as uc
 
 weapons_app = typer.Typer(help="Small-arms registry: import, history, check, licences, export.",
                           no_args_is_help=True)
 licences_app = typer.Typer(help="Licences: renewal reminders.", no_args_is_help=True)
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="database URL (default: $SALUS_DATABASE_URL or sqlite:///salus.db)")]
-UserOption = Annotated[str | None, typer.Option(
-    "--user", help="the account acting (default: $SALUS_USER); its role and area apply")]
 AreaOption = Annotated[str | None, typer.Option("--area", help="area code (with its subtree)")]
 
 
@@ -56,11 +48,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(weapons_app, name="weapons")
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    err_console.print(f"[red]{message}[/red]")
-    raise typer.Exit(code)
-
-
 @weapons_app.command("import")
 def import_file(
     file: Annotated[Path, typer.Argument(help="CSV, XLSX or XLS file, one weapon per row")],
@@ -73,19 +60,22 @@ def import_file(
     user: UserOption = None, db: DbOption = None,
 ) -> None:
     """Import weapons with owners, licences and registrations: all rows or none."""
+    from salus.ingestion.errors import FileImportError, MappingError, write_errors_csv
+    from salus.usecases.weapons import imports as weapons_import
+
     engine, viewer = _viewer(db, user)
     try:
         report = weapons_import.import_registry(engine, viewer, file, mapping,
                                                 dry_run=dry_run)
     except (FileImportError, MappingError, UseCaseError) as exc:
-        _fail(str(getattr(exc, "detail", exc)))
+        fail(str(getattr(exc, "detail", exc)))
     for e in report.errors[:20]:
         err_console.print(f"row {e.row if e.row is not None else '-'} · {e.column} · "
                           f"{e.value!r}: {e.code}: {e.message}")
     if errors is not None and report.errors:
         write_errors_csv(errors, report.errors)
     if report.errors:
-        _fail(f"{len(report.errors)} error(s) in {report.rows_read} row(s); nothing imported",
+        fail(f"{len(report.errors)} error(s) in {report.rows_read} row(s); nothing imported",
               1)
     verb = "would import" if dry_run else "imported"
     console.print(f"{verb} {report.rows_read} row(s): {report.weapons_added} new weapon(s), "
@@ -98,6 +88,9 @@ def import_file(
 def history(ref: Annotated[str, typer.Argument(help="weapon uid or serial number")],
             user: UserOption = None, db: DbOption = None) -> None:
     """The lifecycle of one weapon, corrections included."""
+    from salus.usecases.weapons import history as weapons_history
+    from salus.usecases.weapons import records as uc
+
     engine, viewer = _viewer(db, user)
     try:
         found = uc.find_weapons(engine, viewer, ref)
@@ -105,7 +98,7 @@ def history(ref: Annotated[str, typer.Argument(help="weapon uid or serial number
             _ambiguous(ref, found)
         h = weapons_history.history(engine, viewer, found[0].uid)
     except UseCaseError as exc:
-        _fail(exc.detail)
+        fail_use_case(exc)
     w = found[0]
     console.print(f"{w.uid} · {w.manufacturer or '?'} {w.model or ''} · serial "
                   f"{w.serial_number or '(none)'} · status {h.status or '(no history)'}")
@@ -124,10 +117,10 @@ def history(ref: Annotated[str, typer.Argument(help="weapon uid or serial number
 
 def _ambiguous(ref: str, found: list[uc.WeaponSummary]) -> NoReturn:
     if not found:
-        _fail(f"no weapon {ref!r}", 1)
+        fail(f"no weapon {ref!r}", 1)
     lines = [f"  {w.uid}  {w.manufacturer or '?'} {w.model or ''}  {w.serial_number}"
              for w in found]
-    _fail(f"{len(found)} weapons match {ref!r}; give the uid:\n" + "\n".join(lines))
+    fail(f"{len(found)} weapons match {ref!r}; give the uid:\n" + "\n".join(lines))
 
 
 def _note(e: weapons_history.EventView) -> str:
@@ -147,12 +140,14 @@ def check(serial: Annotated[str, typer.Argument(help="serial number or weapon ui
           manufacturer: Annotated[str | None, typer.Option(help="narrow to one maker")] = None,
           user: UserOption = None, db: DbOption = None) -> None:
     """Is this weapon registered, and to whom? (registry roles only; audited)"""
+    from salus.usecases.weapons import check as weapons_check
+
     engine, viewer = _viewer(db, user)
     try:
         result = weapons_check.check_weapon(engine, viewer, serial,
                                             manufacturer=manufacturer, reason=reason)
     except UseCaseError as exc:
-        _fail(exc.detail)
+        fail_use_case(exc)
     if not result.found:
         console.print(f"NOT FOUND: no weapon with serial {serial!r} in the registry")
         raise typer.Exit(1)
@@ -174,13 +169,15 @@ def expiring(within: Annotated[int, typer.Option(help="days ahead")] = 30,
              = None,
              user: UserOption = None, db: DbOption = None) -> None:
     """Active licences expiring within N days, soonest first (renewal reminders)."""
+    from salus.usecases.weapons import owners as weapons_owners
+
     engine, viewer = _viewer(db, user)
     day = dt.date.fromisoformat(today) if today else None
     try:
         rows = weapons_owners.expiring_licences(engine, viewer, within, area,
                                                 day)
     except UseCaseError as exc:
-        _fail(exc.detail)
+        fail_use_case(exc)
     table = Table(title=f"{len(rows)} licence(s) expiring within {within} days")
     for column in ("licence", "type", "expires", "days", "owner", "area", "weapons"):
         table.add_column(column)
@@ -194,11 +191,13 @@ def expiring(within: Annotated[int, typer.Option(help="days ahead")] = 30,
 def export(out: Annotated[Path, typer.Option(help="CSV file to write")] = Path("registry.csv"),
            area: AreaOption = None, user: UserOption = None, db: DbOption = None) -> None:
     """Export weapons with their holders pseudonymised (keyed HMAC; no personal data)."""
+    from salus.usecases.weapons import export as weapons_export
+
     engine, viewer = _viewer(db, user)
     try:
         text = weapons_export.export_csv(engine, viewer, area)
     except UseCaseError as exc:
-        _fail(exc.detail)
+        fail_use_case(exc)
     out.write_text(text, encoding="utf-8")
     console.print(f"wrote {text.count(chr(10)) - 1} weapon(s) to {out}")
 
@@ -211,13 +210,15 @@ def legal_status(
     user: UserOption = None, db: DbOption = None,
 ) -> None:
     """Firearm incidents by the legal status of the weapon (registry status on the day)."""
+    from salus.usecases.weapons import links as weapons_links
+
     engine, viewer = _viewer(db, user)
     try:
         result = weapons_links.incidents_by_legal_status(
             engine, viewer, dt.date.fromisoformat(date_from),
             dt.date.fromisoformat(date_to), area, lang)
     except UseCaseError as exc:
-        _fail(exc.detail)
+        fail_use_case(exc)
     table = Table(title=f"Firearm incidents {date_from} – {date_to}: {result.total}")
     for column in ("legal status", "code", "incidents", "from the registry"):
         table.add_column(column)

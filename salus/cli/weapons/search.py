@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from salus.cli.common import console, fail_use_case, store_account
+from salus.cli.common import DbOption, UserOption, console, fail_use_case, store_account
 from salus.usecases.errors import UseCaseError
-from salus.usecases.weapons.search import WeaponSearch, search_weapons
 
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="database URL (default: $SALUS_DATABASE_URL or sqlite:///salus.db)")]
+if TYPE_CHECKING:
+    from salus.usecases.weapons.search import WeaponSearch
+
 
 
 def add_commands(weapons_app: typer.Typer) -> None:
@@ -39,12 +39,12 @@ def search(
         "--manufacturer", "-m", help="any spelling of the maker's name")] = None,
     limit: Annotated[int, typer.Option(help="most weapons to show (1-500)")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
-    user: Annotated[str | None, typer.Option(
-        "--user", help="the account acting (default: $SALUS_USER); its role and area apply")
-    ] = None,
+    user: UserOption = None,
     db: DbOption = None,
 ) -> None:
     """Find weapons by serial number (misreadings, wildcards, maker variants)."""
+    from salus.usecases.weapons.search import search_weapons
+
     engine, viewer = store_account(db, user)
     try:
         result = search_weapons(engine, viewer, query, manufacturer, limit)

@@ -19,28 +19,25 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import sys
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from salus.cli.common import console, err_console
+from salus.cli.common import DbOption, UserOption, console, fail, fail_use_case
 from salus.cli.common import store_account as _viewer
 from salus.domain.weapons.stockpiles import EXPIRY_WARNING_DAYS, LotSpec
-from salus.usecases.errors import UseCaseError, ValidationFailed
-from salus.usecases.weapons import sdg_16_4_2 as sdg
-from salus.usecases.weapons import stock_counts, stockpiles
-from salus.usecases.weapons import tracing as tracing_uc
+from salus.usecases.errors import UseCaseError
+
+if TYPE_CHECKING:
+    from salus.usecases.weapons import stock_counts
+    from salus.usecases.weapons import tracing as tracing_uc
 
 trace_app = typer.Typer(help="Tracing requests: national records first, then manufacturer, "
                              "exporting/importing State or INTERPOL iARMS.",
                         no_args_is_help=True)
 stock_app = typer.Typer(help="Stockpiles: sites, inventory, movements, counts, expiring lots.",
                         no_args_is_help=True)
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="database URL (default: $SALUS_DATABASE_URL or sqlite:///salus.db)")]
-UserOption = Annotated[str | None, typer.Option(
-    "--user", help="the account acting (default: $SALUS_USER); its role and area apply")]
 DateOption = Annotated[str | None, typer.Option(help="a date, YYYY-MM-DD")]
 TextOption = Annotated[str | None, typer.Option()]
 
@@ -52,25 +49,13 @@ def add_commands(weapons_app: typer.Typer) -> None:
     weapons_app.command("report-16-4-2")(report_16_4_2)
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    err_console.print(f"[red]{message}[/red]")
-    raise typer.Exit(code)
-
-
-def _failed(exc: UseCaseError) -> NoReturn:
-    if isinstance(exc, ValidationFailed):
-        for e in exc.errors:
-            err_console.print(f"{e['field']}: {e['message']}")
-    _fail(exc.detail)
-
-
 def _date(value: str | None, name: str) -> dt.date | None:
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        _fail(f"--{name.replace('_', '-')}: {value!r} is not a date (YYYY-MM-DD)")
+        fail(f"--{name.replace('_', '-')}: {value!r} is not a date (YYYY-MM-DD)")
 
 
 def _show(v: tracing_uc.TraceView) -> None:
@@ -102,6 +87,8 @@ def trace_create(
     user: UserOption = None, db: DbOption = None,
 ) -> None:
     """Record a tracing request about a seized, found or surrendered weapon."""
+    from salus.usecases.weapons import tracing as tracing_uc
+
     engine, viewer = _viewer(db, user)
     inp = tracing_uc.TraceInput(
         weapon, to, recovery_event, recipient, status, _date(sent_on, "sent_on"),
@@ -109,7 +96,7 @@ def trace_create(
     try:
         _show(tracing_uc.create_request(engine, viewer, inp))
     except UseCaseError as exc:
-        _failed(exc)
+        fail_use_case(exc)
 
 
 @trace_app.command("update")
@@ -122,6 +109,8 @@ def trace_update(
     user: UserOption = None, db: DbOption = None,
 ) -> None:
     """Change a request's status, dates, response or outcome (given options only)."""
+    from salus.usecases.weapons import tracing as tracing_uc
+
     engine, viewer = _viewer(db, user)
     given: dict[str, Any] = {
         "status": status, "sent_on": _date(sent_on, "sent_on"),
@@ -132,30 +121,34 @@ def trace_update(
         _show(tracing_uc.update_request(engine, viewer, reference,
                                         {k: v for k, v in given.items() if v is not None}))
     except UseCaseError as exc:
-        _failed(exc)
+        fail_use_case(exc)
 
 
 @trace_app.command("records")
 def trace_records(reference: Annotated[str, typer.Argument(help="request reference")],
                   user: UserOption = None, db: DbOption = None) -> None:
     """Answer a national-records request from the registry (last legal holder, thefts)."""
+    from salus.usecases.weapons import tracing as tracing_uc
+
     engine, viewer = _viewer(db, user)
     try:
         _show(tracing_uc.answer_from_national_records(engine, viewer, reference))
     except UseCaseError as exc:
-        _failed(exc)
+        fail_use_case(exc)
 
 
 @trace_app.command("list")
 def trace_list(weapon: TextOption = None, status: TextOption = None, outcome: TextOption = None,
                user: UserOption = None, db: DbOption = None) -> None:
     """List tracing requests, oldest first."""
+    from salus.usecases.weapons import tracing as tracing_uc
+
     engine, viewer = _viewer(db, user)
     try:
         views = tracing_uc.list_requests(engine, viewer, weapon=weapon, status=status,
                                          outcome=outcome)
     except UseCaseError as exc:
-        _failed(exc)
+        fail_use_case(exc)
     for v in views:
         _show(v)
     console.print(f"{len(views)} request(s)")
@@ -165,11 +158,13 @@ def trace_list(weapon: TextOption = None, status: TextOption = None, outcome: Te
 def trace_pending(limit: Annotated[int, typer.Option(help="at most this many")] = 100,
                   user: UserOption = None, db: DbOption = None) -> None:
     """Seizures, findings and surrenders nobody has asked a trace about yet, newest first."""
+    from salus.usecases.weapons import tracing as tracing_uc
+
     engine, viewer = _viewer(db, user)
     try:
         rows = tracing_uc.untraced_recoveries(engine, viewer, limit)
     except UseCaseError as exc:
-        _failed(exc)
+        fail_use_case(exc)
     for r in rows:
         console.print(f"{r.recovered_on} {r.recovery} weapon {r.serial_number or '-'} "
                       f"({r.weapon_uid}) event {r.event_id}")
@@ -188,13 +183,15 @@ def report_16_4_2(
     user: UserOption = None, db: DbOption = None,
 ) -> None:
     """SDG 16.4.2: share of seized, found or surrendered arms whose illicit origin was traced."""
+    from salus.usecases.weapons import sdg_16_4_2 as sdg
+
     if fmt not in ("table", "csv"):
-        _fail(f"--format {fmt!r}: table or csv")
+        fail(f"--format {fmt!r}: table or csv")
     engine, viewer = _viewer(db, user)
     try:
         report = sdg.report_16_4_2(engine, viewer, period, area, public=public)
     except UseCaseError as exc:
-        _failed(exc)
+        fail_use_case(exc)
     if fmt == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=sdg.COLUMNS, lineterminator="\n")
         writer.writeheader()
@@ -215,11 +212,13 @@ def report_16_4_2(
 @stock_app.command("sites")
 def stock_sites(user: UserOption = None, db: DbOption = None) -> None:
     """Storage sites with what they hold."""
+    from salus.usecases.weapons import stockpiles
+
     engine, viewer = _viewer(db, user)
     try:
         rows = stockpiles.list_sites(engine, viewer)
     except UseCaseError as exc:
-        _failed(exc)
+        fail_use_case(exc)
     table = Table()
     for column in ("code", "name", "kind", "area", "security", "custodian", "capacity",
                    "weapons", "rounds"):
@@ -242,12 +241,14 @@ def stock_add_site(
     user: UserOption = None, db: DbOption = None,
 ) -> None:
     """Add a storage site or evidence room."""
+    from salus.usecases.weapons import stockpiles
+
     engine, viewer = _viewer(db, user)
     try:
         stockpiles.add_site(engine, viewer, stockpiles.SiteSpec(
             code, name, kind, area, security, custodian, capacity))
     except UseCaseError as exc:
-        _failed(exc)
+        fail_use_case(exc)
     console.print(f"site {code} added")
 
 
@@ -255,11 +256,13 @@ def stock_add_site(
 def stock_inventory(site: Annotated[str, typer.Argument(help="site code")],
                     user: UserOption = None, db: DbOption = None) -> None:
     """The book inventory of a site: weapons and ammunition lots."""
+    from salus.usecases.weapons import stockpiles
+
     engine, viewer = _viewer(db, user)
     try:
         inv = stockpiles.inventory(engine, viewer, site)
     except UseCaseError as exc:
-        _failed(exc)
+        fail_use_case(exc)
     console.print(f"{inv.site_code} · {inv.site_name}: {len(inv.weapons)} weapon(s)"
                   f"{f' of {inv.capacity}' if inv.capacity else ''}")
     for w in inv.weapons:
@@ -277,11 +280,13 @@ def stock_expiring(
     today: DateOption = None, user: UserOption = None, db: DbOption = None,
 ) -> None:
     """Ammunition lots past their shelf life or within N days of it (exit 1 if any)."""
+    from salus.usecases.weapons import stockpiles
+
     engine, viewer = _viewer(db, user)
     try:
         lots = stockpiles.expiring_lots(engine, viewer, _date(today, "today"), within)
     except UseCaseError as exc:
-        _failed(exc)
+        fail_use_case(exc)
     for lot in lots:
         console.print(f"{lot.expiry_status.upper()}: lot {lot.lot_number} {lot.calibre} at "
                       f"{lot.site_code}: {lot.quantity} · expires {lot.expires_on}")
@@ -302,6 +307,8 @@ def stock_receive_lot(
     user: UserOption = None, db: DbOption = None,
 ) -> None:
     """An ammunition lot arrives at a site."""
+    from salus.usecases.weapons import stockpiles
+
     engine, viewer = _viewer(db, user)
     spec = LotSpec(lot_number, calibre, manufacturer, year, shelf_life, hazard_division,
                    quantity)
@@ -310,7 +317,7 @@ def stock_receive_lot(
                                         received_on=_date(received_on, "received_on")
                                         or dt.date.today())
     except UseCaseError as exc:
-        _failed(exc)
+        fail_use_case(exc)
     console.print(f"lot {lot_number} (id {lot_id}): {quantity} received at {site}")
 
 
@@ -319,7 +326,7 @@ def _lot_pairs(values: list[str], option: str) -> tuple[tuple[int, int], ...]:
     for v in values:
         lot, _, qty = v.partition("=")
         if not (lot.isdigit() and qty.lstrip("-").isdigit()):
-            _fail(f"--{option} {v!r}: write LOT_ID=QUANTITY")
+            fail(f"--{option} {v!r}: write LOT_ID=QUANTITY")
         pairs.append((int(lot), int(qty)))
     return tuple(pairs)
 
@@ -339,6 +346,8 @@ def stock_move(
     user: UserOption = None, db: DbOption = None,
 ) -> None:
     """Move weapons and ammunition between sites with their chain of custody."""
+    from salus.usecases.weapons import stockpiles
+
     engine, viewer = _viewer(db, user)
     spec = stockpiles.MovementSpec(
         from_site, to_site, released_by, received_by,
@@ -347,7 +356,7 @@ def stock_move(
     try:
         movement = stockpiles.move(engine, viewer, spec)
     except UseCaseError as exc:
-        _failed(exc)
+        fail_use_case(exc)
     console.print(f"movement {movement}: {len(spec.weapons)} weapon(s), {len(spec.lots)} lot(s)")
 
 
@@ -364,6 +373,8 @@ def stock_count(
     user: UserOption = None, db: DbOption = None,
 ) -> None:
     """Record a signed physical count and print its discrepancy report (exit 1 if any)."""
+    from salus.usecases.weapons import stock_counts
+
     engine, viewer = _viewer(db, user)
     spec = stock_counts.CountSpec(site, _date(counted_on, "counted_on") or dt.date.today(),
                                   counted_by, signature, tuple(weapon or ()),
@@ -371,18 +382,20 @@ def stock_count(
     try:
         _print_count(stock_counts.record_count(engine, viewer, spec))
     except UseCaseError as exc:
-        _failed(exc)
+        fail_use_case(exc)
 
 
 @stock_app.command("count-report")
 def stock_count_report(count_id: Annotated[int, typer.Argument()],
                        user: UserOption = None, db: DbOption = None) -> None:
     """Print the discrepancy report of a recorded count (exit 1 if any discrepancy)."""
+    from salus.usecases.weapons import stock_counts
+
     engine, viewer = _viewer(db, user)
     try:
         _print_count(stock_counts.count_report(engine, viewer, count_id))
     except UseCaseError as exc:
-        _failed(exc)
+        fail_use_case(exc)
 
 
 def _print_count(report: stock_counts.CountReport) -> None:
