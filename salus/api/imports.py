@@ -10,6 +10,7 @@ from salus.api import context as ctx
 from salus.api.deps import Db, ViewerDep
 from salus.api.panels import clear as clear_panels
 from salus.api.schemas import ERRORS
+from salus.domain.accounts.roles import Permission
 from salus.usecases.imports import jobs as import_jobs
 
 router = APIRouter(tags=["imports"], responses=ERRORS)
@@ -23,10 +24,7 @@ def _errors(items: list[Any]) -> list[dict[str, Any]]:
 @router.get("/imports/mappings")
 def list_mappings(viewer: ViewerDep) -> list[dict[str, str]]:
     """The shipped column mappings (name, kind, description)."""
-    from salus.api.context import require_permission
-    from salus.domain.accounts.roles import Permission
-
-    require_permission(viewer, Permission.IMPORT)
+    ctx.require_permission(viewer, Permission.IMPORT)
     return [{"name": n, "kind": k, "description": d} for n, k, d in import_jobs.mappings()]
 
 
