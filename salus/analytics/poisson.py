@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import gamma
 
 FloatArray = npt.NDArray[np.float64]
 PER_100K = 100_000.0
@@ -51,6 +50,8 @@ def garwood_interval(
     >>> [round(float(v), 3) for v in high]
     [3.689, 5.572, 18.39]
     """
+    from scipy.stats import gamma
+
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     x = np.asarray(counts, dtype=np.float64)

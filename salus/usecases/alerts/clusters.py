@@ -21,7 +21,6 @@ import numpy as np
 import sqlalchemy as sa
 from shapely.geometry import shape
 
-from salus.analytics.alerts.scan import ScanOptions, space_time_permutation_scan
 from salus.storage import repository
 from salus.storage import schema as t
 
@@ -79,6 +78,8 @@ def _as_date(value: dt.date | str) -> dt.date:
 def clusters(engine: sa.Engine, level: int = 1, days: int = 365, offence: str | None = None,
              replicates: int = REPLICATES, seed: int = SEED) -> ClusterView:
     """The most likely space-time cluster and secondary clusters of incidents at ``level``."""
+    from salus.analytics.alerts.scan import ScanOptions, space_time_permutation_scan
+
     days = max(2, min(int(days), 3660))
     inc, anc = t.incident, t.area_ancestor
     with engine.connect() as conn:

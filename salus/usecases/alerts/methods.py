@@ -10,20 +10,15 @@ method below) and ``noufaily``.
 
 from __future__ import annotations
 
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from salus.analytics.alerts.surveillance import (
-    NOUFAILY_2013,
-    SurveillanceResult,
-    cusum,
-    ears,
-    farrington,
-    farrington_flexible,
-)
 from salus.usecases.alerts.series import FREQUENCY
+
+if TYPE_CHECKING:
+    from salus.analytics.alerts.surveillance import SurveillanceResult
 
 METHODS = ("ears_c1", "ears_c2", "ears_c3", "farrington", "farrington_flexible", "cusum")
 CONTROL_KEYS = ("history", "noufaily")
@@ -56,7 +51,19 @@ def validate(method: str, unit: str) -> None:
 
 def evaluate(method: str, parameters: dict[str, Any], counts: npt.NDArray[np.float64],
              monitored: list[int], unit: str) -> SurveillanceResult:
-    """Run ``method`` on ``counts`` (periods × areas) for the ``monitored`` rows."""
+    """Run ``method`` on ``counts`` (periods × areas) for the ``monitored`` rows.
+
+    The methods (and numba, which compiles them) are imported here, on the first evaluation,
+    not by every process that imports the alert use cases.
+    """
+    from salus.analytics.alerts.surveillance import (
+        NOUFAILY_2013,
+        cusum,
+        ears,
+        farrington,
+        farrington_flexible,
+    )
+
     kwargs = {k: v for k, v in parameters.items() if k not in CONTROL_KEYS}
     rows = np.asarray(monitored, dtype=np.int64)
     if method.startswith("ears"):

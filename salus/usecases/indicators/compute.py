@@ -4,6 +4,9 @@
 file, PostgreSQL, or an ibis backend given directly such as an in-memory DuckDB), loads the
 indicator definition from the search path, validates the request and runs the engine. All
 counting happens in the database; see ``docs/indicators.md``.
+
+ibis and the engine (pandas) are imported when an indicator is computed, not when a page or
+command that may compute one is imported.
 """
 
 from __future__ import annotations
@@ -13,14 +16,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import ibis
 import sqlalchemy as sa
 
 from salus.analytics.disclosure import DEFAULT_THRESHOLD, check_threshold
 from salus.analytics.indicators.definitions import IndicatorDefinition, load_definitions
-from salus.analytics.indicators.engine import run
 from salus.analytics.indicators.filters import DefinitionError, parse_filters, parse_grouping
 from salus.analytics.indicators.request import Request
 from salus.analytics.indicators.result import IndicatorResult
@@ -28,7 +29,10 @@ from salus.analytics.periods import Period, PeriodError, parse_period
 from salus.storage.db import normalise_url
 from salus.usecases.errors import NotFound, UseCaseError
 
-Store: TypeAlias = sa.Engine | str | ibis.BaseBackend
+if TYPE_CHECKING:
+    import ibis
+
+Store: TypeAlias = "sa.Engine | str | ibis.BaseBackend"
 
 
 class IndicatorRequestError(UseCaseError, ValueError):
@@ -84,6 +88,8 @@ def compute_indicator(
     definitions : list of paths
         Extra folders of YAML definitions.
     """
+    from salus.analytics.indicators.engine import run
+
     try:
         definition = _definition(indicator_id, definitions)
         request = _request(
@@ -159,6 +165,8 @@ def primary_sources(con: ibis.BaseBackend) -> list[str]:
 @contextmanager
 def connect(store: Store) -> Iterator[ibis.BaseBackend]:
     """An ibis connection on ``store`` (closed afterwards unless it was given open)."""
+    import ibis
+
     if isinstance(store, ibis.BaseBackend):
         yield store
         return
@@ -172,6 +180,8 @@ def connect(store: Store) -> Iterator[ibis.BaseBackend]:
 
 
 def _open(url: str) -> ibis.BaseBackend:
+    import ibis
+
     parsed = sa.make_url(normalise_url(url))
     backend = parsed.get_backend_name()
     if backend == "sqlite":

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import fftconvolve
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -83,6 +82,8 @@ def kernel_density(x: npt.ArrayLike, y: npt.ArrayLike, *, weights: npt.ArrayLike
     bounds : (xmin, ymin, xmax, ymax), optional
         Extent of the grid; default the points' extent padded by three bandwidths.
     """
+    from scipy.signal import fftconvolve
+
     px, py = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     w = np.ones(len(px)) if weights is None else np.asarray(weights, dtype=np.float64)
     h = normal_reference_bandwidth(px, py) if isinstance(bandwidth, str) else float(bandwidth)

@@ -31,7 +31,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import norm
 
 from salus.analytics.alerts.hotspots.permutation import (
     PermutationInference,
@@ -85,6 +84,8 @@ def _without_self(weights: SpatialWeights) -> tuple[SpatialWeights, FloatArray]:
 
 
 def _two_sided(z: FloatArray) -> FloatArray:
+    from scipy.stats import norm
+
     return np.asarray(2.0 * norm.sf(np.abs(z)), dtype=np.float64)
 
 

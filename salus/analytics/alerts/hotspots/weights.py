@@ -20,7 +20,6 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import shapely
-from scipy.spatial import cKDTree
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -155,6 +154,8 @@ def lattice(rows: int, cols: int, kind: Contiguity = "queen") -> SpatialWeights:
 def distance_band(coordinates: npt.ArrayLike, threshold: float, *,
                   ids: Sequence[object] | None = None) -> SpatialWeights:
     """Binary weights between points closer than ``threshold`` (projected coordinates)."""
+    from scipy.spatial import cKDTree
+
     xy = np.asarray(coordinates, dtype=np.float64)
     pairs = cKDTree(xy).query_pairs(threshold, output_type="ndarray")
     rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
@@ -166,6 +167,8 @@ def distance_band(coordinates: npt.ArrayLike, threshold: float, *,
 def k_nearest(coordinates: npt.ArrayLike, k: int, *,
               ids: Sequence[object] | None = None) -> SpatialWeights:
     """Binary weights to the ``k`` nearest other points (not symmetric in general)."""
+    from scipy.spatial import cKDTree
+
     xy = np.asarray(coordinates, dtype=np.float64)
     _, index = cKDTree(xy).query(xy, k=k + 1)
     rows = np.repeat(np.arange(len(xy)), k)

@@ -20,7 +20,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
 EARTH_RADIUS_KM = 6371.0088
 Metric = Literal["euclidean", "haversine"]
@@ -71,6 +70,8 @@ def _to_distance(chord: FloatArray, metric: Metric) -> FloatArray:
 
 def _nearest(points: FloatArray, k: int) -> tuple[FloatArray, IntArray]:
     """The ``k`` nearest locations of every location (itself first), ties by index."""
+    from scipy.spatial import cKDTree
+
     distance, index = cKDTree(points).query(points, k=k)
     distance = np.asarray(distance, dtype=np.float64).reshape(len(points), k)
     index = np.asarray(index, dtype=np.int64).reshape(len(points), k)

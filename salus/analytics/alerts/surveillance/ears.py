@@ -37,7 +37,6 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.stats import norm
 
 from salus.analytics.alerts.surveillance._series import FloatArray, count_matrix, monitored_rows
 from salus.analytics.alerts.surveillance.results import BoolArray, SurveillanceResult
@@ -126,6 +125,8 @@ def ears(
         ``expected`` = baseline mean, ``score`` = C1/C2/C3 statistic, ``upper_bound`` = count
         above which the alarm fires; ``details["sd"]`` = floored baseline standard deviation.
     """
+    from scipy.stats import norm
+
     if method not in _FIRST_LAG:
         raise ValueError(f"method must be C1, C2 or C3, got {method!r}")
     if baseline < 3 or min_sigma < 0:

@@ -36,8 +36,6 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import norm
-from scipy.stats import t as student_t
 
 from salus.analytics.alerts.surveillance._series import FloatArray, count_matrix, monitored_rows
 from salus.analytics.alerts.surveillance.glm_irls import MEAN_FLOOR
@@ -104,6 +102,8 @@ class FarringtonSettings:
     @property
     def z(self) -> float:
         """Normal quantile of the bound: one-sided (flexible) or two-sided (1996)."""
+        from scipy.stats import norm
+
         return float(norm.ppf(1.0 - (self.alpha / 2 if self.two_sided_z else self.alpha)))
 
 
@@ -162,6 +162,8 @@ def _fit(
     settings: FarringtonSettings,
 ) -> FloatArray:
     """Fit every (row, area) model, dropping the trend where Farrington's rules say so."""
+    from scipy.stats import t as student_t
+
     problems = np.arange(len(rows) * series.shape[0])
     arguments = (
         series,

@@ -24,7 +24,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import nbinom, poisson
 
 FloatArray = npt.NDArray[np.float64]
 PowerTransform = Literal["2/3", "1/2", "none"]
@@ -61,6 +60,8 @@ def quantile_upper_bound(mean: FloatArray, phi: FloatArray, alpha: float) -> Flo
     As R's ``qnbinom(1 - alpha, size = mean / (phi - 1), prob = 1 / phi)``; NaN for an
     infinite mean.
     """
+    from scipy.stats import nbinom, poisson
+
     finite = np.isfinite(mean)
     safe_mean = np.where(finite, mean, 1.0)
     overdispersed = phi > 1.0

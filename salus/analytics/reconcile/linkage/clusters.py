@@ -22,8 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
 
 @dataclass(frozen=True)
@@ -143,6 +141,9 @@ def _merge(n: int, left: np.ndarray, right: np.ndarray, link: np.ndarray,
 
     Returns each record's component label and which links were used.
     """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     if constraints.empty:
         graph = coo_matrix((np.ones(int(link.sum())), (left[link], right[link])), shape=(n, n))
         _, labels = connected_components(graph, directed=False)
@@ -205,6 +206,9 @@ class _ConstrainedForest:
 def _bottleneck(n: int, labels: np.ndarray, left: np.ndarray, right: np.ndarray,
                 prob: np.ndarray) -> np.ndarray:
     """Per record: the weakest link on its cluster's maximum spanning tree (1 if alone)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import minimum_spanning_tree
+
     result = np.ones(labels.max() + 1 if n else 0)
     if len(left):
         cost = 2.0 - np.clip(prob, 0.0, 1.0)  # positive costs: minimum tree = maximum prob

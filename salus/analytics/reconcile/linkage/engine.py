@@ -20,13 +20,9 @@ import logging
 import shutil
 import tempfile
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pandas as pd
-import pyarrow as pa
-from splink import DuckDBAPI, Linker
-from splink.internals.database_api import DatabaseAPISubClass
 
 from salus.analytics.reconcile.linkage.records import prepare_records
 from salus.analytics.reconcile.linkage.settings import (
@@ -34,6 +30,10 @@ from salus.analytics.reconcile.linkage.settings import (
     TRAINING_BLOCKS,
     violence_settings,
 )
+
+if TYPE_CHECKING:
+    from splink import Linker
+    from splink.internals.database_api import DatabaseAPISubClass
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +104,8 @@ def link_records(
     labels:
         Reviewer decisions: ``record_id_l``, ``record_id_r``, ``is_match`` (bool).
     """
+    from splink import Linker  # Splink, DuckDB and pyarrow load when a job runs
+
     options = options or TrainingOptions()
     backend = _backend(options)
     try:
@@ -129,6 +131,9 @@ class _DuckDB:
     quote = '"'
 
     def __init__(self, options: TrainingOptions) -> None:
+        import duckdb
+        from splink import DuckDBAPI
+
         self.con = duckdb.connect()
         self.con.execute("SET preserve_insertion_order = false")
         if options.memory_limit:
@@ -139,6 +144,8 @@ class _DuckDB:
         self.api: DatabaseAPISubClass = DuckDBAPI(self.con)
 
     def table(self, frame: pd.DataFrame) -> Any:
+        import pyarrow as pa
+
         return pa.Table.from_pandas(frame, preserve_index=False)
 
     def frame(self, sql: str) -> pd.DataFrame:

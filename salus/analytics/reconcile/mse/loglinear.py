@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln
 
 from salus.analytics.reconcile.mse.table import FloatArray, IntArray
 
@@ -125,6 +124,8 @@ def _finish_fit(
     deviance: float,
     iterations: int,
 ) -> PoissonFit:
+    from scipy.special import gammaln
+
     information = (design.T * mu) @ design
     covariance = np.linalg.inv(information)
     errors = np.sqrt(np.diag(covariance))

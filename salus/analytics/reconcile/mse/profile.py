@@ -20,9 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq, minimize_scalar
-from scipy.special import gammaln
-from scipy.stats import chi2
 
 from salus.analytics.reconcile.mse.loglinear import FitError, LogLinearModel, fit_poisson
 from salus.analytics.reconcile.mse.table import CaptureTable
@@ -41,6 +38,8 @@ class ProfileInterval:
 
 def profile_log_likelihood(table: CaptureTable, model: LogLinearModel, total: float) -> float:
     """``l(N)`` of the module docstring (constants in the observed counts dropped)."""
+    from scipy.special import gammaln
+
     n = float(table.counts.sum())
     missing = total - n
     patterns = np.vstack([np.zeros((1, table.patterns.shape[1]), dtype=np.int64), table.patterns])
@@ -56,6 +55,9 @@ def profile_interval(
     table: CaptureTable, model: LogLinearModel, estimate: float, confidence: float = 0.95
 ) -> ProfileInterval:
     """Confidence interval for the total by inverting the profile likelihood-ratio test."""
+    from scipy.optimize import brentq
+    from scipy.stats import chi2
+
     n = float(table.counts.sum())
     critical = float(chi2.ppf(confidence, df=1)) / 2.0
 
@@ -73,6 +75,8 @@ def profile_interval(
 
 
 def _maximise(loglik: Callable[[float], float], n: float, estimate: float) -> float:
+    from scipy.optimize import minimize_scalar
+
     span = max(estimate - n, 1.0)
     result = minimize_scalar(
         lambda t: -loglik(t),
@@ -84,6 +88,8 @@ def _maximise(loglik: Callable[[float], float], n: float, estimate: float) -> fl
 
 
 def _upper_root(excess: Callable[[float], float], top: float, n: float) -> float:
+    from scipy.optimize import brentq
+
     step = max(top - n, 10.0)
     high = top + step
     while True:
