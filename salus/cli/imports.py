@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from salus.cli.common import DbOption, console, err_console, fail, open_db
-from salus.ingestion.mapping import shipped_mappings
+from salus.ingestion.shipped import shipped_mappings
 
 if TYPE_CHECKING:
     from salus.ingestion.errors import RowError

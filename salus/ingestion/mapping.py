@@ -23,6 +23,7 @@ from salus.ingestion.errors import MappingError
 from salus.ingestion.fields import FIELDS, KINDS
 from salus.ingestion.framing import DEFAULT_FOOTER_PATTERNS, HeaderRule
 from salus.ingestion.readers import ReadOptions
+from salus.ingestion.shipped import shipped_mappings as shipped_mappings  # re-exported
 from salus.ingestion.text import normalise
 
 TOP_KEYS = {"name", "kind", "description", "source", "columns", "values", "transforms",
@@ -102,13 +103,6 @@ class Mapping:
         if encoding:
             out = replace(out, read=replace(out.read, encoding=encoding))
         return out
-
-
-def shipped_mappings() -> list[str]:
-    """Names of the mappings that ship with Salus."""
-    folder = resources.files("salus.ingestion").joinpath("mappings")
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir()
-                  if p.name.endswith(".yaml"))
 
 
 def load_mapping(spec: str | Path) -> Mapping:
