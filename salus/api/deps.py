@@ -1,7 +1,8 @@
 """The dependencies every API router uses, defined once: who is calling (a bearer token, the
 browser session with the CSRF header on writes, or the public), the store, and paging.
 
-Routers declare ``viewer: ViewerDep, engine: Db, page: Page = 1, per_page: PerPage = 50``.
+Routers declare ``viewer: ViewerDep, engine: Db, page: Page = 1, per_page: PerPage = 50`` and
+id path parameters as ``RowId``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import hmac
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 
 from salus.api import context as ctx
 from salus.api.csrf import HEADER, SAFE_METHODS
@@ -49,3 +50,7 @@ Page = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 """A page number, from 1."""
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE)]
 """Items per page (at most :data:`salus.usecases.paging.MAX_PER_PAGE`)."""
+MAX_ROW_ID = 2**31 - 1
+"""The largest id a record can have (a larger number would overflow the database's integer)."""
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+"""A record's id in the path (plans, assessments, problems, reconciliation jobs)."""

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from salus.api.deps import Db, ViewerDep
+from salus.api.deps import MAX_ROW_ID, Db, RowId, ViewerDep
 from salus.api.schemas import ERRORS
 from salus.domain.accounts.roles import PUBLIC_VIEWER
 from salus.reports import plans as report
@@ -28,6 +28,7 @@ router = APIRouter(tags=["community safety"], responses=ERRORS)
 public_router = APIRouter(tags=["community safety"], responses=ERRORS)
 Day = Annotated[dt.date | None, Query(description="flags as of this day (default: today)")]
 Title = Annotated[str, Field(max_length=300)]
+RowRef = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class Created(BaseModel):
@@ -49,7 +50,7 @@ class SurveyIn(BaseModel):
     value: float
     unit: str = Field(max_length=40)
     source: Title
-    sample_size: int | None = None
+    sample_size: int | None = Field(None, ge=0, le=MAX_ROW_ID)
     collected_on: dt.date | None = None
 
 
@@ -57,7 +58,7 @@ class ParticipantsIn(BaseModel):
     sex: str = "unknown"
     age_group: str = "unknown"
     constituency: str
-    count: int
+    count: int = Field(ge=0, le=MAX_ROW_ID)
 
 
 class ConsultationIn(BaseModel):
@@ -71,7 +72,7 @@ class ConsultationIn(BaseModel):
 
 class RaisedByIn(BaseModel):
     constituency: str
-    consultation_id: int | None = None
+    consultation_id: RowRef | None = None
 
 
 class ProblemIn(BaseModel):
@@ -89,17 +90,17 @@ class PlanIn(BaseModel):
     title: Title
     period_start: dt.date
     period_end: dt.date
-    assessment_id: int | None = None
+    assessment_id: RowRef | None = None
     status: str = "adopted"
 
 
 class ObjectiveIn(BaseModel):
     title: Title
-    problem_id: int | None = None
+    problem_id: RowRef | None = None
 
 
 class ActionIn(BaseModel):
-    objective_id: int
+    objective_id: RowRef
     title: Title
     responsible: str
     partners: list[str] = []
@@ -119,15 +120,15 @@ class IndicatorIn(BaseModel):
     baseline_on: dt.date
     target: float
     target_on: dt.date
-    objective_id: int | None = None
+    objective_id: RowRef | None = None
     link: dict[str, Any] | None = Field(None, description=(
         "{indicator, filters, measure: count|rate, months}: computed for the plan's area"))
 
 
 class ProgressIn(BaseModel):
     reported_on: dt.date
-    action_id: int | None = None
-    indicator_id: int | None = None
+    action_id: RowRef | None = None
+    indicator_id: RowRef | None = None
     status: str | None = None
     value: float | None = None
     note: str | None = Field(None, max_length=5000)
@@ -151,7 +152,7 @@ def rollup(viewer: ViewerDep, engine: Db,
 
 
 @router.get("/assessments/{assessment_id}")
-def get_assessment(viewer: ViewerDep, engine: Db, assessment_id: int) -> dict[str, Any]:
+def get_assessment(viewer: ViewerDep, engine: Db, assessment_id: RowId) -> dict[str, Any]:
     """An assessment with its ranked problems, consultations and survey figures."""
     return asdict(assessments.get_assessment(engine, viewer, assessment_id))
 
@@ -163,13 +164,13 @@ def create_assessment(viewer: ViewerDep, engine: Db, body: AssessmentIn) -> dict
 
 
 @router.put("/assessments/{assessment_id}/weights")
-def set_weights(viewer: ViewerDep, engine: Db, assessment_id: int,
+def set_weights(viewer: ViewerDep, engine: Db, assessment_id: RowId,
                 body: dict[str, float]) -> dict[str, float]:
     return assessments.set_weights(engine, viewer, assessment_id, body)
 
 
 @router.post("/assessments/{assessment_id}/surveys", response_model=Created, status_code=201)
-def add_survey(viewer: ViewerDep, engine: Db, assessment_id: int,
+def add_survey(viewer: ViewerDep, engine: Db, assessment_id: RowId,
                body: SurveyIn) -> dict[str, int]:
     return {"id": assessments.add_survey_result(engine, viewer, assessment_id,
                                                 assessments.SurveySpec(**body.model_dump()))}
@@ -177,21 +178,21 @@ def add_survey(viewer: ViewerDep, engine: Db, assessment_id: int,
 
 @router.post("/assessments/{assessment_id}/consultations", response_model=Created,
              status_code=201)
-def add_consultation(viewer: ViewerDep, engine: Db, assessment_id: int,
+def add_consultation(viewer: ViewerDep, engine: Db, assessment_id: RowId,
                      body: ConsultationIn) -> dict[str, int]:
     return {"id": assessments.add_consultation(
         engine, viewer, assessment_id, assessments.ConsultationSpec(**body.model_dump()))}
 
 
 @router.post("/assessments/{assessment_id}/problems", response_model=Created, status_code=201)
-def add_problem(viewer: ViewerDep, engine: Db, assessment_id: int,
+def add_problem(viewer: ViewerDep, engine: Db, assessment_id: RowId,
                 body: ProblemIn) -> dict[str, int]:
     return {"id": assessments.add_problem(engine, viewer, assessment_id,
                                           assessments.ProblemSpec(**body.model_dump()))}
 
 
 @router.put("/problems/{problem_id}/scores", status_code=204)
-def score_problem(viewer: ViewerDep, engine: Db, problem_id: int,
+def score_problem(viewer: ViewerDep, engine: Db, problem_id: RowId,
                   body: dict[str, float | None]) -> Response:
     assessments.score_problem(engine, viewer, problem_id, body)
     return Response(status_code=204)
@@ -214,14 +215,14 @@ def plan_json(plan: plan_views.PlanView) -> dict[str, Any]:
 
 
 @router.get("/plans/{plan_id}")
-def get_plan(viewer: ViewerDep, engine: Db, plan_id: int, today: Day = None) -> dict[str, Any]:
+def get_plan(viewer: ViewerDep, engine: Db, plan_id: RowId, today: Day = None) -> dict[str, Any]:
     """A plan with its flags (overdue actions, off-track indicators) and linked values."""
     return plan_json(plan_views.get_plan(engine, viewer, plan_id, today))
 
 
 @router.get("/plans/{plan_id}/export", response_class=Response,
             responses={200: {"content": {"text/html": {}, "application/pdf": {}}}})
-def export_plan(viewer: ViewerDep, engine: Db, plan_id: int,
+def export_plan(viewer: ViewerDep, engine: Db, plan_id: RowId,
                 format: Literal["html", "pdf"] = "pdf",
                 lang: Literal["en", "fr", "es", "ru", "ar", "zh"] = "en",
                 today: Day = None) -> Response:
@@ -237,25 +238,25 @@ def create_plan(viewer: ViewerDep, engine: Db, body: PlanIn) -> dict[str, int]:
 
 
 @router.post("/plans/{plan_id}/objectives", response_model=Created, status_code=201)
-def add_objective(viewer: ViewerDep, engine: Db, plan_id: int,
+def add_objective(viewer: ViewerDep, engine: Db, plan_id: RowId,
                   body: ObjectiveIn) -> dict[str, int]:
     return {"id": uc.add_objective(engine, viewer, plan_id, body.title, body.problem_id)}
 
 
 @router.post("/plans/{plan_id}/actions", response_model=Created, status_code=201)
-def add_action(viewer: ViewerDep, engine: Db, plan_id: int, body: ActionIn) -> dict[str, int]:
+def add_action(viewer: ViewerDep, engine: Db, plan_id: RowId, body: ActionIn) -> dict[str, int]:
     return {"id": uc.add_action(engine, viewer, plan_id, uc.ActionSpec(**body.model_dump()))}
 
 
 @router.post("/plans/{plan_id}/indicators", response_model=Created, status_code=201)
-def add_indicator(viewer: ViewerDep, engine: Db, plan_id: int,
+def add_indicator(viewer: ViewerDep, engine: Db, plan_id: RowId,
                   body: IndicatorIn) -> dict[str, int]:
     return {"id": uc.add_indicator(engine, viewer, plan_id,
                                    uc.IndicatorSpec(**body.model_dump()))}
 
 
 @router.post("/plans/{plan_id}/progress", response_model=Created, status_code=201)
-def add_progress(viewer: ViewerDep, engine: Db, plan_id: int,
+def add_progress(viewer: ViewerDep, engine: Db, plan_id: RowId,
                  body: ProgressIn) -> dict[str, int]:
     return {"id": uc.record_progress(engine, viewer, plan_id,
                                      uc.ProgressSpec(**body.model_dump()))}

@@ -8,20 +8,19 @@ permissions (:mod:`salus.usecases.reconcile.views`). Errors are problem+json (RF
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Path, Query
+from fastapi import APIRouter, BackgroundTasks, Query
 from pydantic import BaseModel, Field
+from pydantic.dataclasses import dataclass
 
-from salus.api.deps import Db, Page, PerPage, ViewerDep
+from salus.api.deps import Db, Page, PerPage, RowId, ViewerDep
 from salus.api.schemas import ERRORS, PageOut
 from salus.usecases.paging import PageRequest
 from salus.usecases.reconcile import runs, views
 
 router = APIRouter(prefix="/reconciliation", tags=["reconciliation"], responses=ERRORS)
-JobId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class JobIn(BaseModel):
@@ -32,77 +31,55 @@ class JobIn(BaseModel):
     area: str | None = Field(None, max_length=64, description="that area and those below")
 
 
-class JobOut(BaseModel):
-    id: int
-    created_at: dt.datetime
-    finished_at: dt.datetime | None
-    actor: str
-    status: str = Field(..., description="running, done, failed or interrupted")
-    sources: list[str]
-    period_start: dt.date
-    period_end: dt.date
-    area_code: str | None
-    records: int
-    clusters: int
-    pairs: int
-    error: str | None
+# Responses are the use cases' results made pydantic dataclasses (fields from
+# salus.usecases.reconcile.views; the classes give OpenAPI names and descriptions).
 
 
-class TableOut(BaseModel):
+@dataclass(frozen=True)
+class JobOut(views.JobView):
+    """A job: its scope, who started it and when, its status and counts."""
+
+    status: Annotated[str, Field(description="running, done, failed or interrupted")]
+
+
+@dataclass(frozen=True)
+class TableOut(views.TableView):
+    """A job's reconciled table: one row per stratum, then the total (area ``all``)."""
+
     job: JobOut
-    sources: list[str]
-    model: str = Field(..., description="log-linear model of the total (all strata)")
-    rows: list[dict[str, Any]] = Field(..., description="period, area, area_name, one count "
-                                       "per source, confirmed, unique, estimate, lower, upper, "
-                                       "model")
+    rows: Annotated[list[dict[str, Any]], Field(description=(
+        "period, area, area_name, one count per source, confirmed, unique, estimate, lower, "
+        "upper, model"))]
+    model: Annotated[str, Field(description="log-linear model of the total (all strata)")]
 
 
-class RecordOut(BaseModel):
-    key: str
-    source: str
-    source_name: str
-    record_id: str
-    visible: bool
-    occurred_on: dt.date | None
-    area_code: str | None
-    area_name: str | None
-    sex: str | None
-    age: str | None
-    given_name: str | None
-    family_name: str | None
-    date_of_birth: dt.date | None
-    names_hidden: bool
-    incident_uid: str | None
+@dataclass(frozen=True)
+class RecordOut(views.RecordView):
+    """One contributing record; person fields are null where the caller may not see them."""
 
 
-class ClusterOut(BaseModel):
-    key: str
-    confidence: float
-    sources: list[str]
-    period: str
-    area: str
-    records: list[RecordOut]
+@dataclass(frozen=True)
+class ClusterOut(views.ClusterView):
+    """One real-world victim as the job sees it: its records and the job's confidence."""
+
+    records: list[RecordOut]  # type: ignore[assignment]  # a RecordOut is a RecordView
 
 
-class TermOut(BaseModel):
-    comparison: str
-    level: str
-    weight: float | None
+@dataclass(frozen=True)
+class TermOut(views.WeightTerm):
+    """One comparison's part of a pair's match weight."""
 
 
-class PairOut(BaseModel):
-    rank: int
-    key_l: str
-    key_r: str
-    probability: float
-    impact: float
-    terms: list[TermOut]
-    prior: float | None
-    total: float | None
+@dataclass(frozen=True)
+class PairOut(views.PairView):
+    """A pair of the review queue, side by side, with its explanation."""
+
+    terms: list[TermOut]  # type: ignore[assignment]  # a TermOut is a WeightTerm
     left: RecordOut
     right: RecordOut
 
 
+# Not views.QueueView as it stands: the job it belongs to is left out (the caller named it).
 class QueueOut(BaseModel):
     open: int = Field(..., description="pairs of the queue not decided yet")
     items: list[PairOut]
@@ -137,12 +114,12 @@ def list_jobs(viewer: ViewerDep, engine: Db,
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
-def job(job_id: JobId, viewer: ViewerDep, engine: Db) -> dict[str, Any]:
+def job(job_id: RowId, viewer: ViewerDep, engine: Db) -> dict[str, Any]:
     return asdict(views.get_job(engine, viewer, job_id))
 
 
 @router.get("/jobs/{job_id}/table", response_model=TableOut)
-def table(job_id: JobId, viewer: ViewerDep, engine: Db) -> dict[str, Any]:
+def table(job_id: RowId, viewer: ViewerDep, engine: Db) -> dict[str, Any]:
     """The reconciled table (404 until the job is done)."""
     view = views.table(engine, viewer, job_id)
     return {"job": asdict(view.job), "sources": view.sources, "model": view.model,
@@ -150,7 +127,7 @@ def table(job_id: JobId, viewer: ViewerDep, engine: Db) -> dict[str, Any]:
 
 
 @router.get("/jobs/{job_id}/clusters", response_model=PageOut[ClusterOut])
-def clusters(job_id: JobId, viewer: ViewerDep, engine: Db,
+def clusters(job_id: RowId, viewer: ViewerDep, engine: Db,
              sources: Annotated[int | None, Query(ge=1, le=20, description=(
                  "only clusters recorded by exactly this many sources"))] = None,
              page: Page = 1,
@@ -162,7 +139,7 @@ def clusters(job_id: JobId, viewer: ViewerDep, engine: Db,
 
 
 @router.get("/jobs/{job_id}/review", response_model=QueueOut)
-def review(job_id: JobId, viewer: ViewerDep, engine: Db,
+def review(job_id: RowId, viewer: ViewerDep, engine: Db,
            limit: Annotated[int, Query(ge=1, le=500)] = 20,
            offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> dict[str, Any]:
     """Open pairs of the review queue, most impact first, with their explanations."""
@@ -171,7 +148,7 @@ def review(job_id: JobId, viewer: ViewerDep, engine: Db,
 
 
 @router.post("/jobs/{job_id}/decisions", response_model=DecisionOut, status_code=201)
-def decide(job_id: JobId, body: DecisionIn, viewer: ViewerDep, engine: Db) -> DecisionOut:
+def decide(job_id: RowId, body: DecisionIn, viewer: ViewerDep, engine: Db) -> DecisionOut:
     """Decide a pair of the job (audited; later jobs reuse it)."""
     decision_id = runs.decide_pair(engine, viewer, job_id, body.record_key_l, body.record_key_r,
                                    body.decision, body.note)

@@ -1,4 +1,10 @@
-"""Pydantic models of API requests and responses (the OpenAPI schema comes from these)."""
+"""Pydantic models of API requests and responses (the OpenAPI schema comes from these).
+
+A response that is a use case's result as it stands is that result's dataclass made a pydantic
+dataclass (``class IncidentSummary(IncidentRow)``): the fields come from the use case, the class
+gives the OpenAPI name and description. Models that deliberately differ from the result are
+written out, with the reason beside them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,10 @@ import datetime as dt
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
+from pydantic.dataclasses import dataclass
+
+from salus.usecases.accounts.audit import AuditEvent
+from salus.usecases.incidents.query import IncidentRow
 
 T = TypeVar("T")
 
@@ -53,6 +63,8 @@ class UserIn(BaseModel):
     display_name: str | None = None
 
 
+# Not users.UserInfo as it stands: ``area_code`` is published as ``area`` (as in UserIn and
+# Me), and the internal id and display name stay inside.
 class UserOut(BaseModel):
     username: str
     role: str
@@ -111,25 +123,13 @@ class IncidentIn(BaseModel):
     persons: list[PersonIn] = Field(default_factory=list, max_length=500)
 
 
-class IncidentSummary(BaseModel):
-    uid: str
-    occurred_on: dt.date
-    date_precision: str
-    area_code: str
-    area_name: str
-    iccs_code: str
-    attempted: bool
-    iccs_context: str | None
-    misuse_context: str | None
-    weapon_category: str | None
-    sensitivity: str
-    victims: int
-    killed: int
-    narrative: str | None
-    longitude: float | None
-    latitude: float | None
+@dataclass(frozen=True)
+class IncidentSummary(IncidentRow):
+    """An incident as the list shows it (no person identities; GBV narratives masked)."""
 
 
+# Not detail.IncidentDetail as it stands: its ``warnings`` (the record's validation notes)
+# are not part of a read; writes report theirs in :class:`Saved`.
 class IncidentOut(BaseModel):
     uid: str
     fields: dict[str, Any]
@@ -144,12 +144,6 @@ class Saved(BaseModel):
     warnings: list[dict[str, Any]]
 
 
-class AuditEventOut(BaseModel):
-    id: int
-    at: dt.datetime
-    actor: str
-    action: str
-    entity: str
-    entity_id: str | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+@dataclass(frozen=True)
+class AuditEventOut(AuditEvent):
+    """One change to a record: who, when, and the record before and after (masked like it)."""

@@ -2,6 +2,11 @@
 
 Owner fields appear only in :class:`OwnerDetailOut` and :class:`CheckOut` (``WEAPON_OWNERS``);
 weapon records, histories and exports carry none.
+
+A response that is a use case's result as it stands is that result's dataclass made a pydantic
+dataclass (``class WeaponOut(WeaponSummary)``): its fields come from the use case, the class
+gives the OpenAPI name and description. Models that deliberately show less than the result, or
+combine several, are written out, with the reason beside them.
 """
 
 from __future__ import annotations
@@ -10,29 +15,24 @@ import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+from pydantic.dataclasses import dataclass
+
+from salus.usecases.weapons.check import CheckAnswer, CheckResult, HolderAnswer
+from salus.usecases.weapons.history import EventView, HoldingView
+from salus.usecases.weapons.lifecycle import Recorded
+from salus.usecases.weapons.owners import ExpiringLicence, LicenceView, OwnerDetail, OwnerView
+from salus.usecases.weapons.records import WeaponSummary
 
 EventKind = Literal["manufactured", "imported", "reported_lost", "reported_stolen", "seized",
                     "found", "surrendered", "stored", "deactivated", "destroyed"]
 
 
-class WeaponOut(BaseModel):
-    uid: str
-    category: str
-    manufacturer: str | None
-    model: str | None
-    calibre: str | None
-    serial_number: str | None
-    serial_obliterated: bool
-    country_of_manufacture: str | None
-    year_of_manufacture: int | None
-    import_country: str | None
-    import_year: int | None
-    status: str | None
-    area_code: str | None
-    area_name: str | None
-    description: str | None = None
+@dataclass(frozen=True)
+class WeaponOut(WeaponSummary):
+    """A weapon as lists and pages show it (no owner data)."""
 
 
+# Narrower than search.WeaponHit on purpose: the search keys and internal ids stay inside.
 class WeaponHitOut(BaseModel):
     uid: str
     match: str
@@ -57,6 +57,7 @@ class WeaponPageOut(BaseModel):
     pages: int
 
 
+# Narrower than records.MarkingView on purpose: its internal row id stays inside.
 class MarkingOut(BaseModel):
     kind: str
     component: str | None
@@ -64,34 +65,15 @@ class MarkingOut(BaseModel):
     obliterated: bool
 
 
-class EventOut(BaseModel):
-    id: int
-    event_type: str
-    occurred_on: dt.date
-    area_code: str | None
-    place: str | None
-    case_reference: str | None
-    incident_uid: str | None
-    campaign: str | None
-    destruction_certificate: str | None
-    corrects_event_id: int | None
-    details: dict[str, Any]
-    recorded_by: str
-    recorded_at: dt.datetime
-    voided_by: int | None = None
-    amended_by: tuple[int, ...] = ()
-    effective_type: str | None = None
-    effective_on: dt.date | None = None
+@dataclass(frozen=True)
+class EventOut(EventView):
+    """One recorded event; ``voided_by`` / ``amended_by`` name the corrections that apply to
+    it, ``effective_*`` what it says once corrected."""
 
 
-class HoldingOut(BaseModel):
+@dataclass(frozen=True)
+class HoldingOut(HoldingView):
     """A registration to an owner; owner fields are null without ``WEAPON_OWNERS``."""
-
-    from_date: dt.date
-    to_date: dt.date | None
-    licence_number: str | None
-    owner_uid: str | None
-    owner_name: str | None
 
 
 class IncidentLinkOut(BaseModel):
@@ -124,82 +106,55 @@ class EventIn(BaseModel):
     notes: str | None = Field(None, max_length=2000)
 
 
-class RecordedOut(BaseModel):
-    event_id: int
-    status: str | None
+@dataclass(frozen=True)
+class RecordedOut(Recorded):
+    """The new event's id and the weapon's status after it."""
 
 
-class LicenceOut(BaseModel):
-    number: str
-    licence_type: str
-    issued_on: dt.date
-    expires_on: dt.date
-    status: str
-    conditions: str | None
-    issuing_authority: str | None
-    owner_uid: str
-    area_code: str | None
+@dataclass(frozen=True)
+class LicenceOut(LicenceView):
+    """A licence."""
 
 
-class OwnerOut(BaseModel):
-    uid: str
-    kind: str
-    name: str
-    given_name: str | None
-    family_name: str | None
-    entity_name: str | None
-    registration_number: str | None
-    id_document_type: str | None
-    id_document_number: str | None
-    date_of_birth: dt.date | None
-    address: str | None
-    area_code: str | None
+@dataclass(frozen=True)
+class OwnerOut(OwnerView):
+    """An owner's personal data (``WEAPON_OWNERS``)."""
 
 
-class OwnerDetailOut(BaseModel):
+@dataclass(frozen=True)
+class OwnerDetailOut(OwnerDetail):
+    """An owner, their licences and the uids of their weapons."""
+
     owner: OwnerOut
-    licences: list[LicenceOut]
-    weapons: list[str]
+    licences: list[LicenceOut]  # type: ignore[assignment]  # a LicenceOut is a LicenceView
 
 
-class ExpiringLicenceOut(BaseModel):
-    number: str
-    licence_type: str
-    expires_on: dt.date
-    days_left: int
-    owner_uid: str
-    owner_name: str | None
-    area_code: str | None
-    weapons: int
+@dataclass(frozen=True)
+class ExpiringLicenceOut(ExpiringLicence):
+    """An active licence near its expiry (the holder's name only for ``WEAPON_OWNERS``)."""
 
 
-class HolderOut(BaseModel):
-    owner_uid: str
-    owner_name: str
-    owner_kind: str
-    id_document: str | None
-    licence_number: str
-    licence_type: str
-    licence_status: str
-    since: dt.date
+@dataclass(frozen=True)
+class HolderOut(HolderAnswer):
+    """Who holds a checked weapon, under which licence."""
 
 
-class CheckAnswerOut(BaseModel):
-    weapon_uid: str
-    manufacturer: str | None
-    model: str | None
-    serial_number: str | None
-    status: str | None
-    registered: bool
+@dataclass(frozen=True)
+class CheckAnswerOut(CheckAnswer):
+    """One weapon matching a registration check."""
+
     holder: HolderOut | None = None
 
 
-class CheckOut(BaseModel):
-    query: str
-    manufacturer: str | None
-    weapons: list[CheckAnswerOut]
+@dataclass(frozen=True)
+class CheckOut(CheckResult):
+    """The answer to a registration check (every look-up audited)."""
+
+    weapons: list[CheckAnswerOut]  # type: ignore[assignment]  # each one is a CheckAnswer
 
 
+# Narrower than tracing.TraceView on purpose: internal ids, the free-text response and notes and
+# the audit columns stay inside; the last legal holder is a plain mapping.
 class TraceOut(BaseModel):
     """A tracing request; the last legal holder's name only for ``WEAPON_OWNERS``."""
 
