@@ -19,7 +19,6 @@ The backends of a run come from ``--backend`` (or ``SALUS_TEST_BACKENDS``): ``sq
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from pathlib import Path
@@ -27,13 +26,24 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from salus.config import Settings
 from salus.storage.db import create_engine, open_store
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "SALUS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-DATA_DIR = Path(os.environ.get("SALUS_SHARED_DATA", SHARED_DATA))
+
+
+class SuiteSettings(Settings):
+    """The test suite's own settings, beside every Salus setting (docs/settings.md lists them):
+    ``SALUS_TEST_POSTGRES_URL``, ``SALUS_TEST_BACKENDS``, ``SALUS_SHARED_DATA``."""
+
+    test_postgres_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    test_backends: str = "all"
+    shared_data: Path = SHARED_DATA
+
+
+_SUITE = SuiteSettings()
+POSTGRES_ADMIN_URL = _SUITE.test_postgres_url
+DATA_DIR = _SUITE.shared_data
 BACKENDS = ("sqlite", "postgresql")
 """Parameters of every store fixture: ``@pytest.fixture(params=BACKENDS)``; conftest deselects
 the tests of the backends a run leaves out."""
@@ -41,7 +51,7 @@ the tests of the backends a run leaves out."""
 
 def selected_backends(chosen: str | None) -> set[str]:
     """The backends this run tests: ``--backend`` or ``SALUS_TEST_BACKENDS`` (default: all)."""
-    chosen = chosen or os.environ.get("SALUS_TEST_BACKENDS") or "all"
+    chosen = chosen or SuiteSettings().test_backends
     names = set(BACKENDS) if chosen == "all" else {n.strip() for n in chosen.split(",")}
     unknown = sorted(names - set(BACKENDS))
     if unknown or not names:

@@ -10,6 +10,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from salus.api.context import AppState
+from salus.config import settings
 from salus.storage.db import open_store
 from salus.web.templating import LanguageMiddleware
 
@@ -19,13 +20,17 @@ Errors are RFC 9457 `application/problem+json`."""
 
 
 def create_app(engine: sa.Engine | str, *, public: bool = False,
-               secure_cookies: bool | None = None, suppression_threshold: int = 5) -> FastAPI:
+               secure_cookies: bool | None = None,
+               suppression_threshold: int | None = None) -> FastAPI:
     """Build the app over a store (an engine, or a database URL opened and migrated here).
 
     ``public``: only the published dashboard and indicators, no login, small counts suppressed,
     no record-level data. ``secure_cookies``: force the ``Secure`` flag (default: when the
-    request came over HTTPS).
+    request came over HTTPS). ``suppression_threshold``: the smallest count published (default:
+    ``SALUS_SUPPRESSION_THRESHOLD``, else 5; see :mod:`salus.config`).
     """
+    if suppression_threshold is None:
+        suppression_threshold = settings().suppression_threshold
     if isinstance(engine, str):
         engine = open_store(engine)
     app = FastAPI(title="Salus", version="1", description=API_DESCRIPTION,

@@ -5,7 +5,7 @@ second process, unable to queue a duplicate — and a row once ``sent`` is never
 Delivery tries up to ``max_attempts`` times with exponential backoff (``backoff_s``, doubled
 each time) and records the attempt count and the last error; attempts count across runs, so a
 row that used them all up stays ``failed`` (with ``last_error``) and is never retried.
-Settings come from ``SALUS_SMTP_*`` / ``SALUS_NOTIFY_*`` variables.
+Settings come from ``SALUS_SMTP_*`` / ``SALUS_NOTIFY_*`` variables (:mod:`salus.config`).
 """
 
 from __future__ import annotations
@@ -20,35 +20,11 @@ from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from salus.config import NotifySettings as NotifySettings  # re-exported: callers pass one
+from salus.config import SmtpSettings as SmtpSettings
 from salus.storage import alerts as a
 from salus.storage import schema as t
-
-
-class SmtpSettings(BaseSettings):
-    """``SALUS_SMTP_HOST``, ``_PORT``, ``_USER``, ``_PASSWORD``, ``_STARTTLS``, ``_SENDER``."""
-
-    model_config = SettingsConfigDict(env_prefix="SALUS_SMTP_")
-
-    host: str = "localhost"
-    port: int = 25
-    user: str | None = None
-    password: str | None = None
-    starttls: bool = False
-    sender: str = "salus@localhost"
-    timeout_s: float = 10.0
-
-
-class NotifySettings(BaseSettings):
-    """``SALUS_NOTIFY_MAX_ATTEMPTS``, ``SALUS_NOTIFY_BACKOFF_S``, ``SALUS_NOTIFY_TIMEOUT_S``."""
-
-    model_config = SettingsConfigDict(env_prefix="SALUS_NOTIFY_")
-
-    max_attempts: int = 4
-    backoff_s: float = 1.0
-    timeout_s: float = 10.0
-
 
 Sender = Callable[[str, dict[str, Any]], None]
 

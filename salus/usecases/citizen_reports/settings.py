@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from salus import config
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.storage import repository
 from salus.storage import schema as t
@@ -46,14 +45,6 @@ class Limit:
         return self.per_hour / 3600.0
 
 
-def _env_secret(name: str) -> str | None:
-    value = os.environ.get(name)
-    path = os.environ.get(f"{name}_FILE")
-    if not value and path:
-        value = Path(path).read_text(encoding="utf-8").strip()
-    return value or None
-
-
 def _store_secret(conn: sa.Connection, key: str, value: Any, actor: str) -> None:
     """Write a secret-bearing setting; the audit entry says what changed, not the value."""
     setting = t.observatory_setting
@@ -69,7 +60,7 @@ _stored_keys: dict[str, bytes] = {}
 def hash_key(engine: sa.Engine) -> bytes:
     """The keyed-hash key (created once, race-safe: the first stored key wins; a stored key
     never changes, so it is remembered per database)."""
-    env = _env_secret("SALUS_REPORTS_HASH_KEY")
+    env = config.secret("SALUS_REPORTS_HASH_KEY")
     if env:
         return env.encode("utf-8")
     url = engine.url.render_as_string(hide_password=True)
@@ -126,7 +117,7 @@ def gateway_secret(engine: sa.Engine, gateway: str) -> str | None:
     """The shared secret of ``gateway`` (environment first, then the observatory settings)."""
     if not _GATEWAY_NAME.match(gateway):
         return None
-    env = _env_secret("SALUS_INTAKE_SECRET_" + re.sub(r"[^A-Z0-9]", "_", gateway.upper()))
+    env = config.secret("SALUS_INTAKE_SECRET_" + re.sub(r"[^A-Z0-9]", "_", gateway.upper()))
     if env:
         return env
     with engine.connect() as conn:
