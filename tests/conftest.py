@@ -19,6 +19,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+# pytest-xdist workers inherit COLUMNS=80, which Rich would fix as the CLI console's width when
+# salus.cli is imported; without it the width follows each CliRunner's environment, as in one
+# process.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
+
 MARKED_BY_PATH = {
     "browser": ("tests/browser/",),
     "spark": ("tests/test_linkage_spark.py",),
