@@ -6,6 +6,9 @@ UV := $(VENV)/bin/uv
 # Test processes (pytest-xdist): both cores by default; WORKERS=1 runs in one process.
 WORKERS ?= 2
 PYTEST := $(VENV)/bin/pytest -n $(WORKERS) --dist loadscope
+# Keep compiled bytecode even where the environment says not to write it: without it every test
+# process (and every `salus` command) compiles pandas, SciPy, SQLAlchemy… from source again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install demo test test-fast test-sqlite test-postgresql lint bench lock
 install: $(VENV)/.installed
@@ -13,7 +16,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: requirements.lock pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet uv==0.13.8
-	$(UV) pip install --quiet --python $(PY) -r requirements.lock
+	$(UV) pip install --quiet --compile-bytecode --python $(PY) -r requirements.lock
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $@
 

@@ -3,7 +3,7 @@
 Skipped where no Java runtime is installed (Spark runs in a JVM). One Spark session serves the
 whole module (driver memory 1 GB, one shuffle partition, one core): Spark's start-up and query
 planning cost seconds per query, so the input is small — a few hundred demo records — and EM
-passes stop after 10 iterations on both engines.
+passes stop after 3 iterations on both engines (the engines are compared with each other).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
 
 
 def _job(records: pd.DataFrame, engine: str) -> JobResult:
-    training = TrainingOptions(engine=engine, threads=1, spark_partitions=1, max_iterations=10)
+    training = TrainingOptions(engine=engine, threads=1, spark_partitions=1, max_iterations=3)
     return run_job(records, SOURCES, options=JobOptions(training=training))
 
 
