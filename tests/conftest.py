@@ -28,7 +28,15 @@ os.environ.pop("LINES", None)
 MARKED_BY_PATH = {
     "browser": ("tests/browser/",),
     "spark": ("tests/test_linkage_spark.py",),
+    # real data (../shared/data) or demo-sized jobs: seconds per test
+    "slow": ("tests/test_linkage_spark.py", "tests/test_import_colombia.py",
+             "tests/test_import_speedups.py", "tests/test_import_ucdp.py",
+             "tests/test_demo_store.py", "tests/test_reconcile_demo.py",
+             "tests/test_linkage_febrl.py", "tests/test_api_schemathesis.py"),
 }
+LONG_FIRST = ("spark", "slow", "browser")
+"""Modules with these markers are handed to the test processes first, so that the longest
+ones do not start last and leave one process working alone at the end of the run."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,7 +61,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (left_out if backends - chosen else kept).append(item)
     if left_out:
         config.hook.pytest_deselected(items=left_out)
-        items[:] = kept
+    module_rank: dict[Path, int] = {}
+    for item in kept:
+        module_rank[item.path] = min(module_rank.get(item.path, len(LONG_FIRST)), _rank(item))
+    items[:] = sorted(kept, key=lambda item: module_rank[item.path])
+
+
+def _rank(item: pytest.Item) -> int:
+    """0 for spark, 1 for slow, 2 for browser tests, 3 for the rest (a module takes its
+    lowest; the sort is stable, so a module's tests keep their order and stay together)."""
+    for rank, marker in enumerate(LONG_FIRST):
+        if item.get_closest_marker(marker) is not None:
+            return rank
+    return len(LONG_FIRST)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,9 @@ TEMPLATE``). So each test process (each pytest-xdist worker) migrates one templa
 and hands out copies:
 
 - :meth:`StoreFactory.new_url` — a fresh, empty, migrated store of its own (module- and
-  session-scoped fixtures that fill a store once);
+  session-scoped fixtures that fill a store once); on PostgreSQL a database released by a
+  fixture that has finished is emptied and handed out again, so a process keeps a handful of
+  databases and drops them at its end (each DROP DATABASE makes the server checkpoint);
 - :meth:`StoreFactory.scratch_url` — the per-test store behind conftest's ``db_url``: on SQLite a
   copy of the template in the test's folder; on PostgreSQL one database per process that is
   emptied before each test (only the tables a test wrote to are truncated, and used sequences
@@ -75,12 +77,19 @@ def new_store_url(request: pytest.FixtureRequest, backend: str) -> str:
     if backend == "postgresql":
         request.getfixturevalue("postgres_ready")
     factory: StoreFactory = request.getfixturevalue("stores")
-    return factory.new_url(backend)
+    url = factory.new_url(backend)
+    request.addfinalizer(lambda: factory.release(url))
+    return url
 
 
 def new_store(request: pytest.FixtureRequest, backend: str) -> sa.Engine:
     """:func:`new_store_url`, opened."""
     return open_store(new_store_url(request, backend))
+
+
+UNSYNCED = "SET synchronous_commit = off"
+"""Test databases do not wait for the WAL to reach the disk at each commit (nothing is lost
+unless the server crashes, and then the run is lost anyway): PostgreSQL tests write a lot."""
 
 
 class StoreFactory:
@@ -94,6 +103,7 @@ class StoreFactory:
         self._pg_databases: list[str] = []
         self._pg_admin: sa.Engine | None = None
         self._scratch: tuple[sa.Engine, str] | None = None
+        self._free: list[str] = []
         self._count = 0
 
     # --- SQLite -------------------------------------------------------------------------
@@ -123,6 +133,7 @@ class StoreFactory:
             template = f"salus_tpl_{self.tag}"
             with admin.connect() as conn:
                 conn.execute(sa.text(f'CREATE DATABASE "{template}"'))
+                conn.execute(sa.text(f'ALTER DATABASE "{template}" {UNSYNCED}'))
             self._pg_databases.append(template)
             open_store(self._pg_url(template)).dispose()
             self._pg_template = template
@@ -130,15 +141,29 @@ class StoreFactory:
         name = f"salus_t_{self.tag}_{self._count}"
         with admin.connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{self._pg_template}"'))
+            conn.execute(sa.text(f'ALTER DATABASE "{name}" {UNSYNCED}'))
         self._pg_databases.insert(0, name)
         return self._pg_url(name)
 
     # --- what fixtures use ----------------------------------------------------------------
     def new_url(self, backend: str) -> str:
-        """A fresh, empty, migrated store of its own."""
+        """A fresh, empty, migrated store of its own (PostgreSQL: a released one, emptied)."""
         if backend == "sqlite":
             return self._sqlite_copy(self.folder / "stores")
+        while self._free:
+            url = self._free.pop()
+            engine = create_engine(url)
+            emptied = empty_postgres(engine)
+            engine.dispose()
+            if emptied:
+                return url
         return self._pg_copy()
+
+    def release(self, url: str) -> None:
+        """A store from :meth:`new_url` is no longer used: PostgreSQL databases are reused
+        (dropping one makes the server checkpoint, seconds on a busy machine)."""
+        if url.startswith("postgresql"):
+            self._free.append(url)
 
     def scratch_url(self, backend: str, folder: Path) -> str:
         """An empty migrated store for one test (see the module docstring)."""
