@@ -28,11 +28,13 @@ os.environ.pop("LINES", None)
 MARKED_BY_PATH = {
     "browser": ("tests/browser/",),
     "spark": ("tests/test_linkage_spark.py",),
-    # real data (../shared/data) or demo-sized jobs: seconds per test
+    # real data (../shared/data), demo builds and linkage jobs: seconds per test
     "slow": ("tests/test_linkage_spark.py", "tests/test_import_colombia.py",
              "tests/test_import_speedups.py", "tests/test_import_ucdp.py",
-             "tests/test_demo_store.py", "tests/test_reconcile_demo.py",
-             "tests/test_linkage_febrl.py", "tests/test_api_schemathesis.py"),
+             "tests/test_demo_store.py", "tests/test_demo_generator.py",
+             "tests/test_weapons_demo.py", "tests/test_plans_demo.py",
+             "tests/test_reconcile_", "tests/test_linkage_febrl.py",
+             "tests/test_api_schemathesis.py"),
 }
 LONG_FIRST = ("spark", "slow", "browser")
 """Modules with these markers are handed to the test processes first, so that the longest
