@@ -32,6 +32,14 @@ RTL_LANGUAGES = frozenset({"ar"})
 current_language: ContextVar[str] = ContextVar("salus_language", default=DEFAULT_LANGUAGE)
 
 
+def N_(message: str) -> str:  # noqa: N802 - the name gettext's tools know
+    """Mark a message for the catalogs without translating it here (translated where shown).
+
+    The one no-op marker: ``pybabel extract -k N_`` collects what it marks.
+    """
+    return message
+
+
 def po_path(language: str) -> str:
     """The core catalog of ``language`` (``messages.po``)."""
     folder = resources.files("salus.i18n").joinpath("locales", language, "LC_MESSAGES")

@@ -29,6 +29,7 @@ from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
 from salus.domain.accounts.roles import Viewer
 from salus.domain.citizen_reports import FORM_CATEGORIES, MAX_PHOTO_BYTES
+from salus.i18n import N_
 from salus.usecases.citizen_reports import intake, review
 from salus.usecases.errors import (
     Conflict,
@@ -51,9 +52,6 @@ FORM_FIELDS = ("category", "description", "area_code", "longitude", "latitude", 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,100}$")
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
-
-def N_(message: str) -> str:  # noqa: N802 - gettext marker
-    return message
 
 
 CATEGORY_LABELS = {

@@ -24,6 +24,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from salus import i18n
+from salus.i18n import N_
 from salus.usecases.errors import ValidationFailed
 from salus.web.templating import render
 
@@ -33,16 +34,13 @@ Options = Sequence[tuple[str, str]]
 MAX_TEXT = 5000
 
 
-def _n(message: str) -> str:
-    return message
 
-
-REQUIRED = _n("This field is required.")
-BAD_DATE = _n("Give the date as YYYY-MM-DD.")
-BAD_WHOLE = _n("Give a whole number.")
-BAD_NUMBER = _n("Give a number.")
-BAD_CHOICE = _n("Choose one of the listed values.")
-SAVE = _n("Save")
+REQUIRED = N_("This field is required.")
+BAD_DATE = N_("Give the date as YYYY-MM-DD.")
+BAD_WHOLE = N_("Give a whole number.")
+BAD_NUMBER = N_("Give a number.")
+BAD_CHOICE = N_("Choose one of the listed values.")
+SAVE = N_("Save")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from salus.api.csrf import verify_csrf
 from salus.api.panels import clear as clear_panels
 from salus.domain import taxonomy
 from salus.domain.accounts.roles import Permission, Viewer
+from salus.i18n import N_
 from salus.usecases.errors import Conflict, ValidationFailed
 from salus.usecases.incidents import detail as incidents
 from salus.usecases.incidents import write as incident_write
@@ -25,7 +26,7 @@ from salus.usecases.incidents.query import SORTS, IncidentFilter, list_incidents
 from salus.usecases.paging import PageRequest
 from salus.web.forms import Field, place_errors
 from salus.web.pages import needs
-from salus.web.templating import N_, render
+from salus.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Viewer, Depends(needs(Permission.READ_RECORDS))]

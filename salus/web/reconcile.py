@@ -19,12 +19,13 @@ from fastapi.responses import RedirectResponse, Response
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
 from salus.domain.accounts.roles import Permission, Viewer
+from salus.i18n import N_
 from salus.usecases.errors import ValidationFailed
 from salus.usecases.paging import PageRequest
 from salus.usecases.reconcile import jobs as uc
 from salus.usecases.reconcile import runs, views
 from salus.web.pages import needs
-from salus.web.templating import N_, render
+from salus.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Viewer, Depends(needs(Permission.READ_RECORDS))]

@@ -18,12 +18,8 @@ from salus import i18n
 from salus.api import context as ctx
 from salus.api.csrf import csrf_token
 from salus.domain.accounts.roles import Permission
+from salus.i18n import N_
 from salus.web.views import finding_message
-
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext marker for strings translated later
-    return message
-
 
 ROLE_NAMES = {"admin": N_("Administrator"), "analyst": N_("Analyst"),
               "data_entry": N_("Data entry"), "community_monitor": N_("Community monitor"),

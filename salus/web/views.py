@@ -7,18 +7,15 @@ from typing import Any
 
 from salus import i18n
 from salus.analytics.indicators.result import IndicatorResult, IndicatorRow
+from salus.i18n import N_
 
 TAXONOMY_OF = {"sex": "sex", "age_band": "age_band", "weapon": "weapon",
                "iccs_context": "iccs_context", "misuse_context": "misuse_context"}
-def _mark(message: str) -> str:
-    """Marks a string for extraction; translated where it is shown."""
-    return message
 
-
-SPECIAL = {"not_recorded": _mark("Not recorded"), "unknown": _mark("Unknown")}
-ERROR_TITLES = (_mark("Forbidden"), _mark("Not found"), _mark("Not authenticated"),
-                _mark("Too many attempts"), _mark("Validation failed"), _mark("Conflict"),
-                _mark("Bad request"), _mark("Invalid username or password"))
+SPECIAL = {"not_recorded": N_("Not recorded"), "unknown": N_("Unknown")}
+ERROR_TITLES = (N_("Forbidden"), N_("Not found"), N_("Not authenticated"),
+                N_("Too many attempts"), N_("Validation failed"), N_("Conflict"),
+                N_("Bad request"), N_("Invalid username or password"))
 
 
 def group_label(column: str, value: str | None) -> str:
@@ -111,25 +108,22 @@ def map_values(result: IndicatorResult) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _n(message: str) -> str:
-    return message
-
 
 FINDING_MESSAGES = {
-    "value.missing": _n("This field is required."),
-    "value.invalid": _n("This value is not valid."),
-    "code.unknown": _n("This is not a known code."),
-    "date.future": _n("The date is in the future."),
-    "date.reported_before_occurred": _n("The report date is before the date of occurrence."),
-    "date.birth_after_incident": _n("The date of birth is after the incident."),
-    "area.unknown": _n("No area has this code."),
-    "area.out_of_scope": _n("This area is outside the area you work in."),
-    "age.impossible": _n("This age is not possible."),
-    "count.invalid": _n("This count is not valid."),
-    "victims.inconsistent": _n("The counts of victims do not agree."),
-    "point.invalid": _n("The coordinates are not valid."),
-    "point.outside_area": _n("The point lies outside the area."),
-    "conflict": _n("Another record has this source record id."),
+    "value.missing": N_("This field is required."),
+    "value.invalid": N_("This value is not valid."),
+    "code.unknown": N_("This is not a known code."),
+    "date.future": N_("The date is in the future."),
+    "date.reported_before_occurred": N_("The report date is before the date of occurrence."),
+    "date.birth_after_incident": N_("The date of birth is after the incident."),
+    "area.unknown": N_("No area has this code."),
+    "area.out_of_scope": N_("This area is outside the area you work in."),
+    "age.impossible": N_("This age is not possible."),
+    "count.invalid": N_("This count is not valid."),
+    "victims.inconsistent": N_("The counts of victims do not agree."),
+    "point.invalid": N_("The coordinates are not valid."),
+    "point.outside_area": N_("The point lies outside the area."),
+    "conflict": N_("Another record has this source record id."),
 }
 
 

@@ -25,13 +25,13 @@ from salus.api.csrf import verify_csrf
 from salus.domain import plans as sp
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.taxonomy import load as load_taxonomy
+from salus.i18n import N_
 from salus.usecases.indicators.dashboard import definitions_folder
 from salus.usecases.plans import assessments as ua
 from salus.usecases.plans import editing as up
 from salus.usecases.plans import views as plan_views
 from salus.web.forms import Field, Finding, FormReader, render_form, submit
 from salus.web.pages import needs
-from salus.web.templating import N_
 
 router = APIRouter(include_in_schema=False)
 Editor = Annotated[Viewer, Depends(needs(Permission.EDIT_PLANS))]

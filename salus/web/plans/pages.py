@@ -20,6 +20,7 @@ from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
 from salus.domain import plans as sp
 from salus.domain.accounts.roles import PUBLIC_VIEWER, Permission, Viewer
+from salus.i18n import N_
 from salus.reports import plans as report
 from salus.usecases.errors import NotFound, ValidationFailed
 from salus.usecases.plans import assessments, community_page
@@ -28,7 +29,7 @@ from salus.usecases.plans import rollup as assessment_rollup
 from salus.usecases.plans import views as plan_views
 from salus.web import views
 from salus.web.pages import needs
-from salus.web.templating import N_, render
+from salus.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 public_router = APIRouter(include_in_schema=False)

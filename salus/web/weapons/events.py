@@ -19,6 +19,7 @@ from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.weapons.registry import EventType
+from salus.i18n import N_
 from salus.usecases.weapons import history as weapons_history
 from salus.usecases.weapons import lifecycle as weapons_lifecycle
 from salus.usecases.weapons import records as weapons
@@ -36,9 +37,6 @@ FIELDS = ("event_type", "occurred_on", "area_code", "place", "case_reference", "
 MAX_TEXT = 300
 
 
-def _n(message: str) -> str:
-    return message
-
 
 def event_input(r: FormReader) -> weapons_lifecycle.EventInput:
     """The use case's input; ValidationFailed for unreadable fields."""
@@ -54,14 +52,14 @@ def event_input(r: FormReader) -> weapons_lifecycle.EventInput:
 
 
 def _fields() -> list[Field]:
-    return [Field("event_type", _n("Event"), "select", [(k, wlabel("event", k)) for k in KINDS]),
-            Field("occurred_on", _n("Date"), "date"),
-            Field("area_code", _n("Area code"), attrs={"size": "10"}),
-            Field("place", _n("Place")), Field("incident_uid", _n("Incident id")),
-            Field("case_reference", _n("Case reference")),
-            Field("campaign", _n("Collection campaign")),
-            Field("destruction_certificate", _n("Destruction certificate")),
-            Field("notes", _n("Notes"), "textarea")]
+    return [Field("event_type", N_("Event"), "select", [(k, wlabel("event", k)) for k in KINDS]),
+            Field("occurred_on", N_("Date"), "date"),
+            Field("area_code", N_("Area code"), attrs={"size": "10"}),
+            Field("place", N_("Place")), Field("incident_uid", N_("Incident id")),
+            Field("case_reference", N_("Case reference")),
+            Field("campaign", N_("Collection campaign")),
+            Field("destruction_certificate", N_("Destruction certificate")),
+            Field("notes", N_("Notes"), "textarea")]
 
 
 def _form(request: Request, viewer: Viewer, uid: str, values: Values,
@@ -72,10 +70,10 @@ def _form(request: Request, viewer: Viewer, uid: str, values: Values,
     now = wlabel("status", status) if status else i18n.gettext("No history yet")
     subject = (f"{w.manufacturer or ''} {w.model or ''} · {w.serial_number or '—'} · "
                f"{i18n.gettext('Status now')}: {now}")
-    return render_form(request, _n("Record an event"), f"/weapons/{uid}/events/new", _fields(),
+    return render_form(request, N_("Record an event"), f"/weapons/{uid}/events/new", _fields(),
                        values, errors, back=f"/weapons/{uid}",
-                       back_label=_n("Back to the weapon"), subject=subject,
-                       submit_label=_n("Record"), nav="weapons/_nav.html")
+                       back_label=N_("Back to the weapon"), subject=subject,
+                       submit_label=N_("Record"), nav="weapons/_nav.html")
 
 
 @router.get("/weapons/{uid}/events/new")

@@ -26,6 +26,7 @@ from salus.api.csrf import verify_csrf
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.weapons import tracing as tr
 from salus.domain.weapons.registry import Component, IdDocumentType, MarkingKind, weapon_categories
+from salus.i18n import N_
 from salus.usecases.errors import PermissionDenied
 from salus.usecases.paging import MAX_PER_PAGE, PageRequest
 from salus.usecases.weapons import history as weapons_history
@@ -43,9 +44,6 @@ Editor = Annotated[Viewer, Depends(needs(Permission.EDIT_WEAPONS))]
 Values = dict[str, Any]
 Errors = Sequence[Finding]
 
-
-def _n(message: str) -> str:
-    return message
 
 
 def owners_editor(request: Request, viewer: Editor) -> Viewer:
@@ -84,21 +82,21 @@ def _today() -> str:
 
 # ------------------------------------------------------------------ owner
 
-T_OWNER = _n("Add an owner")
-OWNERS = ("/weapons/owners", _n("Owners"))
+T_OWNER = N_("Add an owner")
+OWNERS = ("/weapons/owners", N_("Owners"))
 
 
 def _owner_fields() -> list[Field]:
     return [
-        Field("kind", _n("Person or legal entity"), "select", choices("owner_kind")),
-        Field("given_name", _n("Given name")), Field("family_name", _n("Family name")),
-        Field("entity_name", _n("Entity name")),
-        Field("registration_number", _n("Registration number")),
-        Field("id_document_type", _n("Identity document"), "select",
+        Field("kind", N_("Person or legal entity"), "select", choices("owner_kind")),
+        Field("given_name", N_("Given name")), Field("family_name", N_("Family name")),
+        Field("entity_name", N_("Entity name")),
+        Field("registration_number", N_("Registration number")),
+        Field("id_document_type", N_("Identity document"), "select",
               _codes(d.value for d in IdDocumentType), blank=True),
-        Field("id_document_number", _n("Document number")),
-        Field("date_of_birth", _n("Date of birth"), "date"),
-        Field("address", _n("Address"), "textarea"), Field("area_code", _n("Area code"))]
+        Field("id_document_number", N_("Document number")),
+        Field("date_of_birth", N_("Date of birth"), "date"),
+        Field("address", N_("Address"), "textarea"), Field("area_code", N_("Area code"))]
 
 
 def _owner_page(request: Request, values: Values, errors: Errors = ()) -> Response:
@@ -124,21 +122,21 @@ async def add_owner(request: Request, viewer: OwnerEditor) -> Response:
 
 # ------------------------------------------------------------------ licence
 
-T_LICENCE = _n("Issue a licence")
+T_LICENCE = N_("Issue a licence")
 
 
 def _licence_page(request: Request, viewer: Viewer, values: Values,
                   errors: Errors = ()) -> Response:
     fields = [
-        Field("owner", _n("Owner"), "select", _owner_options(request, viewer)),
-        Field("number", _n("Licence number")),
-        Field("licence_type", _n("Type"), "select", choices("licence_type")),
-        Field("issued_on", _n("Issued"), "date"), Field("expires_on", _n("Expires"), "date"),
-        Field("conditions", _n("Conditions"), "textarea"),
-        Field("issuing_authority", _n("Issuing authority")),
-        Field("area_code", _n("Area code"))]
+        Field("owner", N_("Owner"), "select", _owner_options(request, viewer)),
+        Field("number", N_("Licence number")),
+        Field("licence_type", N_("Type"), "select", choices("licence_type")),
+        Field("issued_on", N_("Issued"), "date"), Field("expires_on", N_("Expires"), "date"),
+        Field("conditions", N_("Conditions"), "textarea"),
+        Field("issuing_authority", N_("Issuing authority")),
+        Field("area_code", N_("Area code"))]
     return _page(request, T_LICENCE, "/weapons/forms/licence", fields, values, errors,
-                 ("/weapons/licences", _n("Licences")))
+                 ("/weapons/licences", N_("Licences")))
 
 
 @router.get("/weapons/forms/licence")
@@ -161,18 +159,18 @@ async def issue_licence(request: Request, viewer: OwnerEditor) -> Response:
 
 # ------------------------------------------------------------------ licence changes
 
-T_CHANGE = _n("Renew, suspend, reinstate or revoke a licence")
-ACTIONS = {"renewed": _n("Renew"), "suspended": _n("Suspend"), "reinstated": _n("Reinstate"),
-           "revoked": _n("Revoke")}
+T_CHANGE = N_("Renew, suspend, reinstate or revoke a licence")
+ACTIONS = {"renewed": N_("Renew"), "suspended": N_("Suspend"), "reinstated": N_("Reinstate"),
+           "revoked": N_("Revoke")}
 
 
 def _change_fields() -> list[Field]:
     return [
-        Field("action", _n("Change"), "select", [(a, ACTIONS[a]) for a in fi.CHANGES],
+        Field("action", N_("Change"), "select", [(a, ACTIONS[a]) for a in fi.CHANGES],
               translate=True),
-        Field("on", _n("Date"), "date"),
-        Field("expires_on", _n("New expiry date (renewals)"), "date"),
-        Field("reason", _n("Reason"), "textarea")]
+        Field("on", N_("Date"), "date"),
+        Field("expires_on", N_("New expiry date (renewals)"), "date"),
+        Field("reason", N_("Reason"), "textarea")]
 
 
 def _change_page(request: Request, viewer: Viewer, number: str, values: Values,
@@ -203,34 +201,34 @@ async def change(request: Request, viewer: Editor, number: str) -> Response:
 
 # ------------------------------------------------------------------ weapon
 
-T_WEAPON = _n("Record a weapon")
+T_WEAPON = N_("Record a weapon")
 
 
 def _weapon_fields(owners: Options | None) -> list[Field]:
     kinds = [(k.value, k.value) for k in MarkingKind]
     parts = [(c.value, c.value) for c in Component]
     out = [
-        Field("category", _n("Category"), "select",
+        Field("category", N_("Category"), "select",
               [(c, i18n.label("weapon", c)) for c in sorted(weapon_categories())]),
-        Field("manufacturer", _n("Manufacturer")),
-        Field("model", _n("Model")), Field("calibre", _n("Calibre")),
-        Field("serial_number", _n("Serial number")),
-        Field("serial_obliterated", _n("Serial obliterated"), "checkbox"),
-        Field("country_of_manufacture", _n("Country of manufacture")),
-        Field("year_of_manufacture", _n("Year of manufacture"), "integer"),
-        Field("import_country", _n("Import country")),
-        Field("import_year", _n("Import year"), "integer"),
-        Field("area_code", _n("Area code")),
-        Field("description", _n("Description"), "textarea")]
+        Field("manufacturer", N_("Manufacturer")),
+        Field("model", N_("Model")), Field("calibre", N_("Calibre")),
+        Field("serial_number", N_("Serial number")),
+        Field("serial_obliterated", N_("Serial obliterated"), "checkbox"),
+        Field("country_of_manufacture", N_("Country of manufacture")),
+        Field("year_of_manufacture", N_("Year of manufacture"), "integer"),
+        Field("import_country", N_("Import country")),
+        Field("import_year", N_("Import year"), "integer"),
+        Field("area_code", N_("Area code")),
+        Field("description", N_("Description"), "textarea")]
     for i in range(fi.MARKING_ROWS):
-        out += [Field(f"marking-{i}-text", _n("Marking text")),
-                Field(f"marking-{i}-kind", _n("Marking applied at"), "select", kinds),
-                Field(f"marking-{i}-component", _n("Component"), "select", parts, blank=True),
-                Field(f"marking-{i}-obliterated", _n("Obliterated"), "checkbox")]
+        out += [Field(f"marking-{i}-text", N_("Marking text")),
+                Field(f"marking-{i}-kind", N_("Marking applied at"), "select", kinds),
+                Field(f"marking-{i}-component", N_("Component"), "select", parts, blank=True),
+                Field(f"marking-{i}-obliterated", N_("Obliterated"), "checkbox")]
     if owners is not None:
-        out += [Field("owner", _n("Register to owner"), "select", owners, blank=True),
-                Field("licence", _n("Under licence number")),
-                Field("registered_on", _n("Registered on"), "date")]
+        out += [Field("owner", N_("Register to owner"), "select", owners, blank=True),
+                Field("licence", N_("Under licence number")),
+                Field("registered_on", N_("Registered on"), "date")]
     return out
 
 
@@ -239,7 +237,7 @@ def _weapon_page(request: Request, viewer: Viewer, values: Values,
     owners = (_owner_options(request, viewer) if viewer.can(Permission.WEAPON_OWNERS)
               else None)
     return _page(request, T_WEAPON, "/weapons/forms/weapon", _weapon_fields(owners), values,
-                 errors, ("/weapons", _n("Registry")))
+                 errors, ("/weapons", N_("Registry")))
 
 
 @router.get("/weapons/forms/weapon")
@@ -268,20 +266,20 @@ async def record_weapon(request: Request, viewer: Editor) -> Response:
 
 # ------------------------------------------------------------------ transfer
 
-T_TRANSFER = _n("Transfer a weapon")
+T_TRANSFER = N_("Transfer a weapon")
 
 
 def _transfer_page(request: Request, viewer: Viewer, uid: str, values: Values,
                    errors: Errors = ()) -> Response:
     detail = weapons.get_weapon(ctx.engine(request), viewer, uid)
     owners = _owner_options(request, viewer)
-    fields = [Field("from_owner", _n("From owner"), "select", owners, blank=True),
-              Field("to_owner", _n("To owner"), "select", owners, blank=True),
-              Field("licence", _n("Licence number of the new owner")),
-              Field("on", _n("Date"), "date"), Field("place", _n("Place"))]
+    fields = [Field("from_owner", N_("From owner"), "select", owners, blank=True),
+              Field("to_owner", N_("To owner"), "select", owners, blank=True),
+              Field("licence", N_("Licence number of the new owner")),
+              Field("on", N_("Date"), "date"), Field("place", N_("Place"))]
     w = detail.weapon
     return _page(request, T_TRANSFER, f"/weapons/forms/{uid}/transfer", fields, values, errors,
-                 (f"/weapons/{uid}", _n("Back to the weapon")),
+                 (f"/weapons/{uid}", N_("Back to the weapon")),
                  intro=f"{w.manufacturer or ''} {w.model or ''} · {w.serial_number or '—'}")
 
 
@@ -307,29 +305,29 @@ async def transfer(request: Request, viewer: OwnerEditor, uid: str) -> Response:
 
 # ------------------------------------------------------------------ tracing
 
-T_TRACE = _n("Update a tracing request")
+T_TRACE = N_("Update a tracing request")
 
 
 def _trace_fields() -> list[Field]:
     return [
-        Field("recipient", _n("Recipient")),
-        Field("status", _n("Status"), "select", choices("trace_status")),
-        Field("sent_on", _n("Sent on"), "date"),
-        Field("response_on", _n("Response on"), "date"),
-        Field("response", _n("Response"), "textarea"),
-        Field("outcome", _n("Outcome"), "select", choices("outcome")),
-        Field("point_of_diversion", _n("Point of diversion"), "select", choices("diversion"),
+        Field("recipient", N_("Recipient")),
+        Field("status", N_("Status"), "select", choices("trace_status")),
+        Field("sent_on", N_("Sent on"), "date"),
+        Field("response_on", N_("Response on"), "date"),
+        Field("response", N_("Response"), "textarea"),
+        Field("outcome", N_("Outcome"), "select", choices("outcome")),
+        Field("point_of_diversion", N_("Point of diversion"), "select", choices("diversion"),
               blank=True),
-        Field("established_by", _n("Established by"), "select", choices("established_by"),
+        Field("established_by", N_("Established by"), "select", choices("established_by"),
               blank=True),
-        Field("notes", _n("Notes"), "textarea")]
+        Field("notes", N_("Notes"), "textarea")]
 
 
 def _trace_page(request: Request, viewer: Viewer, reference: str, values: Values,
                 errors: Errors = ()) -> Response:
     view = tracing.get_request(ctx.engine(request), viewer, reference)
     return _page(request, T_TRACE, f"/weapons/forms/tracing/{reference}", _trace_fields(),
-                 values, errors, ("/weapons/tracing", _n("Tracing")),
+                 values, errors, ("/weapons/tracing", N_("Tracing")),
                  intro=f"{view.reference} · {view.serial_number or '—'}")
 
 

@@ -7,11 +7,7 @@ The codes come from :mod:`salus.domain.weapons.registry`, :mod:`salus.domain.wea
 from __future__ import annotations
 
 from salus import i18n
-
-
-def N_(message: str) -> str:  # noqa: N802 - gettext marker, translated where shown
-    return message
-
+from salus.i18n import N_
 
 LABELS: dict[str, dict[str, str]] = {
     "event": {

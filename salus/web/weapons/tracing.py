@@ -19,11 +19,12 @@ from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.weapons import tracing as tr
+from salus.i18n import N_
 from salus.usecases.errors import ValidationFailed
 from salus.usecases.weapons import sdg_16_4_2, tracing
 from salus.web.forms import Field, Finding, FormReader, place_errors
 from salus.web.pages import needs
-from salus.web.templating import N_, render
+from salus.web.templating import render
 from salus.web.weapons.labels import wlabel
 
 router = APIRouter(include_in_schema=False)
