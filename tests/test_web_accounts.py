@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 import typer
@@ -9,7 +12,11 @@ from typer.testing import CliRunner
 from web_support import PASSWORD, add_cast, client, csrf_from, sign_in
 
 from salus.cli import serve as serve_cli
+from salus.domain.accounts.roles import UserRole, Viewer
 from salus.storage import schema as t
+from salus.usecases.accounts import users as accounts
+
+ADMIN = Viewer.for_role("root-test", UserRole.ADMIN)
 
 
 @pytest.fixture
@@ -113,6 +120,48 @@ def test_an_admin_resets_a_password_and_the_old_sessions_end(cast_engine: sa.Eng
     new_password = r.text.split('id="new-password">')[1].split("<")[0]
     assert victim.get("/", follow_redirects=False).status_code == 303
     sign_in(client(cast_engine), "dora", new_password)
+
+
+def _token_for(c: Any, csrf: str, name: str) -> str:
+    """Create an API token from the account page; returns the value shown once."""
+    r = c.post("/account/tokens", data={"name": name, "csrf_token": csrf})
+    return r.text.split('<code id="new-token">')[1].split("<")[0]
+
+
+def _bearer(engine: sa.Engine, token: str) -> int:
+    return client(engine).get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}
+                              ).status_code
+
+
+def test_changing_ones_password_revokes_ones_api_tokens(cast_engine: sa.Engine) -> None:
+    dora = client(cast_engine)
+    csrf = sign_in(dora, "dora")
+    token = _token_for(dora, csrf, "laptop script")
+    assert _bearer(cast_engine, token) == 200
+    r = dora.post("/account/password", data={"current": PASSWORD, "new": "a-new-pass-phrase-9",
+                                            "csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    assert _bearer(cast_engine, token) == 401
+    again = client(cast_engine)
+    sign_in(again, "dora", "a-new-pass-phrase-9")
+    page = again.get("/account").text
+    row = page.split("laptop script")[1].split("</tr>")[0]
+    assert "revoked" in row and "Revoke" not in row
+
+
+def test_an_admin_password_reset_revokes_the_users_tokens_and_says_so_in_the_audit_log(
+        cast_engine: sa.Engine) -> None:
+    dora = client(cast_engine)
+    token = _token_for(dora, sign_in(dora, "dora"), "sync job")
+    other = client(cast_engine)
+    others_token = _token_for(other, sign_in(other, "admin"), "admin job")
+    accounts.reset_password(cast_engine, ADMIN, "dora")
+    assert _bearer(cast_engine, token) == 401
+    assert _bearer(cast_engine, others_token) == 200
+    with cast_engine.connect() as conn:
+        after = conn.execute(sa.select(t.audit_event.c.after).where(
+            t.audit_event.c.action == "reset_password")).scalar_one()
+    assert (json.loads(after) if isinstance(after, str) else after) == {"tokens_revoked": 1}
 
 
 def test_writes_and_sign_ins_land_in_the_audit_log(cast_engine: sa.Engine) -> None:

@@ -151,7 +151,9 @@ def _get_row(conn: sa.Connection, username: str) -> Any:
 
 def reset_password(engine: sa.Engine, actor: Viewer, username: str,
                    password: str | None = None) -> str:
-    """Set a new password (admins, or a user for themselves); ends the user's sessions.
+    """Set a new password (admins, or a user for themselves); ends the user's sessions and
+    revokes their API tokens, so that nothing issued under the old password outlives it
+    (OWASP ASVS 3.3.3: sessions and tokens end when credentials change).
 
     Returns the new password (generated when none is given).
     """
@@ -164,7 +166,11 @@ def reset_password(engine: sa.Engine, actor: Viewer, username: str,
         conn.execute(t.app_user.update().where(t.app_user.c.id == row.id).values(
             password_hash=sec.hash_password(password), password_changed_at=now()))
         conn.execute(t.user_session.delete().where(t.user_session.c.user_id == row.id))
-        audit(conn, actor.username, "reset_password", "user", username)
+        revoked = conn.execute(t.api_token.update().where(
+            t.api_token.c.user_id == row.id, t.api_token.c.revoked_at.is_(None)
+        ).values(revoked_at=now())).rowcount
+        audit(conn, actor.username, "reset_password", "user", username, None,
+              {"tokens_revoked": revoked})
     return password
 
 
