@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from salus.domain.spreadsheet import safe_row
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -92,8 +94,8 @@ def write_errors_csv(path: str | Path, errors: Iterable[RowError]) -> Path:
         writer = csv.writer(handle)
         writer.writerow(["row", "column", "value", "code", "severity", "message"])
         for e in errors:
-            writer.writerow(["" if e.row is None else e.row, e.column, e.value, e.code,
-                             e.severity, e.message])
+            writer.writerow(safe_row(["" if e.row is None else e.row, e.column, e.value,
+                                      e.code, e.severity, e.message]))
     return target
 
 

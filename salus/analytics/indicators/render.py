@@ -16,6 +16,7 @@ from rich.table import Table
 
 from salus.analytics.disclosure import suppressed_label
 from salus.analytics.indicators.result import VALUE_FIELDS, IndicatorResult, IndicatorRow
+from salus.domain.spreadsheet import safe_cell
 
 COUNT_FIELDS = ("incidents", "victims", "previous")
 DECIMALS = {
@@ -53,7 +54,8 @@ def to_csv(result: IndicatorResult) -> str:
     writer.writeheader()
     for row in result.rows:
         values = plain_values(result, row)
-        writer.writerow({k: "" if v is None else _csv_value(v) for k, v in values.items()})
+        writer.writerow({k: "" if v is None else safe_cell(_csv_value(v))
+                         for k, v in values.items()})
     return buffer.getvalue()
 
 

@@ -9,9 +9,7 @@ their errors become RFC 9457 problems (:mod:`salus.api.errors`).
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -148,11 +146,7 @@ def sdg(viewer: ViewerDep, engine: Db, period: str = Query(..., max_length=30),
         raise PermissionDenied("16.4.2 of the registry needs the weapons permission")
     report = sdg_16_4_2.report_16_4_2(engine, viewer, period, area)
     if format == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=sdg_16_4_2.COLUMNS)
-        writer.writeheader()
-        writer.writerows(report.rows())
-        return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8")
+        return Response(report.csv(), media_type="text/csv; charset=utf-8")
     r = report.result
 
     def share(p: Any) -> dict[str, Any]:

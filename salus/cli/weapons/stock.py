@@ -16,7 +16,6 @@ command acts as an account of the store (``--user`` or ``$SALUS_USER``); its rol
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
@@ -193,9 +192,7 @@ def report_16_4_2(
     except UseCaseError as exc:
         fail_use_case(exc)
     if fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=sdg.COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(report.rows())
+        sys.stdout.write(report.csv(lineterminator="\n"))
         return
     table = Table(title=f"SDG 16.4.2 · {report.period} · {report.area_code or 'all areas'}")
     for column in ("recovery", "outcome", "arms", "traced", "proportion"):

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from salus.domain.accounts.roles import Viewer
+from salus.domain.spreadsheet import safe_row
 from salus.usecases.incidents.query import IncidentFilter, IncidentRow, iter_incidents
 
 COLUMNS = ("uid", "occurred_on", "date_precision", "area_code", "area_name", "iccs_code",
@@ -45,7 +46,7 @@ def _csv_lines(rows: Iterator[IncidentRow], hxl: bool) -> Iterator[str]:
     if hxl:
         writer.writerow([HXL_TAGS[c] for c in COLUMNS])
     for n, row in enumerate(rows, start=1):
-        writer.writerow(_values(row))
+        writer.writerow(safe_row(_values(row)))
         if n % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -81,5 +82,5 @@ def table_csv(header: list[str], rows: list[list[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(safe_row(row) for row in rows)
     return buffer.getvalue()

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from salus.analytics.reconcile.linkage import JobOptions, JobResult, LevelTable, run_job
 from salus.analytics.reconcile.linkage.engine import ENGINES
 from salus.analytics.reconcile.linkage.spark import java_available
+from salus.domain.spreadsheet import safe_cell
 from salus.storage import repository
 from salus.storage import schema as t
 from salus.usecases.errors import NotFound, UseCaseError
@@ -240,7 +241,7 @@ def job_table(engine: sa.Engine, job_id: int) -> pd.DataFrame:
 
 def export_table(engine: sa.Engine, job_id: int, path: Path) -> Path:
     """Write the job's reconciled table as CSV or XLSX (by the file's suffix)."""
-    frame = job_table(engine, job_id)
+    frame = job_table(engine, job_id).map(safe_cell)
     if path.suffix.lower() == ".xlsx":
         frame.to_excel(path, index=False, sheet_name="reconciled")
     elif path.suffix.lower() == ".csv":

@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from salus.domain.accounts.roles import Viewer
+from salus.domain.spreadsheet import safe_record
 from salus.domain.weapons.registry import licence_status
 from salus.storage import repository as repo
 from salus.storage import schema as t
@@ -113,5 +114,5 @@ def _csv_lines(rows: list[dict[str, Any]]) -> Iterator[str]:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
     writer.writeheader()
     for row in rows:
-        writer.writerow(row)
+        writer.writerow(safe_record(row))
     yield buffer.getvalue()

@@ -25,7 +25,9 @@ proportion whose numerator or denominator is suppressed.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +37,7 @@ import sqlalchemy as sa
 from salus.analytics import disclosure
 from salus.analytics.periods import Period, PeriodError, parse_period
 from salus.domain.accounts.roles import Permission, Viewer
+from salus.domain.spreadsheet import safe_record
 from salus.domain.weapons import tracing as tr
 from salus.storage.weapons import schema as arms
 from salus.storage.weapons import stock_schema as st
@@ -89,6 +92,14 @@ class Report:
             out.append({**base, "recovery": kind, "outcome": outcome, "arms": self.count(n),
                         "traced": "", "proportion": None})
         return out
+
+    def csv(self, lineterminator: str = "\r\n") -> str:
+        """:meth:`rows` as CSV text, with cells that could run as formulas neutralised."""
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator=lineterminator)
+        writer.writeheader()
+        writer.writerows(safe_record(row) for row in self.rows())
+        return buffer.getvalue()
 
 
 def report_16_4_2(engine: sa.Engine, viewer: Viewer, period: str, area_code: str | None = None,

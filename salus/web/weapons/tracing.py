@@ -7,9 +7,7 @@ recovery). 16.4.2 is computed by :mod:`salus.usecases.weapons.sdg_16_4_2`.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -95,15 +93,11 @@ def sdg_page(request: Request, viewer: Reader, period: str = "", area: str = "",
         return render(request, "weapons/sdg.html", status_code=422, report=None, error=exc,
                       period=period, area=area, wlabel=wlabel)
     if format == "csv":
-        return _csv(report.rows(), f"sdg-16-4-2-{report.period}.csv")
+        return _csv(report.csv(), f"sdg-16-4-2-{report.period}.csv")
     return render(request, "weapons/sdg.html", report=report, error=None, period=period,
                   area=area, wlabel=wlabel)
 
 
-def _csv(rows: list[dict[str, Any]], name: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=sdg_16_4_2.COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+def _csv(text: str, name: str) -> Response:
+    return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
