@@ -25,7 +25,7 @@ def test_a_planted_surge_fires_once_and_rerunning_does_not_duplicate(engine: sa.
     _rule(engine)
     first = alerts.run_rules(engine, today=TODAY)
     assert [f["period_start"] for f in first.fired] == [LAST_WEEK]
-    fired = alerts.list_alerts(engine)
+    fired = alerts.list_alerts(engine, SYSTEM_VIEWER)
     assert len(fired) == 1
     assert fired[0]["area_code"] == "R1-A" and fired[0]["period_start"] == LAST_WEEK
     assert fired[0]["status"] == "new" and fired[0]["method"] == "ears_c1"
@@ -44,7 +44,7 @@ def test_other_methods_find_the_surge_in_the_right_district(engine: sa.Engine,
     plant_surge(engine, "R2-B")
     _rule(engine, method)
     report = alerts.run_rules(engine, today=TODAY)
-    codes = {r["area_code"] for r in alerts.list_alerts(engine)}
+    codes = {r["area_code"] for r in alerts.list_alerts(engine, SYSTEM_VIEWER)}
     assert "R2-B" in codes and len(report.fired) >= 1
 
 
@@ -89,7 +89,7 @@ def test_the_alert_page_series_ends_with_the_alert_s_own_expected_and_threshold(
     plant_surge(engine)
     _rule(engine)
     alert_id = alerts.run_rules(engine, today=TODAY).fired[0]["id"]
-    alert = alerts.get_alert(engine, alert_id)
+    alert = alerts.get_alert(engine, alert_id, SYSTEM_VIEWER)
     series = alert_views.series(engine, alert)
     assert series["labels"][-1] == LAST_WEEK.isoformat() and len(series["labels"]) == 20
     assert series["observed"][-1] == alert["observed"]

@@ -22,6 +22,28 @@ def _one_alert(engine: sa.Engine) -> int:
     return int(alerts.run_rules(engine, today=TODAY).fired[0]["id"])
 
 
+def _bound_to(engine: sa.Engine, code: str) -> Viewer:
+    with engine.connect() as conn:
+        area_id = conn.scalar(sa.select(t.area.c.id).where(t.area.c.code == code))
+    return Viewer.for_role(f"analyst-{code}", "analyst", area_id=area_id, area_code=code)
+
+
+def test_an_analyst_bound_to_another_region_neither_sees_nor_moves_the_alert(
+        engine: sa.Engine) -> None:
+    alert_id = _one_alert(engine)  # the surge is in R1-A, in region R1
+    south, north = _bound_to(engine, "R2"), _bound_to(engine, "R1")
+    assert alerts.list_alerts(engine, south) == []
+    assert [r["id"] for r in alerts.list_alerts(engine, north)] == [alert_id]
+    for attempt in (lambda: alerts.get_alert(engine, alert_id, south),
+                    lambda: alerts.transition(engine, alert_id, "dismissed", south, "not ours"),
+                    lambda: alerts.assign(engine, alert_id, "mallory", south)):
+        with pytest.raises(NotFound):
+            attempt()
+    unchanged = alerts.get_alert(engine, alert_id, north)
+    assert unchanged["status"] == "new" and unchanged["assignee"] is None
+    assert alerts.transition(engine, alert_id, "acknowledged", north)["status"] == "acknowledged"
+
+
 def test_an_alert_goes_from_new_to_resolved_and_every_move_is_audited(engine: sa.Engine) -> None:
     alert_id = _one_alert(engine)
     alerts.assign(engine, alert_id, "ana", ANA)
@@ -32,7 +54,7 @@ def test_an_alert_goes_from_new_to_resolved_and_every_move_is_audited(engine: sa
     assert done["status"] == "resolved" and done["assignee"] == "ana"
     assert done["response"] == "community mediation held; patrols increased"
     assert "mediation team on Friday" in done["notes"]
-    history = alerts.get_alert(engine, alert_id)["events"]
+    history = alerts.get_alert(engine, alert_id, ANA)["events"]
     assert [(e["from_status"], e["to_status"]) for e in history] == [
         (None, "new"), ("new", "acknowledged"), ("acknowledged", "response_planned"),
         ("response_planned", "resolved")]
@@ -87,4 +109,4 @@ def test_only_analysts_and_admins_move_alerts(engine: sa.Engine) -> None:
             alerts.transition(engine, alert_id, "acknowledged", Viewer.for_role("x", role))
         with pytest.raises(PermissionDenied):
             alerts.assign(engine, alert_id, "x", Viewer.for_role("x", role))
-    assert alerts.get_alert(engine, alert_id)["status"] == "new"
+    assert alerts.get_alert(engine, alert_id, ANA)["status"] == "new"

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from alerts_support import add_areas
 
-from salus.domain.accounts.roles import Viewer
+from salus.domain.accounts.roles import SYSTEM_VIEWER, Viewer
 from salus.storage import schema as t
 from salus.storage.alerts import TENSION_THEMES
 from salus.usecases.alerts import tension
@@ -52,7 +52,7 @@ def test_a_rise_beyond_the_usual_range_fires_one_alert(engine: sa.Engine) -> Non
     report = tension.run_tension_alerts(engine)
     assert [f["period_start"] for f in report.fired] == [_month(len(CALM))]
     assert tension.run_tension_alerts(engine).fired == []
-    (alert,) = alerts.list_alerts(engine)
+    (alert,) = alerts.list_alerts(engine, SYSTEM_VIEWER)
     assert alert["rule_name"] == "tension index" and alert["area_code"] == "R2-A"
     assert alert["method"] == "tension" and alert["observed"] > alert["upper_bound"]
     assert alert["parameters"]["z"] == 2.0

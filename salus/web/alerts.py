@@ -31,7 +31,7 @@ Reader = Annotated[Viewer, Depends(needs(Permission.READ_RECORDS))]
 
 @router.get("/alerts")
 def inbox(request: Request, viewer: Reader, status: str = "open") -> Response:
-    rows = alerts.list_alerts(ctx.engine(request), status if status != "all" else None)
+    rows = alerts.list_alerts(ctx.engine(request), viewer, status if status != "all" else None)
     return render(request, "alerts/inbox.html", alerts=rows, status=status,
                   statuses=["open", "all", *alerts.STATUSES],
                   can_manage=alerts.can_manage(viewer))
@@ -60,7 +60,7 @@ def cluster_map(request: Request, viewer: Reader, level: int = 1, days: int = 36
 def _alert_page(request: Request, viewer: Viewer, alert_id: int, status: int = 200,
                 error: UseCaseError | None = None) -> Response:
     engine = ctx.engine(request)
-    alert = alerts.get_alert(engine, alert_id)
+    alert = alerts.get_alert(engine, alert_id, viewer)
     return render(request, "alerts/alert.html", status_code=status, alert=alert, error=error,
                   moves=sorted(alerts.TRANSITIONS[alert["status"]]),
                   series=alert_views.series(engine, alert),

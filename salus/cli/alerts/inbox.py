@@ -19,7 +19,7 @@ import typer
 from rich.table import Table
 
 from salus.cli.common import DbOption, console, fail, fail_use_case, open_db
-from salus.domain.accounts.roles import Viewer
+from salus.domain.accounts.roles import SYSTEM_VIEWER, Viewer
 from salus.usecases.errors import UseCaseError
 
 alerts_app = typer.Typer(help="Early-warning alerts: run rules, list alerts, respond.",
@@ -67,7 +67,7 @@ def list_alerts(status: Annotated[str | None, typer.Option(
     for column in ("id", "status", "rule", "area", "period", "observed", "expected", "bound",
                    "assignee"):
         table.add_column(column)
-    for r in uc.list_alerts(open_db(db), status):
+    for r in uc.list_alerts(open_db(db), SYSTEM_VIEWER, status):
         table.add_row(str(r["id"]), r["status"], r["rule_name"], r["area_code"],
                       str(r["period_start"]), f"{r['observed']:g}", _num(r["expected"]),
                       _num(r["upper_bound"]), r["assignee"] or "")

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from salus.domain.accounts.roles import UserRole, Viewer
 from salus.storage import alerts as a
 from salus.storage import repository as repo
+from salus.usecases import scope
 from salus.usecases.alerts import methods as alert_methods
 from salus.usecases.alerts import notify, tension
 from salus.usecases.alerts.records import Fired, RunReport, add_event, new_id, record_fired
@@ -211,7 +212,7 @@ def transition(engine: sa.Engine, alert_id: int, new_status: str, viewer: Viewer
         raise ValidationFailed([{"field": "status", "code": "invalid",
                                  "message": f"unknown status {new_status!r}"}])
     with engine.begin() as conn:
-        before = _load(conn, alert_id)
+        before = _load(conn, alert_id, viewer)
         if new_status not in TRANSITIONS[before["status"]]:
             raise Conflict(f"an alert {before['status']} cannot become {new_status}")
         changes = _changes(before, new_status, note, response, assignee)
@@ -219,7 +220,7 @@ def transition(engine: sa.Engine, alert_id: int, new_status: str, viewer: Viewer
         add_event(conn, alert_id, viewer.username, before["status"], new_status, note)
         repo.audit(conn, viewer.username, "transition", "alert", str(alert_id),
                    _audited(before), _audited({**before, **changes}))
-        return _load(conn, alert_id)
+        return _load(conn, alert_id, viewer)
 
 
 def _changes(before: dict[str, Any], new_status: str, note: str | None, response: str | None,
@@ -243,31 +244,33 @@ def assign(engine: sa.Engine, alert_id: int, assignee: str, viewer: Viewer) -> d
     """Give an alert to someone (status unchanged; audited)."""
     _require_manager(viewer)
     with engine.begin() as conn:
-        before = _load(conn, alert_id)
+        before = _load(conn, alert_id, viewer)
         conn.execute(a.alert.update().where(a.alert.c.id == alert_id)
                      .values(assignee=assignee or None, updated_at=repo.now()))
         repo.audit(conn, viewer.username, "assign", "alert", str(alert_id),
                    {"assignee": before["assignee"]}, {"assignee": assignee or None})
-        return _load(conn, alert_id)
+        return _load(conn, alert_id, viewer)
 
 
 def _audited(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row.get(k) for k in ("status", "assignee", "notes", "response")}
 
 
-def _load(conn: sa.Connection, alert_id: int) -> dict[str, Any]:
+def _load(conn: sa.Connection, alert_id: int, viewer: Viewer) -> dict[str, Any]:
+    """The alert, if it is in the viewer's area scope (an alert outside it is "not found", as
+    an incident outside it is: its existence is not disclosed)."""
     row = conn.execute(sa.select(a.alert).where(a.alert.c.id == alert_id)).mappings().first()
-    if row is None:
+    if row is None or not scope.area_in_scope(conn, viewer, row["area_id"]):
         raise NotFound(f"no alert {alert_id}")
     return dict(row)
 
 
-def get_alert(engine: sa.Engine, alert_id: int) -> dict[str, Any]:
-    """The alert with its rule, area and event history."""
+def get_alert(engine: sa.Engine, alert_id: int, viewer: Viewer) -> dict[str, Any]:
+    """The alert with its rule, area and event history (within the viewer's area scope)."""
     from salus.storage import schema as t
 
     with engine.connect() as conn:
-        alert = _load(conn, alert_id)
+        alert = _load(conn, alert_id, viewer)
         alert["rule"] = dict(conn.execute(sa.select(a.alert_rule).where(
             a.alert_rule.c.id == alert["rule_id"])).mappings().one())
         alert["area"] = dict(conn.execute(sa.select(t.area.c.id, t.area.c.code, t.area.c.name)
@@ -278,15 +281,17 @@ def get_alert(engine: sa.Engine, alert_id: int) -> dict[str, Any]:
     return alert
 
 
-def list_alerts(engine: sa.Engine, status: str | None = None,
+def list_alerts(engine: sa.Engine, viewer: Viewer, status: str | None = None,
                 limit: int = 200) -> list[dict[str, Any]]:
-    """Alerts newest first (``status``: one status, ``open``, or None for all)."""
+    """Alerts of the viewer's area scope, newest first (``status``: one status, ``open``, or
+    None for all)."""
     from salus.storage import schema as t
 
     query = (sa.select(a.alert, t.area.c.code.label("area_code"),
                        t.area.c.name.label("area_name"), a.alert_rule.c.name.label("rule_name"))
              .join(t.area, t.area.c.id == a.alert.c.area_id)
              .join(a.alert_rule, a.alert_rule.c.id == a.alert.c.rule_id)
+             .where(*scope.area_condition(a.alert.c.area_id, viewer))
              .order_by(a.alert.c.period_start.desc(), a.alert.c.id.desc()).limit(limit))
     if status == "open":
         query = query.where(a.alert.c.status.in_(OPEN_STATUSES))

@@ -78,7 +78,8 @@ def open_alerts(engine: sa.Engine, viewer: Viewer, area_id: int,
     """Open alerts of the community's subtree (public: period, place and suppressed count)."""
     with engine.connect() as conn:
         inside = set(conn.scalars(subtree(area_id)).all())
-    rows = [a for a in alerts.list_alerts(engine, "open", limit=1000) if a["area_id"] in inside]
+    rows = [a for a in alerts.list_alerts(engine, viewer, "open", limit=1000)
+            if a["area_id"] in inside]
     if not viewer.public and viewer.can(Permission.READ_RECORDS):
         return rows
     keep = ("id", "area_code", "area_name", "period_start", "period_end", "status", "method")
