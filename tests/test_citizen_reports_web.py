@@ -23,7 +23,7 @@ from web_support import client, sign_in
 
 from salus.domain.accounts.roles import Permission, UserRole, Viewer
 from salus.usecases.citizen_reports import review
-from salus.usecases.errors import PermissionDenied
+from salus.usecases.errors import PermissionDenied, ValidationFailed
 
 __all__ = ["store"]
 
@@ -119,8 +119,29 @@ def test_a_publisher_without_verify_rights_never_sees_the_reporter(store: sa.Eng
     assert detail.moves == ["publish"]
     with pytest.raises(PermissionDenied):
         review.verify(store, publisher, _report(store)[1])
-    review.publish(store, publisher, report_id)
+    review.publish(store, publisher, report_id, "A shooting was reported near the market")
     assert row(store, _reference)["published_by"] == "pia"
+
+
+def test_a_report_is_never_published_with_the_reporters_own_words(store: sa.Engine) -> None:
+    reference, report_id = _report(store)
+    review.verify(store, ANA, report_id)
+    with pytest.raises(ValidationFailed) as refused:
+        review.publish(store, ANA, report_id)
+    assert refused.value.errors[0]["field"] == "public_text"
+    assert not row(store, reference)["published"] and row(store, reference)["public_text"] is None
+    c = client(store)
+    csrf = sign_in(c, "ana")
+    page = c.get(f"/reports/review/{report_id}").text
+    form = page.split('name="public_text"')[1].split("</textarea>")[0]
+    assert row(store, reference)["description"] not in form
+    empty = c.post(f"/reports/review/{report_id}/decide",
+                   data={"csrf_token": csrf, "action": "publish", "public_text": " "})
+    assert empty.status_code == 422 and not row(store, reference)["published"]
+    review.publish(store, ANA, report_id, "Shots reported near the market")
+    review.publish(store, ANA, report_id, unpublish=True)
+    review.publish(store, ANA, report_id)  # the reviewed text is kept
+    assert row(store, reference)["public_text"] == "Shots reported near the market"
 
 
 def test_a_monitor_verifies_but_cannot_publish(store: sa.Engine) -> None:

@@ -142,7 +142,8 @@ def duplicate(reference: str,
 
 @reports_app.command("publish")
 def publish(reference: str,
-            text: Annotated[str | None, typer.Option(help="public text (default: as is)")]
+            text: Annotated[str | None, typer.Option(
+                help="the text the public will read, names removed (needed the first time)")]
             = None,
             withdraw: Annotated[bool, typer.Option(help="withdraw instead")] = False,
             actor: ActorOption = "cli", role: RoleOption = "admin", db: DbOption = None) -> None:

@@ -249,8 +249,13 @@ def mark_duplicate(engine: sa.Engine, viewer: Viewer, report_id: int, of_referen
 
 def publish(engine: sa.Engine, viewer: Viewer, report_id: int, public_text: str | None = None,
             unpublish: bool = False) -> None:
-    """Release a verified report to public pages (or withdraw it); ``public_text`` replaces
-    the description shown publicly (e.g. with names removed)."""
+    """Release a verified report to public pages (or withdraw it).
+
+    Only a reviewed ``public_text`` is ever published (the publisher's version of the report,
+    names and other identifying details removed), never the reporter's own description: the
+    first publication needs one; publishing again keeps the reviewed text unless a new one is
+    given.
+    """
     require(viewer.can(Permission.PUBLISH_REPORTS), "your role does not publish reports")
     text = (public_text or "").strip() or None
     if text is not None and len(text) > MAX_DESCRIPTION:
@@ -263,9 +268,15 @@ def publish(engine: sa.Engine, viewer: Viewer, report_id: int, public_text: str 
         if unpublish:
             changes: dict[str, Any] = {"published": False}
         else:
+            reviewed = text or row["public_text"]
+            if not reviewed:
+                raise ValidationFailed([{
+                    "field": "public_text", "code": "required",
+                    "message": "write the text the public will read, with anything that could "
+                               "identify someone removed; the reporter's own words are never "
+                               "published as they stand"}])
             changes = {"published": True, "published_by": viewer.username,
-                       "published_at": repository.now(),
-                       "public_text": text or row["public_text"] or row["description"]}
+                       "published_at": repository.now(), "public_text": reviewed}
         _move(conn, viewer, row, "unpublish" if unpublish else "publish", changes, None,
               {"status": "verified", "published": bool(row["published"])})
 
