@@ -112,6 +112,18 @@ def test_the_api_recognises_a_retry_by_its_idempotency_key(store: sa.Engine) -> 
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "category"
 
 
+def test_an_idempotency_key_reused_for_another_report_is_a_conflict(store: sa.Engine) -> None:
+    c = client(store)
+    headers = {"Idempotency-Key": _key()}
+    first = c.post("/api/v1/citizen-reports", json=GOOD, headers=headers)
+    before = count(store)
+    other = c.post("/api/v1/citizen-reports", headers=headers,
+                   json=GOOD | {"description": "a different report altogether, by the river"})
+    assert (first.status_code, other.status_code) == (201, 409)
+    assert "idempotency key" in other.json()["detail"] and count(store) == before
+    assert c.post("/api/v1/citizen-reports", json=GOOD, headers=headers).status_code == 200
+
+
 def test_a_client_over_its_burst_is_refused_until_the_bucket_refills(
         limited: sa.Engine) -> None:
     ip, before = f"10.9.{uuid.uuid4().int % 250}.1", count(limited)

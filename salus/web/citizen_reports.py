@@ -173,6 +173,8 @@ async def submit(request: Request) -> Response:
         page = _form_page(request, 429, values=raw, key=key, notice="limited")
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
+    except Conflict:   # this form was sent before with other content: keep it, new key
+        return _form_page(request, 409, values=raw, notice="resent")
     return render(request, "citizen_reports/thanks.html", reference=receipt.reference,
                   repeated=not receipt.created)
 

@@ -71,10 +71,22 @@ class MessageReceipt:
     category: str
 
 
-def find_receipt(engine: sa.Engine, key: str) -> Receipt | None:
+def find_receipt(engine: sa.Engine, key: str, raw: str | None = None) -> Receipt | None:
+    """The report already stored under ``key``, if any.
+
+    With ``raw`` (the body of a web or API submission), a key already used for a different
+    body is a :class:`Conflict` (409), not a silent acknowledgement of the first report: the
+    client reused an idempotency key for another report, which would otherwise be lost.
+    """
     with engine.connect() as conn:
-        ref = conn.scalar(sa.select(cr.c.reference).where(cr.c.idempotency_key == key))
-    return None if ref is None else Receipt(str(ref), False)
+        found = conn.execute(sa.select(cr.c.reference, cr.c.raw)
+                             .where(cr.c.idempotency_key == key)).first()
+    if found is None:
+        return None
+    if raw is not None and found.raw != _raw(raw):
+        raise Conflict("this idempotency key was already used for a different report; "
+                       "send a new report with a new key")
+    return Receipt(str(found.reference), False)
 
 
 def known_areas(engine: sa.Engine) -> set[str]:
@@ -94,7 +106,7 @@ def submit_report(engine: sa.Engine, envelope: Envelope, data: Mapping[str, Any]
                   photo: bytes | None = None, today: dt.date | None = None) -> Receipt:
     """Check and store one web or API submission; ValidationFailed lists every field error,
     RateLimited when the client or the contact number has sent too many."""
-    earlier = find_receipt(engine, envelope.key)
+    earlier = find_receipt(engine, envelope.key, envelope.raw)
     if earlier is not None:
         return earlier
     checked, errors = check_report(data, photo, today=today,
@@ -153,7 +165,8 @@ def _store(engine: sa.Engine, envelope: Envelope, report: ReportInput, phone: st
                 reference = _insert(conn, envelope, report, client_hash, phone_hash, actor)
             return Receipt(reference, True)
         except sa.exc.IntegrityError:
-            earlier = find_receipt(engine, envelope.key)
+            raw = None if envelope.channel == "sms" else envelope.raw
+            earlier = find_receipt(engine, envelope.key, raw)
             if earlier is not None:   # a concurrent identical submission won the race
                 return earlier
     raise Conflict("the report could not be stored; send it again")
