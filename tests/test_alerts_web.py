@@ -77,3 +77,21 @@ def test_a_community_monitor_submits_a_tension_report_on_the_form(engine: sa.Eng
     dora = client(engine)
     sign_in(dora, "dora")
     assert 'id="tension-form"' not in dora.get("/tension").text
+
+
+def test_a_monitor_bound_to_another_region_finds_no_alert_of_the_north(
+        engine: sa.Engine) -> None:
+    seed_weekly(engine)
+    plant_surge(engine)  # in R1-A, region R1
+    add_cast(engine, scoped_area="R2")
+    alerts.add_rule(engine, SYSTEM_VIEWER, alerts.RuleSpec("surge", "ears_c1", area_level=2))
+    alert_id = int(alerts.run_rules(engine, today=TODAY).fired[0]["id"])
+    monty = client(engine)
+    sign_in(monty, "monty")
+    inbox = monty.get("/alerts?status=all")
+    assert inbox.status_code == 200 and "R1-A" not in inbox.text
+    assert f"/alerts/{alert_id}" not in inbox.text
+    assert monty.get(f"/alerts/{alert_id}").status_code == 404
+    ana = client(engine)
+    sign_in(ana, "ana")
+    assert f"/alerts/{alert_id}" in ana.get("/alerts?status=all").text
