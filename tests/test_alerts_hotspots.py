@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from alerts_support import add_grid, incident_rows
 from web_support import add_cast, client, sign_in
 
+from salus.domain.accounts.roles import SYSTEM_VIEWER
 from salus.storage import repository
 from salus.storage import schema as t
 from salus.usecases.alerts import hotspots as hotspot_views
@@ -28,7 +29,8 @@ def _cluster(engine: sa.Engine) -> None:
 
 def test_gi_star_flags_the_planted_cluster_and_the_map_page_shows_it(engine: sa.Engine) -> None:
     _cluster(engine)
-    values = hotspot_views.hotspots(engine, 1, dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    values = hotspot_views.hotspots(engine, SYSTEM_VIEWER, 1, dt.date(2024, 1, 1),
+                                    dt.date(2024, 12, 31))
     assert len(values) == 25 and values["G00"]["count"] == 30
     hot = {code for code, v in values.items() if v["class"] == "hot"}
     assert {"G00", "G11"} <= hot and not any(c[1] >= "3" or c[2] >= "3" for c in hot)

@@ -44,6 +44,10 @@ GET_ENDPOINTS: dict[str, tuple[str, ...]] = {
     "/api/v1/indicators/sdg-16-1-1?period=2024&by=area": ALL,
     "/api/v1/dashboard/headline?year=2024": ALL,
     "/api/v1/dashboard/map?year=2024&format=csv": ALL,
+    "/api/v1/alerts": READERS,
+    "/api/v1/hotspots?level=2&days=3660&end=2024-12-31": READERS,
+    "/api/v1/clusters?level=2&days=730&replicates=19": READERS,
+    "/api/v1/tension": READERS,
     "/api/v1/users": ("admin",),
 }
 # who may see which marker

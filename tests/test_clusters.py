@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alerts_support import add_grid, incident_rows
 from web_support import add_cast, client, sign_in
 
+from salus.domain.accounts.roles import SYSTEM_VIEWER
 from salus.storage import repository
 from salus.storage import schema as t
 from salus.usecases.alerts import clusters
@@ -36,7 +37,8 @@ def _burst(engine: sa.Engine) -> None:
 def test_a_planted_burst_in_two_neighbouring_areas_is_the_most_likely_cluster(
         engine: sa.Engine) -> None:
     _burst(engine)
-    view = clusters.clusters(engine, level=1, days=180, replicates=49, seed=3)
+    view = clusters.clusters(engine, SYSTEM_VIEWER, level=1, days=180, replicates=49,
+                             seed=3)
     assert view.last == LAST and view.first == LAST - dt.timedelta(days=179)
     top = view.clusters[0]
     assert {"G00", "G01"} <= set(top["areas"]) and len(top["areas"]) <= 3
@@ -47,7 +49,7 @@ def test_a_planted_burst_in_two_neighbouring_areas_is_the_most_likely_cluster(
 
 def test_an_offence_filter_without_incidents_finds_no_cluster(engine: sa.Engine) -> None:
     _burst(engine)
-    view = clusters.clusters(engine, level=1, offence="0201", replicates=9)
+    view = clusters.clusters(engine, SYSTEM_VIEWER, level=1, offence="0201", replicates=9)
     assert view.clusters == [] and view.total == 0
 
 
@@ -73,5 +75,5 @@ def test_only_incidents_of_the_primary_series_are_scanned(engine: sa.Engine) -> 
         conn.execute(t.incident_source.insert(), [{"incident_id": first, "source_type": "police",
                                                    "source_name": "PN", "record_id": "1"}])
         repository.set_setting(conn, "primary_sources", ["police"])
-    view = clusters.clusters(engine, level=1, days=180, replicates=0)
+    view = clusters.clusters(engine, SYSTEM_VIEWER, level=1, days=180, replicates=0)
     assert view.total == 1 and view.clusters == []

@@ -34,7 +34,7 @@ def test_the_index_is_the_mean_theme_score_with_a_trend(engine: sa.Engine) -> No
     tension.submit(engine, MILA, "R1-A", _month(0), _scores(3), "market dispute")
     tension.submit(engine, MONTY, "R1-A", _month(1), _scores(3))
     tension.submit(engine, MONTY, "R1-A", _month(2), _scores(4))
-    points = tension.index(engine, "R1-A")
+    points = tension.index(engine, SYSTEM_VIEWER, "R1-A")
     assert [p.index for p in points] == [2.5, 3.0, 4.0]
     assert points[0].reports == 2 and points[0].trend is None
     assert points[2].trend == pytest.approx(0.75)
@@ -47,7 +47,7 @@ def test_a_rise_beyond_the_usual_range_fires_one_alert(engine: sa.Engine) -> Non
         tension.submit(engine, MONTY, "R2-A", _month(i), _scores(level))
     tension.submit(engine, MONTY, "R2-A", _month(len(CALM)), _scores(3, bump=2))
     tension.submit(engine, MONTY, "R1-B", _month(0), _scores(5))
-    last = tension.index(engine, "R2-A")[-1]
+    last = tension.index(engine, SYSTEM_VIEWER, "R2-A")[-1]
     assert last.alarm and last.index == pytest.approx((4 * 5 + 3 * 3) / 7)
     report = tension.run_tension_alerts(engine)
     assert [f["period_start"] for f in report.fired] == [_month(len(CALM))]
@@ -72,7 +72,7 @@ def test_reports_are_validated_scoped_and_audited(engine: sa.Engine) -> None:
         tension.submit(engine, scoped, "R2-A", _month(0), _scores(2))
     tension.submit(engine, scoped, "R1-A", _month(0), _scores(2))
     tension.submit(engine, scoped, "R1-A", _month(0), _scores(3))  # a correction replaces
-    assert [p.index for p in tension.index(engine)] == [3.0]
+    assert [p.index for p in tension.index(engine, SYSTEM_VIEWER)] == [3.0]
     with engine.connect() as conn:
         actions = conn.scalars(sa.select(t.audit_event.c.action)
                                .where(t.audit_event.c.entity == "tension_report")).all()

@@ -35,6 +35,10 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/areas": ALL,
     "/indicators": ALL,
     "/indicators?id=sdg-16-1-1&period=2024&by=area": ALL,
+    "/alerts": ("admin", "ana", "dora", "monty"),
+    "/hotspots?level=2": ("admin", "ana", "dora", "monty"),
+    "/clusters?level=2": ("admin", "ana", "dora", "monty"),
+    "/tension": ("admin", "ana", "dora", "monty"),
     "/audit": ("admin",),
     "/users": ("admin",),
     "/account": ALL,
@@ -98,6 +102,18 @@ def test_a_scoped_user_sees_only_their_region_on_the_dashboard(
     headline = c.get("/dashboard/panel/headline?year=2024&area=R2").text
     assert '<div class="value">12</div>' in headline       # R1 only, whatever was asked
     assert "R2-A" not in c.get("/dashboard/panel/map?year=2024").text
+
+
+def test_a_scoped_monitor_finds_no_other_region_on_the_early_warning_pages(
+        shared_observatory: sa.Engine) -> None:
+    pages = ("/hotspots?level=2&days=3660&end=2024-12-31", "/clusters?level=2&days=730",
+             "/tension", "/alerts?status=all")
+    ana, monty = client(shared_observatory), client(shared_observatory)
+    sign_in(ana, "ana")
+    sign_in(monty, "monty")                                # bound to R1
+    assert "R2-A" in ana.get(pages[0]).text
+    for path in pages:
+        assert "R2-" not in monty.get(path).text, path
 
 
 def test_the_incident_form_shows_each_message_beside_its_field(observatory: sa.Engine) -> None:

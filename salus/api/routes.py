@@ -6,11 +6,20 @@ from fastapi import APIRouter
 
 
 def routers(public: bool) -> list[APIRouter]:
-    from salus.api import accounts, citizen_reports, imports, incidents, plans, reconcile, reference
+    from salus.api import (
+        accounts,
+        alerts,
+        citizen_reports,
+        imports,
+        incidents,
+        plans,
+        reconcile,
+        reference,
+    )
     from salus.api.weapons import routes as weapons
 
     if public:
         return [reference.public_router, plans.public_router, citizen_reports.public_router]
     return [accounts.router, incidents.router, reference.router, imports.router,
             weapons.router, plans.router, plans.public_router, citizen_reports.public_router,
-            reconcile.router]
+            reconcile.router, alerts.router]

@@ -2,7 +2,8 @@
 
 Reading needs ``read_records`` (not the public); moving alerts needs an analyst or admin
 (enforced by :mod:`salus.usecases.alerts.workflow`); tension reports come from community monitors,
-analysts and admins (:mod:`salus.usecases.alerts.tension`).
+analysts and admins (:mod:`salus.usecases.alerts.tension`). Every page follows the viewer's area
+scope: alerts, hot spots, clusters and the tension index of the viewer's subtree only.
 """
 
 from __future__ import annotations
@@ -40,9 +41,8 @@ def inbox(request: Request, viewer: Reader, status: str = "open") -> Response:
 @router.get("/hotspots")
 def hotspot_map(request: Request, viewer: Reader, level: int = 1, days: int = 365,
                 end: dt.date | None = None) -> Response:
-    last = end or dt.date.today()
-    first = last - dt.timedelta(days=max(1, min(days, 3660)) - 1)
-    values = hotspot_views.hotspots(ctx.engine(request), level, first, last)
+    first, last = hotspot_views.window(days, end or dt.date.today())
+    values = hotspot_views.hotspots(ctx.engine(request), viewer, level, first, last)
     return render(request, "alerts/hotspots.html", values=values, level=level, days=days,
                   first=first, last=last)
 
@@ -52,7 +52,8 @@ def cluster_map(request: Request, viewer: Reader, level: int = 1, days: int = 36
                 offence: str = "", replicates: int = clusters.REPLICATES) -> Response:
     offence = "".join(ch for ch in offence if ch.isalnum())[:10]
     replicates = 999 if replicates >= 999 else clusters.REPLICATES
-    view = clusters.clusters(ctx.engine(request), level, days, offence or None, replicates)
+    view = clusters.clusters(ctx.engine(request), viewer, level, days, offence or None,
+                             replicates)
     return render(request, "alerts/clusters.html", view=view, level=level, days=days,
                   offence=offence, replicates=replicates)
 
@@ -95,7 +96,8 @@ def assign(request: Request, viewer: Reader, alert_id: int,
 def _tension_page(request: Request, viewer: Viewer, status: int = 200,
                   **extra: object) -> Response:
     context: dict[str, object] = {
-        "points": list(reversed(tension.index(ctx.engine(request)))), "themes": TENSION_THEMES,
+        "points": list(reversed(tension.index(ctx.engine(request), viewer))),
+        "themes": TENSION_THEMES,
         "can_report": viewer.role in tension.REPORTERS, "error": None, "saved": None,
         "today": dt.date.today().replace(day=1).isoformat()}
     context.update(extra)

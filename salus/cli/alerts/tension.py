@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from salus.cli.common import DbOption, console, fail, fail_use_case, open_db
-from salus.domain.accounts.roles import Viewer
+from salus.domain.accounts.roles import SYSTEM_VIEWER, Viewer
 from salus.usecases.errors import UseCaseError
 
 tension_app = typer.Typer(help="Social-tension monitoring: reports and the tension index.",
@@ -68,7 +68,7 @@ def index(area: Annotated[str | None, typer.Option(help="one locality")] = None,
     for column in ("area", "period", "index", "reports", "trend", "usual mean", "bound",
                    "alarm"):
         table.add_column(column)
-    for p in uc.index(open_db(db), area):
+    for p in uc.index(open_db(db), SYSTEM_VIEWER, area):
         table.add_row(p.area_code, str(p.period), f"{p.index:.2f}", str(p.reports),
                       _num(p.trend), _num(p.baseline_mean), _num(p.upper_bound),
                       "ALARM" if p.alarm else "")

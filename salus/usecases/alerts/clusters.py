@@ -8,6 +8,11 @@ centroid (longitude, latitude; great-circle distances) and the prospective space
 permutation scan (Kulldorff et al. 2005) looks for cylinders still alive on the last day: the
 k nearest areas up to half of the cases, at most ``MAX_DURATION`` days, Monte Carlo p-values
 with a fixed seed.
+
+Area scope (:mod:`salus.usecases.scope`): a viewer bound to an area is scanned on the areas of
+its subtree and their incidents only (the study period ends at the latest incident inside the
+scope), so no count, date or cluster from outside the scope reaches the result. Results are
+computed per request; nothing is cached.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ import numpy as np
 import sqlalchemy as sa
 from shapely.geometry import shape
 
+from salus.domain.accounts.roles import Viewer
 from salus.storage import repository
 from salus.storage import schema as t
+from salus.usecases import scope
 
 SEED = 20240601
 REPLICATES = 199
@@ -75,9 +82,11 @@ def _as_date(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-def clusters(engine: sa.Engine, level: int = 1, days: int = 365, offence: str | None = None,
-             replicates: int = REPLICATES, seed: int = SEED) -> ClusterView:
-    """The most likely space-time cluster and secondary clusters of incidents at ``level``."""
+def clusters(engine: sa.Engine, viewer: Viewer, level: int = 1, days: int = 365,
+             offence: str | None = None, replicates: int = REPLICATES,
+             seed: int = SEED) -> ClusterView:
+    """The most likely space-time cluster and secondary clusters of incidents at ``level``,
+    within the viewer's area scope."""
     from salus.analytics.alerts.scan import ScanOptions, space_time_permutation_scan
 
     days = max(2, min(int(days), 3660))
@@ -85,12 +94,14 @@ def clusters(engine: sa.Engine, level: int = 1, days: int = 365, offence: str | 
     with engine.connect() as conn:
         areas = conn.execute(sa.select(t.area.c.id, t.area.c.code, t.area.c.name,
                                        t.area.c.geometry)
-                             .where(t.area.c.level == level, t.area.c.geometry.is_not(None))
+                             .where(t.area.c.level == level, t.area.c.geometry.is_not(None),
+                                    *scope.area_condition(t.area.c.id, viewer))
                              .order_by(t.area.c.id)).all()
+        in_scope = scope.area_condition(inc.c.area_id, viewer)
         latest = conn.scalar(_filtered(
             sa.select(sa.func.max(inc.c.occurred_on))
             .select_from(inc.join(anc, anc.c.area_id == inc.c.area_id))
-            .where(anc.c.ancestor_level == level), conn, offence))
+            .where(anc.c.ancestor_level == level, *in_scope), conn, offence))
         if latest is None or len(areas) < 2:
             return ClusterView(None, None, 0, len(areas), 0, [])
         last = _as_date(latest)
@@ -99,7 +110,7 @@ def clusters(engine: sa.Engine, level: int = 1, days: int = 365, offence: str | 
             sa.select(anc.c.ancestor_id, inc.c.occurred_on, sa.func.count().label("n"))
             .select_from(inc.join(anc, anc.c.area_id == inc.c.area_id))
             .where(anc.c.ancestor_level == level, inc.c.occurred_on >= first,
-                   inc.c.occurred_on <= last)
+                   inc.c.occurred_on <= last, *in_scope)
             .group_by(anc.c.ancestor_id, inc.c.occurred_on), conn, offence)).all()
     row_of = {a.id: i for i, a in enumerate(areas)}
     counts = np.zeros((len(areas), days))

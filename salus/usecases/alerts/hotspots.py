@@ -5,6 +5,12 @@ Counts per area of one admin level over a window of days (the alert rules' SQL c
 Gi* z-values (as ``spdep::localG`` with ``include.self``), conditional-permutation pseudo
 p-values with a fixed seed and Benjamini–Hochberg q-values: an area is a hot spot when
 ``z > 0`` and ``q ≤ alpha``, a cold spot when ``z < 0`` and ``q ≤ alpha``.
+
+Area scope (:mod:`salus.usecases.scope`): a viewer bound to an area gets the statistic computed
+on the areas of its subtree alone — their counts, their contiguity, their permutations — as if
+the rest of the country were not in the store. Nothing outside the scope reaches the result,
+not even through a neighbour's count in a Gi* sum or the permutation distribution. Results are
+computed per request; nothing is cached (a cache would have to be keyed by the viewer's area).
 """
 
 from __future__ import annotations
@@ -18,19 +24,32 @@ import sqlalchemy as sa
 from shapely.geometry import shape
 
 from salus.analytics.alerts.hotspots import contiguity, false_discovery_rate, getis_ord
+from salus.domain.accounts.roles import Viewer
 from salus.storage import schema as t
+from salus.usecases import scope
 from salus.usecases.alerts.series import count_series
 
 SEED, PERMUTATIONS = 20240601, 999
 
 
-def hotspots(engine: sa.Engine, level: int, start: dt.date, end: dt.date,
+MAX_DAYS = 3660
+
+
+def window(days: int, end: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of a window of ``days`` (1 to 3,660) days ending on ``end``."""
+    days = max(1, min(int(days), MAX_DAYS))
+    return dt.date.fromordinal(max(1, end.toordinal() - days + 1)), end
+
+
+def hotspots(engine: sa.Engine, viewer: Viewer, level: int, start: dt.date, end: dt.date,
              spec: dict[str, Any] | None = None, alpha: float = 0.05) -> dict[str, dict[str, Any]]:
-    """Area code → ``{count, z, p, q, class}`` for the areas of ``level`` that have polygons."""
+    """Area code → ``{count, z, p, q, class}`` for the areas of ``level`` that have polygons
+    and lie in the viewer's area scope."""
     with engine.connect() as conn:
         series = count_series(conn, spec or {}, level, "month", start, end)
         areas = conn.execute(sa.select(t.area.c.id, t.area.c.code, t.area.c.geometry)
-                             .where(t.area.c.level == level, t.area.c.geometry.is_not(None))
+                             .where(t.area.c.level == level, t.area.c.geometry.is_not(None),
+                                    *scope.area_condition(t.area.c.id, viewer))
                              .order_by(t.area.c.id)).all()
     if len(areas) < 3:
         return {}

@@ -13,6 +13,9 @@ for one locality and period (the period's first day, usually a month) and adds a
   ordinary alert records of the built-in rule ``tension index`` (method ``tension``), so they
   share the inbox, workflow, audit and notifications; ``expected`` is the usual mean, ``score``
   the standardised rise ``(index − mean) / max(sd, 0.25)``, ``parameters["trend"]`` the slope.
+
+Area scope (:mod:`salus.usecases.scope`): a viewer bound to an area reads the index of the
+localities in its subtree only, and reports only on them.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from salus.domain.accounts.roles import SYSTEM_VIEWER, UserRole, Viewer
 from salus.storage import repository as repo
 from salus.storage import schema as t
 from salus.storage.alerts import TENSION_THEMES, alert_rule, tension_report
+from salus.usecases import scope
 from salus.usecases.alerts import notify
 from salus.usecases.alerts.records import Fired, RunReport, new_id, record_fired
 from salus.usecases.errors import NotFound, PermissionDenied, ValidationFailed
@@ -74,12 +78,8 @@ def _area_id(conn: sa.Connection, viewer: Viewer, area_code: str) -> int:
     area_id = conn.scalar(sa.select(t.area.c.id).where(t.area.c.code == area_code))
     if area_id is None:
         raise NotFound(f"no area {area_code!r}")
-    if viewer.area_id is not None:
-        inside = conn.scalar(sa.select(t.area_ancestor.c.area_id).where(
-            t.area_ancestor.c.area_id == area_id,
-            t.area_ancestor.c.ancestor_id == viewer.area_id))
-        if inside is None:
-            raise PermissionDenied(f"{area_code} is outside your area")
+    if not scope.area_in_scope(conn, viewer, int(area_id)):
+        raise PermissionDenied(f"{area_code} is outside your area")
     return int(area_id)
 
 
@@ -102,12 +102,14 @@ class IndexPoint:
         return self.upper_bound is not None and self.index > self.upper_bound
 
 
-def index(engine: sa.Engine, area_code: str | None = None) -> list[IndexPoint]:
-    """Index per locality and period, oldest first within each locality."""
+def index(engine: sa.Engine, viewer: Viewer, area_code: str | None = None) -> list[IndexPoint]:
+    """Index per locality and period, oldest first within each locality (localities in the
+    viewer's area scope)."""
     score = sum(tension_report.c[k] for k in TENSION_THEMES) / float(len(TENSION_THEMES))
     query = (sa.select(t.area.c.id, t.area.c.code, t.area.c.name, tension_report.c.period,
                        sa.func.avg(score).label("index"), sa.func.count().label("reports"))
              .join(t.area, t.area.c.id == tension_report.c.area_id)
+             .where(*scope.area_condition(tension_report.c.area_id, viewer))
              .group_by(t.area.c.id, t.area.c.code, t.area.c.name, tension_report.c.period)
              .order_by(t.area.c.code, tension_report.c.period))
     if area_code:
@@ -159,7 +161,7 @@ def run_tension_alerts(engine: sa.Engine, since: dt.date | None = None,
     rule, report = _rule(engine), RunReport()
     if not rule.active:
         return report
-    for point in index(engine):
+    for point in index(engine, SYSTEM_VIEWER):
         if point.alarm and (since is None or point.period >= since):
             assert point.baseline_mean is not None and point.upper_bound is not None
             z = Z * (point.index - point.baseline_mean) / (point.upper_bound - point.baseline_mean)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
+from salus.domain.accounts.roles import SYSTEM_VIEWER
 from salus.usecases.alerts import methods as alert_methods
 from salus.usecases.alerts import tension
 from salus.usecases.alerts.series import count_series, first_recorded, period_start
@@ -60,7 +61,8 @@ def _clean(value: float) -> float | None:
 
 
 def _tension_series(engine: sa.Engine, alert: dict[str, Any]) -> dict[str, Any]:
-    points = [p for p in tension.index(engine, alert["area"]["code"])
+    # the alert was read within the viewer's scope, and the series is its own locality's
+    points = [p for p in tension.index(engine, SYSTEM_VIEWER, alert["area"]["code"])
               if p.period <= alert["period_end"]][-SHOWN:]
     return {"labels": [p.period.isoformat() for p in points],
             "observed": [p.index for p in points],
