@@ -1,0 +1,1 @@
+"""Survey tables (issue 14)."""

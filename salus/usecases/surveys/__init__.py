@@ -1,0 +1,1 @@
+"""Surveys (issue 14): create, import forms and submissions, define designs, estimate."""
