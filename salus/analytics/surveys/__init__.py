@@ -58,3 +58,14 @@ manual: svydesign, svyrecvar, svymean, svyby, svyciprop, svyquantile, calibrate,
 Wolter, K. M. (2007). *Introduction to Variance Estimation*, 2nd ed. Springer.
 Särndal, C.-E., Swensson, B. and Wretman, J. (1992). *Model Assisted Survey Sampling*. Springer.
 """
+
+from salus.analytics.surveys.calibration import calibrate
+from salus.analytics.surveys.design import SurveyDesign
+from salus.analytics.surveys.domains import Thresholds
+from salus.analytics.surveys.errors import SurveyDesignError
+from salus.analytics.surveys.estimators import mean, proportion, ratio, total
+from salus.analytics.surveys.quantiles import quantile
+from salus.analytics.surveys.replicates import ReplicateDesign
+
+__all__ = ["ReplicateDesign", "SurveyDesign", "SurveyDesignError", "Thresholds", "calibrate",
+           "mean", "proportion", "quantile", "ratio", "total"]

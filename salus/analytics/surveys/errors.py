@@ -1,0 +1,11 @@
+"""The one error of the survey estimators: bad design input, named by column, row and value."""
+
+from __future__ import annotations
+
+
+class SurveyDesignError(ValueError):
+    """A design or estimate that cannot be computed from the data as given.
+
+    The message names the column, the row (the frame's index label) and the value at fault,
+    e.g. ``column 'w', row 17: weight -2.0 is not positive``. The input frame is never changed.
+    """
