@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from salus.api.deps import Db, ViewerDep
-from salus.api.schemas import ERRORS, Me, PasswordOut, TokenIn, TokenOut, UserIn, UserOut
+from salus.api.schemas import (
+    ERRORS,
+    Me,
+    PasswordIn,
+    PasswordOut,
+    TokenIn,
+    TokenOut,
+    UserIn,
+    UserOut,
+)
 from salus.usecases.accounts import sessions
 from salus.usecases.accounts import users as accounts
 
@@ -44,7 +53,10 @@ def create_user(body: UserIn, viewer: ViewerDep, engine: Db) -> UserOut:
 
 
 @router.post("/users/{username}/password-reset", response_model=PasswordOut)
-def reset_password(username: str, viewer: ViewerDep, engine: Db) -> PasswordOut:
-    """Administrators: set a random new password and end the user's sessions."""
-    return PasswordOut(username=username,
-                       password=accounts.reset_password(engine, viewer, username))
+def reset_password(username: str, viewer: ViewerDep, engine: Db,
+                   body: PasswordIn | None = None) -> PasswordOut:
+    """Administrators: set a chosen (strength-checked; 422 with zxcvbn's feedback when too
+    easy to guess) or random new password; ends the user's sessions and API tokens."""
+    chosen = body.password if body else None
+    new = accounts.reset_password(engine, viewer, username, chosen)
+    return PasswordOut(username=username, password=None if chosen else new)

@@ -74,9 +74,14 @@ class UserOut(BaseModel):
     created_at: dt.datetime
 
 
+class PasswordIn(BaseModel):
+    password: str | None = Field(None, min_length=10, max_length=200, description=(
+        "the new password (zxcvbn strength 3 or more); left out: a random one is generated"))
+
+
 class PasswordOut(BaseModel):
     username: str
-    password: str
+    password: str | None = Field(None, description="the generated password (null when chosen)")
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -14,6 +14,7 @@ from salus.storage.repository import audit, now
 from salus.usecases.accounts.users import (
     LOGIN_WINDOW,
     MAX_FAILURES_PER_CLIENT,
+    MAX_FAILURES_PER_CLIENT_AND_USER,
     MAX_FAILURES_PER_USER,
     SESSION_TTL,
     Session,
@@ -33,13 +34,22 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
 
 
 def _check_rate(conn: sa.Connection, username: str, client: str) -> None:
+    """Refuse a login attempt past any of the three limits on failures in ``LOGIN_WINDOW``:
+    this account from this client, this client across accounts, this account from everywhere.
+
+    Throttling by account alone let anyone lock a known username out for its owner; keyed by
+    (client, account), failures from one address do not stop the owner signing in from
+    another (OWASP ASVS 2.2.1; the Authentication Cheat Sheet's "account lockout" section).
+    """
     since = now() - LOGIN_WINDOW
     a = t.login_attempt
     failures = sa.select(sa.func.count()).select_from(a).where(
         a.c.success.is_(False), a.c.at >= since)
-    by_user = conn.execute(failures.where(a.c.username == username)).scalar_one()
-    by_client = conn.execute(failures.where(a.c.client == client)).scalar_one()
-    if by_user >= MAX_FAILURES_PER_USER or by_client >= MAX_FAILURES_PER_CLIENT:
+    limits = ((failures.where(a.c.username == username, a.c.client == client),
+               MAX_FAILURES_PER_CLIENT_AND_USER),
+              (failures.where(a.c.client == client), MAX_FAILURES_PER_CLIENT),
+              (failures.where(a.c.username == username), MAX_FAILURES_PER_USER))
+    if any(conn.execute(query).scalar_one() >= limit for query, limit in limits):
         raise RateLimited("too many failed logins; wait 15 minutes",
                           retry_after=int(LOGIN_WINDOW.total_seconds()))
 
@@ -47,7 +57,8 @@ def _check_rate(conn: sa.Connection, username: str, client: str) -> None:
 def login(engine: sa.Engine, username: str, password: str, client: str = "local") -> Session:
     """Check a password and open a session; raises InvalidCredentials or RateLimited.
 
-    At most 5 failures per username and 20 per client address in 15 minutes.
+    In 15 minutes: at most 5 failures for one account from one client address, 20 from one
+    address across accounts, and 100 for one account from all addresses together.
     """
     username = username.strip()[:100]
     client = client[:64]

@@ -19,8 +19,13 @@ from salus.usecases.errors import Conflict, NotFound, ValidationFailed, require
 
 SESSION_TTL = dt.timedelta(hours=12)
 LOGIN_WINDOW = dt.timedelta(minutes=15)
-MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_CLIENT_AND_USER = 5
+"""Failures of one account from one client address (the guessing limit an attacker meets)."""
 MAX_FAILURES_PER_CLIENT = 20
+"""Failures from one client address across accounts (password spraying)."""
+MAX_FAILURES_PER_USER = 100
+"""Failures of one account from every client together: a ceiling against guessing from many
+addresses, set high so that it takes a botnet, not a neighbour, to lock the owner out."""
 LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh")
 
 
@@ -69,8 +74,34 @@ def _area_id(conn: sa.Connection, code: str | None) -> int | None:
     return int(found)
 
 
-def _check_fields(username: str, password: str | None, role: str, language: str | None) -> None:
-    errors = []
+def _strength_errors(password: str, user_inputs: list[str | None]) -> list[dict[str, Any]]:
+    """A ``password.weak`` error when zxcvbn scores the password below 3 (score and feedback
+    included: the web translates them, the API and the CLI show the English message)."""
+    strength = sec.password_strength(password, user_inputs)
+    if strength.acceptable:
+        return []
+    feedback = strength.feedback()
+    return [{"field": "password", "code": "password.weak",
+             "message": (f"too easy to guess (strength {strength.score} of 4, at least "
+                         f"{sec.MIN_PASSWORD_SCORE} needed): use a longer password of "
+                         f"several uncommon words" + (f". {feedback}" if feedback else "")),
+             "score": strength.score, "warning": strength.warning,
+             "suggestions": list(strength.suggestions)}]
+
+
+def _site_words(engine: sa.Engine) -> list[str]:
+    """The observatory's own words for the strength check: the names and codes of the country
+    and its first-level areas."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(t.area.c.code, t.area.c.name)
+                            .where(t.area.c.level <= 1).limit(200)).all()
+    return [w for row in rows for w in row]
+
+
+def _check_fields(username: str, password: str | None, role: str, language: str | None,
+                  user_inputs: list[str | None] | None = None) -> None:
+    errors: list[dict[str, Any]] = []
+    user_inputs = user_inputs or []
     if not username or len(username) > 100 or not username.replace(".", "").replace(
             "_", "").replace("-", "").isalnum():
         errors.append({"field": "username", "code": "value.invalid",
@@ -78,6 +109,8 @@ def _check_fields(username: str, password: str | None, role: str, language: str 
     if password is not None and len(password) < sec.MIN_PASSWORD_LENGTH:
         errors.append({"field": "password", "code": "password.short",
                        "message": f"at least {sec.MIN_PASSWORD_LENGTH} characters"})
+    elif password is not None:
+        errors += _strength_errors(password, [username, *user_inputs])
     if role not in set(UserRole):
         errors.append({"field": "role", "code": "code.unknown", "message": "unknown role"})
     if language and language not in LANGUAGES:
@@ -92,7 +125,8 @@ def create_user(engine: sa.Engine, actor: Viewer, username: str, password: str, 
                 language: str | None = None) -> UserInfo:
     """Add a user (admins only); the password is stored as an argon2id hash."""
     require(actor.can(Permission.MANAGE_USERS), "only administrators manage users")
-    _check_fields(username, password, role, language)
+    _check_fields(username, password, role, language,
+                  [display_name, area_code, *_site_words(engine)])
     with engine.begin() as conn:
         taken = conn.execute(sa.select(t.app_user.c.id)
                              .where(t.app_user.c.username == username)).first()
@@ -160,7 +194,10 @@ def reset_password(engine: sa.Engine, actor: Viewer, username: str,
     require(actor.can(Permission.MANAGE_USERS) or actor.username == username,
             "only administrators reset other users' passwords")
     password = password or sec.new_password()
-    _check_fields(username, password, UserRole.PUBLIC, None)
+    with engine.connect() as conn:
+        known = _get_row(conn, username)
+    _check_fields(username, password, UserRole.PUBLIC, None,
+                  [known.display_name, known.area_code, *_site_words(engine)])
     with engine.begin() as conn:
         row = _get_row(conn, username)
         conn.execute(t.app_user.update().where(t.app_user.c.id == row.id).values(

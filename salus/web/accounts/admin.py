@@ -14,6 +14,7 @@ from salus.usecases.accounts import audit as audit_uc
 from salus.usecases.accounts import users as accounts
 from salus.usecases.errors import UseCaseError
 from salus.usecases.paging import PageRequest
+from salus.web.accounts.messages import error_lines
 from salus.web.pages import needs
 from salus.web.templating import render
 
@@ -26,6 +27,8 @@ def _users_page(request: Request, viewer: Viewer, status: int = 200, **extra: ob
     users = accounts.list_users(ctx.engine(request), viewer)
     context = {"users": users, "roles": list(UserRole), "error": None, "message": None}
     context.update(extra)
+    error = context["error"]
+    context["error_lines"] = error_lines(error if isinstance(error, UseCaseError) else None)
     return render(request, "users.html", status_code=status, **context)
 
 

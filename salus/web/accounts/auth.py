@@ -14,6 +14,7 @@ from salus.domain.accounts.roles import Viewer
 from salus.usecases.accounts import sessions
 from salus.usecases.accounts import users as accounts
 from salus.usecases.errors import InvalidCredentials, RateLimited, UseCaseError
+from salus.web.accounts.messages import error_lines
 from salus.web.pages import page_viewer
 from salus.web.templating import render
 
@@ -109,7 +110,7 @@ def change_password(request: Request, viewer: Annotated[Viewer, Depends(page_vie
         accounts.reset_password(engine, viewer, viewer.username, new)
     except UseCaseError as exc:
         return render(request, "account.html", status_code=400, tokens=tokens, new_token=None,
-                      error=exc)
+                      error=exc, error_lines=error_lines(exc))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(ctx.SESSION_COOKIE)
     return response
