@@ -49,6 +49,8 @@ GET_ENDPOINTS: dict[str, tuple[str, ...]] = {
     "/api/v1/clusters?level=2&days=730&replicates=19": READERS,
     "/api/v1/tension": READERS,
     "/api/v1/users": ("admin",),
+    "/api/v1/imports": ("admin", "ana", "dora"),
+    "/api/v1/imports/mappings": ("admin", "ana", "dora"),
 }
 # who may see which marker
 SEES = {"admin": {GBV_NAME, GBV_NARRATIVE, PLAIN_NAME}, "ana": {PLAIN_NAME},

@@ -31,7 +31,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/incidents/{gbv}": ("admin", "ana", "dora", "monty"),
     "/incidents/{gbv}/edit": ("admin", "ana", "dora"),
     "/incidents/new": ("admin", "ana", "dora", "monty"),
-    "/imports": ("admin", "ana"),
+    "/imports": ("admin", "ana", "dora"),
     "/areas": ALL,
     "/indicators": ALL,
     "/indicators?id=sdg-16-1-1&period=2024&by=area": ALL,

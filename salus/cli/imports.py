@@ -1,9 +1,12 @@
 """``salus import incidents|areas|population FILE --mapping M``: a thin adapter over
 :func:`salus.usecases.imports.files.import_file`.
 
-Shows a progress bar on large files, a table of the first 50 errors, writes every error and
+Shows a progress bar on large files, a table of the first 50 errors, the file's columns the
+mapping does not name (kept with each record as source attributes), writes every error and
 warning to a CSV report (default ``<file>.errors.csv`` in the working directory), and exits
-with 1 when nothing was written because of errors, 0 otherwise (2 for a wrong mapping).
+with 1 when nothing was written because of errors, 0 otherwise (2 for a wrong mapping or a
+refused account). With ``--user`` the import acts as that account of the store: its role and
+area scope apply as on the web, and the batch and audit event name it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,15 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from salus.cli.common import DbOption, console, err_console, fail, open_db
+from salus.cli.common import (
+    DbOption,
+    console,
+    err_console,
+    fail,
+    fail_use_case,
+    open_db,
+    store_account,
+)
 from salus.ingestion.shipped import shipped_mappings
 
 if TYPE_CHECKING:
@@ -54,6 +65,9 @@ def _options() -> dict[str, Any]:
         "encoding": typer.Option(None, "--encoding",
                                  help="text encoding of a CSV/JSON file, e.g. cp1252 "
                                       "(default: detected)"),
+        "user": typer.Option(None, "--user",
+                             help="import as this account of the store: its role and area "
+                                  "scope apply (default: the operator, every area)"),
     }
 
 
@@ -65,41 +79,49 @@ FILE_ARG = typer.Argument(..., exists=False, help="file to import")
 def incidents(file: Path = FILE_ARG, mapping: str = _O["mapping"],
               skip_invalid: bool = _O["skip_invalid"], errors: Path | None = _O["errors"],
               date_format: str | None = _O["date_format"], encoding: str | None = _O["encoding"],
-              db: DbOption = None) -> None:
+              user: str | None = _O["user"], db: DbOption = None) -> None:
     """Import incidents (one per row; a count column expands into alike victims)."""
-    _run("incidents", file, mapping, skip_invalid, errors, date_format, encoding, db)
+    _run("incidents", file, mapping, skip_invalid, errors, date_format, encoding, db, user)
 
 
 @import_app.command("areas")
 def areas(file: Path = FILE_ARG, mapping: str = _O["mapping"],
           skip_invalid: bool = _O["skip_invalid"], errors: Path | None = _O["errors"],
           date_format: str | None = _O["date_format"], encoding: str | None = _O["encoding"],
-          db: DbOption = None) -> None:
+          user: str | None = _O["user"], db: DbOption = None) -> None:
     """Import administrative areas (codes, names, parents, levels, geometry)."""
-    _run("areas", file, mapping, skip_invalid, errors, date_format, encoding, db)
+    _run("areas", file, mapping, skip_invalid, errors, date_format, encoding, db, user)
 
 
 @import_app.command("population")
 def population(file: Path = FILE_ARG, mapping: str = _O["mapping"],
                skip_invalid: bool = _O["skip_invalid"], errors: Path | None = _O["errors"],
                date_format: str | None = _O["date_format"],
-               encoding: str | None = _O["encoding"], db: DbOption = None) -> None:
+               encoding: str | None = _O["encoding"], user: str | None = _O["user"],
+               db: DbOption = None) -> None:
     """Import population by area, year, sex and age (the denominators of rates)."""
-    _run("population", file, mapping, skip_invalid, errors, date_format, encoding, db)
+    _run("population", file, mapping, skip_invalid, errors, date_format, encoding, db, user)
 
 
 def _run(kind: str, file: Path, mapping: str, skip_invalid: bool, errors: Path | None,
-         date_format: str | None, encoding: str | None, db: str | None) -> None:
+         date_format: str | None, encoding: str | None, db: str | None,
+         user: str | None = None) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from salus.ingestion.errors import MappingError, write_errors_csv
+    from salus.usecases.errors import UseCaseError
     from salus.usecases.imports.files import import_file
+    from salus.usecases.imports.jobs import import_as
 
-    engine = open_db(db)
+    engine, viewer = store_account(db, user) if user else (open_db(db), None)
     try:
         with _progress(file) as progress:
-            report = import_file(engine, kind, file, mapping, skip_invalid=skip_invalid,
-                                 date_format=date_format, encoding=encoding, progress=progress)
+            options: dict[str, Any] = {"skip_invalid": skip_invalid, "date_format": date_format,
+                                       "encoding": encoding, "progress": progress}
+            report = (import_file(engine, kind, file, mapping, **options) if viewer is None
+                      else import_as(engine, viewer, kind, file, mapping, **options))
+    except UseCaseError as exc:
+        fail_use_case(exc)
     except MappingError as exc:
         fail(f"Mapping error: {exc}")
     except SQLAlchemyError as exc:
@@ -113,6 +135,9 @@ def _run(kind: str, file: Path, mapping: str, skip_invalid: bool, errors: Path |
         target = errors or Path.cwd() / f"{file.name}.errors.csv"
         write_errors_csv(target, problems)
         console.print(f"Error report: {target}")
+    if report.unmapped_columns:
+        console.print("Columns the mapping does not name, kept with each record as source "
+                      f"attributes: {', '.join(report.unmapped_columns)}")
     _summary(report)
     if report.failed:
         raise typer.Exit(1)

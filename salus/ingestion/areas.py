@@ -53,9 +53,16 @@ class AreaCollector:
         collapse = bool(levels) or bound.mapping.duplicates == "collapse_identical"
         return cls(bound, stored_levels, collapse, levels)
 
-    def add(self, number: int, values: dict[str, Any], row: dict[str, Any]) -> list[RowError]:
-        """Add the area(s) of one row; returns its problems (duplicates, bad codes…)."""
+    def add(self, number: int, values: dict[str, Any], row: dict[str, Any],
+            attributes: dict[str, str] | None = None) -> list[RowError]:
+        """Add the area(s) of one row; returns its problems (duplicates, bad codes…).
+
+        ``attributes`` (the row's unmapped cells) go with the row's own area: the deepest one
+        of a ``levels`` path, whose parents are shared by other rows.
+        """
         areas = self._from_levels(row) if self.level_columns else [self._flat(values)]
+        if attributes and areas:
+            areas[-1].source_attributes = attributes
         problems: list[RowError] = []
         for area in areas:
             problems += self._check(number, area, values)

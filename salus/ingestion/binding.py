@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -48,6 +48,8 @@ class Bound:
     hashed: list[BoundField]
     absent: list[str]
     columns: dict[str, str]
+    used: set[str] = field(default_factory=set)
+    """Every source column some field reads (names, code paths, templates)."""
     _order: list[tuple[str, BoundField]] | None = None
 
     def extract(self, number: int, row: dict[str, Any]) -> tuple[dict[str, Any], list[RowError]]:
@@ -103,36 +105,53 @@ def bind(mapping: Mapping, table: Table, header_row: int | None) -> Bound:
     """Resolve every column of ``mapping`` in ``table``; a required one missing is fatal."""
     catalogue = FIELDS[mapping.kind]
     index = {normalise(c): c for c in reversed(table.columns) if c}
-    fields, absent, columns = [], [], {}
+    fields, absent, columns, used = [], [], {}, set()
     for name, spec in mapping.columns.items():
-        getter, label = _getter(spec, index, table.tags)
+        getter, label, keys = _getter(spec, index, table.tags)
         if getter is None:
             absent.append(name)
             continue
         columns[name] = label
+        used.update(keys)
         fields.append(BoundField(name, label, getter, converter(name, catalogue[name], mapping)))
     defaults = _defaults(mapping, catalogue)
     _check_required(mapping, columns, defaults, absent, table, header_row)
     hashed = [f for f in fields if (f.name in mapping.hash_fields if mapping.hash_fields
                                     else f.name not in NOT_HASHED)]
-    return Bound(mapping, fields, defaults, hashed, absent, columns)
+    return Bound(mapping, fields, defaults, hashed, absent, columns, used)
+
+
+def unmapped_columns(columns: list[str], used: set[str]) -> list[str]:
+    """The file's columns that no field reads, in the file's order (kept as source attributes)."""
+    return [c for c in dict.fromkeys(columns) if c and c not in used]
+
+
+def source_attributes(row: dict[str, Any], unmapped: list[str]) -> dict[str, str]:
+    """{column name: cell text} of the row's non-empty unmapped cells (docs/import.md)."""
+    out = {}
+    for column in unmapped:
+        text = cell_text(row.get(column))
+        if text is not None:
+            out[column] = text
+    return out
 
 
 def _getter(spec: ColumnSpec, index: dict[str, str],
-            tags: dict[str, str]) -> tuple[Getter | None, str]:
+            tags: dict[str, str]) -> tuple[Getter | None, str, list[str]]:
+    """The field's getter, its column label and the source columns it reads."""
     if spec.template is not None:
         return _template_getter(spec.template, index, tags)
     if spec.path:
         keys = [find_column(n, index, tags) for n in spec.path]
         if any(k is None for k in keys):
-            return None, ""
+            return None, "", []
         resolved = [k for k in keys if k is not None]
-        return _path_getter(resolved, spec), "+".join(resolved)
+        return _path_getter(resolved, spec), "+".join(resolved), resolved
     for name in spec.names:
         key = find_column(name, index, tags)
         if key is not None:
-            return (lambda row, k=key: row.get(k)), key
-    return None, ""
+            return (lambda row, k=key: row.get(k)), key, [key]
+    return None, "", []
 
 
 def _path_getter(keys: list[str], spec: ColumnSpec) -> Getter:
@@ -156,11 +175,11 @@ def path_code(texts: list[str | None], prefix: str, separator: str) -> str | Non
 
 
 def _template_getter(template: str, index: dict[str, str],
-                     tags: dict[str, str]) -> tuple[Getter | None, str]:
+                     tags: dict[str, str]) -> tuple[Getter | None, str, list[str]]:
     names = re.findall(r"\{([^{}]+)\}", template)
     keys = {n: find_column(n, index, tags) for n in names}
     if any(k is None for k in keys.values()):
-        return None, ""
+        return None, "", []
 
     def get(row: dict[str, Any]) -> str | None:
         texts = {n: cell_text(row.get(k)) or "" for n, k in keys.items() if k is not None}
@@ -168,7 +187,7 @@ def _template_getter(template: str, index: dict[str, str],
             return None
         return re.sub(r"\{([^{}]+)\}", lambda m: texts[m.group(1)], template)
 
-    return get, "+".join(k for k in keys.values() if k)
+    return get, "+".join(k for k in keys.values() if k), [k for k in keys.values() if k]
 
 
 def find_column(name: str, index: dict[str, str], tags: dict[str, str]) -> str | None:

@@ -41,6 +41,7 @@ CODES: dict[str, str] = {
     "code.unknown": "a value is neither in the mapping's value map nor a code of the list",
     "code.too_long": "an area code is longer than 64 characters",
     "area.unknown": "no area in the store (or in the file) has this code",
+    "area.out_of_scope": "the row's area is outside the area the importing user is bound to",
     "area.parent_unknown": "an area's parent code is neither in the store nor in the file",
     "area.level_invalid": "an area's level is not greater than its parent's level",
     "age.impossible": "an age lies outside 0–120 or the upper age is below the lower",

@@ -41,17 +41,26 @@ def content_hash(incident: Incident) -> str:
 
 def _incident_encoder() -> Callable[[Any], str]:
     """The top level: every field but ``uid``; the source without ``record_id`` and ``url``."""
-    names = sorted(f.name for f in dataclasses.fields(Incident) if f.name != "uid")
+    names = sorted(f.name for f in dataclasses.fields(Incident)
+                   if f.name not in ("uid", "source_attributes"))
     parts = []
     for n in names:
-        if n == "source":
+        if n == "source":  # "source_attributes" sorts right after it, and only when not empty
             parts.append('"source": {{"source_name": {V(o.source.source_name)}, '
-                         '"source_type": {V(o.source.source_type)}}}')
+                         '"source_type": {V(o.source.source_type)}}}{SA(o.source_attributes)}')
         elif n == "persons":
             parts.append('"persons": ' + "{PL(o.persons)}")
         else:
             parts.append(f'"{n}": ' + _field(n))
-    return _compile(Incident, parts, {"PL": _persons})
+    return _compile(Incident, parts, {"PL": _persons, "SA": _attributes})
+
+
+def _attributes(attributes: dict[str, str]) -> str:
+    """The ``source_attributes`` member, or nothing when empty (as ``Incident.content_hash``)."""
+    if not attributes:
+        return ""
+    return ', "source_attributes": ' + json.dumps(attributes, sort_keys=True,
+                                                   ensure_ascii=False)
 
 
 def _field(name: str) -> str:

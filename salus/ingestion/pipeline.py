@@ -20,7 +20,7 @@ from typing import Any
 
 from salus.domain.incidents.validation import PointInArea
 from salus.ingestion.areas import AreaCollector
-from salus.ingestion.binding import Bound, bind, unpivot
+from salus.ingestion.binding import Bound, bind, source_attributes, unmapped_columns, unpivot
 from salus.ingestion.errors import RowError
 from salus.ingestion.framing import ReadStats
 from salus.ingestion.hashing import content_hash
@@ -40,6 +40,25 @@ class StoreContext:
     area_levels: dict[str, int] = field(default_factory=dict)
     point_in_area: PointInArea | None = None
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+    scope: frozenset[str] | None = None
+    """Codes of the areas the importing user may write (its subtree); None: every area."""
+    scope_area: str | None = None
+    """The code of the area the importing user is bound to (named in scope errors)."""
+
+    def out_of_scope(self, number: int, bound: Bound, values: dict[str, Any],
+                     row: dict[str, Any]) -> list[RowError]:
+        """A row error when the row's (known) area lies outside the user's scope.
+
+        An unknown code is left to the kind's own ``area.unknown`` check.
+        """
+        code = values.get("area_code")
+        if self.scope is None or code is None or code in self.scope or \
+                code not in self.area_levels:
+            return []
+        return [RowError(number, bound.column_of("area_code"),
+                         bound.raw_text("area_code", row), "area.out_of_scope",
+                         f"area {code} is outside the area you work in ({self.scope_area}): "
+                         "you may import records of that area only")]
 
 
 @dataclass(slots=True)
@@ -58,6 +77,8 @@ class PipelineResult:
     digests: list[str] = field(default_factory=list)
     absent_columns: list[str] = field(default_factory=list)
     header_row: int | None = None
+    unmapped_columns: list[str] = field(default_factory=list)
+    """Source columns no field reads: kept with each record as ``source_attributes``."""
 
 
 def run_pipeline(path: str | Path, mapping: Mapping, context: StoreContext,
@@ -110,18 +131,21 @@ def _incidents(table: Table, bound: Bound, context: StoreContext,
     factory = IncidentFactory.create(bound, table.columns, table.tags,
                                      set(context.area_levels), context.point_in_area,
                                      context.today)
+    unmapped = unmapped_columns(table.columns, bound.used | {g.column for g in factory.groups})
     tally, keys = _Tally(), _Keys(bound.mapping.duplicates)
     objects, rows, digests = [], [], []
     for number, row in table.rows:
         tally.records += 1
         _report(progress, tally.records, table)
         values, problems = bound.extract(number, row)
-        if tally.note(number, problems):
+        if tally.note(number, problems + context.out_of_scope(number, bound, values, row)):
             continue
         record_id = values.get("record_id") or bound.record_hash(row)
         incident, problems = factory.build(number, values, row, record_id)
         if tally.note(number, problems) or incident is None:
             continue
+        if unmapped:
+            incident.source_attributes = source_attributes(row, unmapped)
         digest = content_hash(incident)
         problem = keys.claim(number, incident, digest, bound)
         if problem is not None:
@@ -134,7 +158,8 @@ def _incidents(table: Table, bound: Bound, context: StoreContext,
         digests.append(digest)
     victims = sum(len(i.persons) for i in objects)
     return PipelineResult("incidents", objects, rows, tally.errors, tally.warnings, table.stats,
-                          tally.records, len(tally.rejected), victims, digests)
+                          tally.records, len(tally.rejected), victims, digests,
+                          unmapped_columns=unmapped)
 
 
 class _Keys:
@@ -172,6 +197,8 @@ class _Keys:
 def _areas(table: Table, bound: Bound, context: StoreContext,
            progress: Progress | None) -> PipelineResult:
     collector = AreaCollector.create(bound, table.columns, table.tags, context.area_levels)
+    unmapped = unmapped_columns(table.columns,
+                                bound.used | {key for key, _ in collector.level_columns})
     tally = _Tally()
     for number, row in table.rows:
         tally.records += 1
@@ -179,25 +206,29 @@ def _areas(table: Table, bound: Bound, context: StoreContext,
         values, problems = bound.extract(number, row)
         if tally.note(number, problems):
             continue
-        tally.note(number, collector.add(number, values, row))
+        tally.note(number, collector.add(number, values, row,
+                                         source_attributes(row, unmapped)))
     areas, rows, parent_errors = collector.finish()
     for error in parent_errors:
         tally.note(error.row or 0, [error])
     return PipelineResult("areas", list(areas), rows, tally.errors, tally.warnings, table.stats,
-                          tally.records, len(tally.rejected))
+                          tally.records, len(tally.rejected), unmapped_columns=unmapped)
 
 
 def _population(table: Table, bound: Bound, context: StoreContext,
                 progress: Progress | None) -> PipelineResult:
     collector = PopulationCollector(bound, set(context.area_levels), context.today)
+    unmapped = unmapped_columns(table.columns, bound.used)
     tally = _Tally()
     for number, row in table.rows:
         tally.records += 1
         _report(progress, tally.records, table)
         values, problems = bound.extract(number, row)
-        if tally.note(number, problems):
+        if tally.note(number, problems + context.out_of_scope(number, bound, values, row)):
             continue
-        tally.note(number, collector.add(number, values, row))
+        tally.note(number, collector.add(number, values, row,
+                                         source_attributes(row, unmapped)))
     cells, rows = collector.finish()
     return PipelineResult("population", list(cells), rows, tally.errors, tally.warnings,
-                          table.stats, tally.records, len(tally.rejected))
+                          table.stats, tally.records, len(tally.rejected),
+                          unmapped_columns=unmapped)

@@ -30,15 +30,17 @@ class PopulationCollector:
     today: dt.date
     cells: dict[Key, tuple[int, PopulationCount]] = field(default_factory=dict)
 
-    def add(self, number: int, values: dict[str, Any], row: dict[str, Any]) -> list[RowError]:
-        """Check one row and keep its cell; returns the row's problems."""
+    def add(self, number: int, values: dict[str, Any], row: dict[str, Any],
+            attributes: dict[str, str] | None = None) -> list[RowError]:
+        """Check one row and keep its cell (with the row's unmapped cells); returns the row's
+        problems."""
         problems = self._check(number, values, row)
         if problems:
             return problems
         low, high = _ages(values)
         cell = PopulationCount(area_code=values["area_code"], year=values["year"],
                                population=values["population"], sex=values.get("sex", "total"),
-                               age_min=low, age_max=high)
+                               age_min=low, age_max=high, source_attributes=attributes or {})
         key = (cell.area_code, cell.year, cell.sex, cell.age_min, cell.age_max)
         seen = self.cells.get(key)
         if seen is None:

@@ -9,6 +9,10 @@ from the file's labels to Salus codes, defaults and date formats. Shipped mappin
 incident/area/population importer lists and loads every YAML directly under ``mappings/``;
 every key is documented in ``docs/weapons.md``.
 
+The file's columns that no field reads are listed (:attr:`ParsedFile.unmapped_columns`) and each
+row's non-empty cells of them kept with its weapon (``WeaponRecord.source_attributes``), so that
+a column such as "Collecting agency" is never silently dropped.
+
 This module only *reads*: it turns rows into domain records (:class:`ParsedRow`) and collects
 :class:`~salus.ingestion.errors.RowError` s naming row, column and value. Writing (atomic,
 idempotent) is :mod:`salus.usecases.weapons.imports`.
@@ -16,6 +20,7 @@ idempotent) is :mod:`salus.usecases.weapons.imports`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -38,7 +43,7 @@ from salus.domain.weapons.registry import (
     OwnerRecord,
     WeaponRecord,
 )
-from salus.ingestion.binding import find_column
+from salus.ingestion.binding import find_column, source_attributes, unmapped_columns
 from salus.ingestion.convert import CellError, parse_bool, parse_date, parse_int
 from salus.ingestion.errors import MappingError, RowError
 from salus.ingestion.framing import HeaderRule
@@ -114,6 +119,7 @@ class ParsedFile:
     rows: list[ParsedRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     rows_read: int = 0
+    unmapped_columns: list[str] = field(default_factory=list)
 
 
 def shipped() -> list[str]:
@@ -201,9 +207,8 @@ def read_file(path: str | Path, mapping: WeaponsMapping) -> ParsedFile:
     """Read every row of ``path``; problems become row errors (file problems raise
     :class:`~salus.ingestion.errors.FileImportError`)."""
     source = Path(path)
-    data = source.read_bytes() if source.is_file() else b""
-    out = ParsedFile(mapping.name, source.name, hashlib.sha256(data).hexdigest())
-    table = read_table(source, mapping.read)
+    table = read_table(source, mapping.read)  # refuses a missing, oversized or hostile file
+    out = ParsedFile(mapping.name, source.name, _sha256(source))
     index = {normalise(c): c for c in reversed(table.columns) if c}
     bound = {name: col for name, names in mapping.columns.items()
              if (col := _first(names, index, table.tags)) is not None}
@@ -212,13 +217,26 @@ def read_file(path: str | Path, mapping: WeaponsMapping) -> ParsedFile:
     for name in missing:
         out.errors.append(RowError(None, " | ".join(mapping.columns[name]), "",
                                    "column.missing", f"no column for {name} in the header"))
+    out.unmapped_columns = unmapped_columns(table.columns, set(bound.values()))
     for number, cells in table.rows:
         out.rows_read += 1
         parsed = _row(number, cells, bound, mapping, out.errors)
+        if parsed is not None and out.unmapped_columns:
+            attributes = source_attributes(cells, out.unmapped_columns)
+            parsed = dataclasses.replace(parsed, weapon=dataclasses.replace(
+                parsed.weapon, source_attributes=attributes))
         if parsed is not None:
             out.rows.append(parsed)
     out.errors[:0] = table.stats.errors
     return out
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _first(names: tuple[str, ...], index: dict[str, str], tags: dict[str, str]) -> str | None:

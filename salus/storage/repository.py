@@ -130,23 +130,27 @@ def save_population(conn: sa.Connection, rows: Iterable[PopulationCount],
     ids = area_ids(conn)
     key = (t.population.c.area_id, t.population.c.year, t.population.c.sex,
            t.population.c.age_min, t.population.c.age_max)
-    existing = {tuple(r[:5]): (r[5], r[6]) for r in
-                conn.execute(sa.select(*key, t.population.c.population, t.population.c.id))}
+    existing = {tuple(r[:5]): (r[5], r[6], r[7] or None) for r in
+                conn.execute(sa.select(*key, t.population.c.population, t.population.c.id,
+                                       t.population.c.source_attributes))}
     counts, inserts = WriteCounts(), []
     for p in rows:
         k = (ids[p.area_code], p.year, p.sex, p.age_min or 0,
              t.OPEN_AGE if p.age_max is None else p.age_max)
+        attributes = p.source_attributes or None
         if k not in existing:
             names = ("area_id", "year", "sex", "age_min", "age_max")
             inserts.append(dict(zip(names, k, strict=True))
-                           | {"population": p.population, "import_batch_id": batch_id})
-            existing[k] = (p.population, -1)
+                           | {"population": p.population, "import_batch_id": batch_id,
+                              "source_attributes": attributes})
+            existing[k] = (p.population, -1, attributes)
             counts.inserted += 1
-        elif existing[k][0] == p.population:
+        elif existing[k][0] == p.population and existing[k][2] == attributes:
             counts.unchanged += 1
         else:
             conn.execute(t.population.update().where(t.population.c.id == existing[k][1])
-                         .values(population=p.population, import_batch_id=batch_id))
+                         .values(population=p.population, import_batch_id=batch_id,
+                                 source_attributes=attributes))
             counts.updated += 1
     for chunk in _chunks(inserts):
         conn.execute(t.population.insert(), chunk)
@@ -204,7 +208,8 @@ INCIDENT_COLUMNS = (
     "reported_on", "area_id", "longitude", "latitude", "location_precision", "iccs_code",
     "attempted", "iccs_context", "misuse_context", "location_type", "weapon_category",
     "narrative", "sensitivity", "declared_killed", "declared_injured", "killed_low",
-    "killed_high", "content_hash", "import_batch_id", "created_at", "updated_at")
+    "killed_high", "content_hash", "import_batch_id", "created_at", "updated_at",
+    "source_attributes")
 SOURCE_COLUMNS = ("incident_id", "source_type", "source_name", "record_id", "url")
 PERSON_COLUMNS = ("incident_id", "role", "sex", "age_min", "age_max", "age_band", "outcome",
                   "relationship", "conflict_status", "nationality", "given_name",
@@ -269,7 +274,7 @@ def _incident_tuple(inc: Incident, digest: str, iid: int, area_id: int, batch_id
         inc.misuse_context, inc.location_type,
         inc.weapons[0].category if inc.weapons else None, inc.narrative,
         inc.sensitivity.value, inc.declared_killed, inc.declared_injured, inc.killed_low,
-        inc.killed_high, digest, batch_id, stamp, stamp)
+        inc.killed_high, digest, batch_id, stamp, stamp, inc.source_attributes or None)
 
 
 def _person_values(p: Any, seen: dict[tuple[Any, ...], tuple[Any, ...]]) -> tuple[Any, ...]:
@@ -359,6 +364,9 @@ def _bind(dialect: sa.Dialect, table: sa.Table, columns: Sequence[str],
         for v in cols[i]:
             if v is None:
                 out.append(None)
+                continue
+            if v.__class__ is dict:  # a JSON object (source attributes): not hashable
+                out.append(f(v))
                 continue
             try:
                 w = cache[(v.__class__, v)]

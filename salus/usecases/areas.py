@@ -7,7 +7,7 @@ GeoJSON is simplified to a fixed number of decimals so that maps load fast over 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,19 +28,26 @@ class AreaInfo:
     level: int
     parent_code: str | None
     has_geometry: bool
+    source_attributes: dict[str, str] = field(default_factory=dict)
+    """The imported file's columns no mapping field took (to roles that read records)."""
 
 
 def _select() -> sa.Select[Any]:
     a, parent = t.area, t.area.alias("parent")
     return (sa.select(a.c.code, a.c.name, a.c.names, a.c.level,
                       parent.c.code.label("parent_code"),
-                      a.c.geometry.is_not(None).label("has_geometry"))
+                      a.c.geometry.is_not(None).label("has_geometry"), a.c.source_attributes)
             .select_from(a.outerjoin(parent, parent.c.id == a.c.parent_id)))
 
 
-def _info(r: Any) -> AreaInfo:
+def _attributes(viewer: Viewer, stored: dict[str, str] | None) -> dict[str, str]:
+    """Source attributes are shown to roles that read records (public pages never get them)."""
+    return dict(stored or {}) if viewer.can(Permission.READ_RECORDS) else {}
+
+
+def _info(r: Any, viewer: Viewer) -> AreaInfo:
     return AreaInfo(r.code, r.name, dict(r.names or {}), r.level, r.parent_code,
-                    bool(r.has_geometry))
+                    bool(r.has_geometry), _attributes(viewer, r.source_attributes))
 
 
 def list_areas(engine: sa.Engine, viewer: Viewer, level: int | None = None,
@@ -53,7 +60,8 @@ def list_areas(engine: sa.Engine, viewer: Viewer, level: int | None = None,
         parent_id = sa.select(t.area.c.id).where(t.area.c.code == parent).scalar_subquery()
         q = q.where(t.area.c.parent_id == parent_id)
     with engine.connect() as conn:
-        return [_info(r) for r in conn.execute(q.order_by(t.area.c.level, t.area.c.code))]
+        return [_info(r, viewer)
+                for r in conn.execute(q.order_by(t.area.c.level, t.area.c.code))]
 
 
 def get_area(engine: sa.Engine, viewer: Viewer, code: str) -> AreaInfo:
@@ -62,7 +70,7 @@ def get_area(engine: sa.Engine, viewer: Viewer, code: str) -> AreaInfo:
         row = conn.execute(_select().where(t.area.c.code == code)).first()
     if row is None:
         raise NotFound(f"no area {code}")
-    return _info(row)
+    return _info(row, viewer)
 
 
 def levels(engine: sa.Engine) -> list[int]:
@@ -110,7 +118,8 @@ def list_population(engine: sa.Engine, viewer: Viewer, area: str | None = None,
     if year:
         where.append(p.c.year == year)
     base = (sa.select(t.area.c.code.label("area"), t.area.c.name.label("area_name"), p.c.year,
-                      p.c.sex, p.c.age_min, p.c.age_max, p.c.population)
+                      p.c.sex, p.c.age_min, p.c.age_max, p.c.population,
+                      p.c.source_attributes)
             .join(t.area, t.area.c.id == p.c.area_id).where(*where))
     count = sa.select(sa.func.count()).select_from(
         p.join(t.area, t.area.c.id == p.c.area_id)).where(*where)
@@ -119,7 +128,7 @@ def list_population(engine: sa.Engine, viewer: Viewer, area: str | None = None,
         rows = conn.execute(base.order_by(t.area.c.code, p.c.year, p.c.sex, p.c.age_min)
                             .limit(paging.per_page).offset(paging.offset)).all()
     items = [dict(r._mapping) | ({"age_max": None} if r.age_max == t.OPEN_AGE else {})
-             for r in rows]
+             | {"source_attributes": _attributes(viewer, r.source_attributes)} for r in rows]
     return Page(items, total, paging.page, paging.per_page)
 
 

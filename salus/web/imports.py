@@ -10,19 +10,29 @@ from fastapi.responses import Response
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
 from salus.api.panels import clear as clear_panels
-from salus.domain.accounts.roles import Permission, Viewer
+from salus.domain.accounts.roles import Viewer
 from salus.usecases.errors import ValidationFailed
 from salus.usecases.imports import jobs as import_jobs
-from salus.web.pages import needs
+from salus.web.pages import page_viewer
 from salus.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Importer = Annotated[Viewer, Depends(needs(Permission.IMPORT))]
+
+
+def importer(request: Request) -> Viewer:
+    """The viewer, who must be allowed to import some kind of records (403 page otherwise)."""
+    viewer = page_viewer(request)
+    import_jobs.check_import(viewer)
+    return viewer
+
+
+Importer = Annotated[Viewer, Depends(importer)]
 MAX_SHOWN = 1000
 
 
 def _page(request: Request, viewer: Viewer, status: int = 200, **extra: object) -> Response:
     context: dict[str, object] = {"mappings": import_jobs.mappings(), "preview": None,
+                                  "kinds": import_jobs.kinds_for(viewer),
                                   "report": None, "error": None, "max_shown": MAX_SHOWN,
                                   "batches": import_jobs.list_batches(ctx.engine(request),
                                                                       viewer, 20)}
@@ -39,10 +49,9 @@ def import_page(request: Request, viewer: Importer) -> Response:
 async def preview(request: Request, viewer: Importer, file: Annotated[UploadFile, File()],
                   kind: Annotated[str, Form()], mapping: Annotated[str, Form()] = "",
                   mapping_yaml: Annotated[str, Form()] = "") -> Response:
-    content = await file.read(import_jobs.MAX_BYTES + 1)
     try:
         staged = import_jobs.stage(ctx.state(request).staging, viewer, kind,
-                                   file.filename or "upload", content, mapping, mapping_yaml)
+                                   file.filename or "upload", file.file, mapping, mapping_yaml)
     except ValidationFailed as exc:
         return _page(request, viewer, 422, error=exc)
     result = import_jobs.preview(ctx.engine(request), viewer, staged)

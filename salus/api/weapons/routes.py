@@ -95,7 +95,8 @@ def weapon(uid: str, viewer: ViewerDep, engine: Db) -> dict[str, Any]:
             "markings": [dataclasses.asdict(m) for m in detail.markings],
             "status": story.status, "events": [dataclasses.asdict(e) for e in story.events],
             "holdings": [dataclasses.asdict(h) for h in story.holdings],
-            "incidents": weapons_links.weapon_incidents(engine, viewer, uid)}
+            "incidents": weapons_links.weapon_incidents(engine, viewer, uid),
+            "source_attributes": detail.source_attributes}
 
 
 @router.post("/weapons/{uid}/events", response_model=RecordedOut, status_code=201)

@@ -90,6 +90,8 @@ class WeaponDetailOut(BaseModel):
     events: list[EventOut]
     holdings: list[HoldingOut]
     incidents: list[IncidentLinkOut]
+    source_attributes: dict[str, str] = Field(
+        default_factory=dict, description="columns of the imported file no mapping field took")
 
 
 class EventIn(BaseModel):

@@ -69,6 +69,9 @@ def import_file(
                                                 dry_run=dry_run)
     except (FileImportError, MappingError, UseCaseError) as exc:
         fail(str(getattr(exc, "detail", exc)))
+    if report.unmapped_columns:
+        console.print("columns the mapping does not name, kept with each weapon as source "
+                      f"attributes: {', '.join(report.unmapped_columns)}")
     for e in report.errors[:20]:
         err_console.print(f"row {e.row if e.row is not None else '-'} · {e.column} · "
                           f"{e.value!r}: {e.code}: {e.message}")

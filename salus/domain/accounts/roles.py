@@ -59,8 +59,9 @@ ROLE_PERMISSIONS: dict[UserRole, frozenset[Permission]] = {
                                  P.EDIT_RECORDS, P.IMPORT, P.IDENTITIES, P.EDIT_AREAS,
                                  P.WEAPONS, P.EDIT_PLANS, P.VERIFY_REPORTS, P.PUBLISH_REPORTS,
                                  P.RECONCILE}),
+    # data entry imports the incident spreadsheets it holds, within its area scope (issue 13)
     UserRole.DATA_ENTRY: frozenset({P.DASHBOARD, P.INDICATORS, P.READ_RECORDS, P.CREATE_RECORDS,
-                                    P.EDIT_RECORDS, P.IDENTITIES}),
+                                    P.EDIT_RECORDS, P.IMPORT, P.IDENTITIES}),
     UserRole.COMMUNITY_MONITOR: frozenset({P.DASHBOARD, P.INDICATORS, P.READ_RECORDS,
                                            P.CREATE_RECORDS, P.EDIT_PLANS, P.VERIFY_REPORTS}),
     UserRole.REGISTRY_OFFICER: frozenset({P.DASHBOARD, P.INDICATORS, P.WEAPONS, P.EDIT_WEAPONS,

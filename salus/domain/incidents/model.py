@@ -200,6 +200,9 @@ class Incident:
     killed_low: int | None = None
     killed_high: int | None = None
     uid: str | None = None
+    source_attributes: dict[str, str] = field(default_factory=dict)
+    """The source file's columns no mapping field took: {column name: cell text} (kept so
+    that nothing a user submitted is lost; empty for records entered by hand)."""
 
     def victims(self) -> list[Person]:
         return [p for p in self.persons if p.role is Role.VICTIM]
@@ -218,6 +221,8 @@ class Incident:
         data["source"].pop("record_id")
         data["source"].pop("url")
         data.pop("uid")
+        if not data["source_attributes"]:
+            data.pop("source_attributes")  # digests of records without them stay as they were
         blob = json.dumps(data, sort_keys=True, default=_json_default, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -232,6 +237,8 @@ class Area:
     parent_code: str | None = None
     names: dict[str, str] = field(default_factory=dict)
     geometry: dict[str, Any] | None = None
+    source_attributes: dict[str, str] = field(default_factory=dict)
+    """Unmapped columns of the source file's row: {column name: cell text}."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +251,8 @@ class PopulationCount:
     sex: str = "total"
     age_min: int | None = None
     age_max: int | None = None
+    source_attributes: dict[str, str] = field(default_factory=dict, hash=False)
+    """Unmapped columns of the source file's row: {column name: cell text}."""
 
 
 def _json_default(value: object) -> object:

@@ -222,6 +222,8 @@ class WeaponRecord:
     description: str | None = None
     source_record: str | None = None
     markings: tuple[Marking, ...] = ()
+    source_attributes: dict[str, str] = field(default_factory=dict, hash=False)
+    """Columns of an imported file that no mapping field took: {column name: cell text}."""
 
 
 @dataclass(frozen=True, slots=True)

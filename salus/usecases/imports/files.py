@@ -23,11 +23,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from salus.domain.accounts.roles import Viewer
 from salus.domain.geometry import AreaLocator
 from salus.ingestion.errors import FileImportError, MappingError, RowError
 from salus.ingestion.mapping import Mapping, load_mapping
 from salus.ingestion.pipeline import PipelineResult, Progress, StoreContext, run_pipeline
 from salus.storage import repository as repo
+from salus.storage import schema as t
+from salus.usecases.scope import subtree
 
 WRITE_CHUNK = 5000
 SQLITE_CACHE_KIB = 256 * 1024
@@ -54,6 +57,8 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
     absent_columns: list[str] = field(default_factory=list)
+    unmapped_columns: list[str] = field(default_factory=list)
+    """Source columns no mapping field takes: kept with each record (``source_attributes``)."""
     seconds: float = 0.0
 
     @property
@@ -71,12 +76,19 @@ class ImportReport:
 def import_file(engine: sa.Engine, kind: str, path: str | Path, mapping: str | Path | Mapping,
                 *, skip_invalid: bool = False, actor: str = "cli", date_format: str | None = None,
                 encoding: str | None = None, progress: Progress | None = None,
-                today: dt.date | None = None) -> ImportReport:
+                today: dt.date | None = None, viewer: Viewer | None = None,
+                file_name: str | None = None) -> ImportReport:
     """Import ``path`` as ``kind`` with ``mapping`` (a shipped name, a YAML path or a Mapping).
 
     Raises :class:`MappingError` for a wrong mapping (unknown name, other kind); every problem
-    of the file itself is reported in :attr:`ImportReport.errors`.
+    of the file itself is reported in :attr:`ImportReport.errors`. With a ``viewer`` (the
+    permission is checked by :mod:`salus.usecases.imports.jobs`), the batch and the audit event
+    name that user, and a user bound to an area gets a row error (``area.out_of_scope``) for
+    each row of another area. ``file_name`` names the file in the batch and the audit event
+    (an upload's own name, where ``path`` is the staged copy).
     """
+    if viewer is not None:
+        actor = viewer.username
     started = time.perf_counter()
     m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     if m.kind != kind:
@@ -86,14 +98,15 @@ def import_file(engine: sa.Engine, kind: str, path: str | Path, mapping: str | P
     report = ImportReport(kind, str(source), m.name)
     with _no_cyclic_gc():
         try:
-            result = run_pipeline(source, m, store_context(engine, kind, today), progress)
+            result = run_pipeline(source, m, store_context(engine, kind, today, viewer),
+                                  progress)
         except FileImportError as exc:
             report.errors = [exc.error]
             report.seconds = time.perf_counter() - started
             return report
         _fill(report, result)
         if result.objects and (skip_invalid or not report.errors):
-            _write(engine, report, result, m, source, actor, progress)
+            _write(engine, report, result, m, source, actor, progress, file_name)
     if report.written and kind == "incidents":
         run_alerts_after_import(engine, today)
     report.seconds = time.perf_counter() - started
@@ -125,12 +138,20 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def store_context(engine: sa.Engine, kind: str, today: dt.date | None = None) -> StoreContext:
-    """What the pipeline needs of the store: area codes and levels, lazy point-in-area checks."""
+def store_context(engine: sa.Engine, kind: str, today: dt.date | None = None,
+                  viewer: Viewer | None = None) -> StoreContext:
+    """What the pipeline needs of the store: area codes and levels, lazy point-in-area checks,
+    and the codes of the viewer's subtree when it is bound to an area (the one scope rule of
+    :mod:`salus.usecases.scope`)."""
+    scope = None
     with engine.connect() as conn:
         levels = repo.area_levels(conn)
+        if viewer is not None and viewer.area_id is not None:
+            scope = frozenset(conn.execute(sa.select(t.area.c.code).where(
+                t.area.c.id.in_(subtree(viewer.area_id)))).scalars())
     locator = _LazyLocator(engine).contains if kind == "incidents" else None
-    return StoreContext(levels, locator, today or dt.datetime.now(dt.UTC).date())
+    return StoreContext(levels, locator, today or dt.datetime.now(dt.UTC).date(), scope,
+                        viewer.area_code if viewer is not None else None)
 
 
 class _LazyLocator:
@@ -158,6 +179,7 @@ def _fill(report: ImportReport, result: PipelineResult) -> None:
     report.errors = sorted(result.errors, key=_order)
     report.warnings = sorted(result.warnings, key=_order)
     report.absent_columns = result.absent_columns
+    report.unmapped_columns = result.unmapped_columns
 
 
 def _order(error: RowError) -> tuple[int, str]:
@@ -165,21 +187,23 @@ def _order(error: RowError) -> tuple[int, str]:
 
 
 def _write(engine: sa.Engine, report: ImportReport, result: PipelineResult, m: Mapping,
-           source: Path, actor: str, progress: Progress | None) -> None:
+           source: Path, actor: str, progress: Progress | None,
+           file_name: str | None = None) -> None:
     """One transaction: batch row, records, batch totals, audit event (all or nothing)."""
+    name = file_name or source.name
     with engine.begin() as conn:
-        batch = repo.start_batch(conn, report.kind, source.name, file_sha256(source),
-                                 m.name, actor)
+        batch = repo.start_batch(conn, report.kind, name, file_sha256(source), m.name, actor)
         counts = _save(conn, result, batch, progress)
         repo.finish_batch(conn, batch, report.rows_read, counts, report.rows_rejected)
         report.batch_id = batch
         report.inserted, report.updated, report.unchanged = (counts.inserted, counts.updated,
                                                              counts.unchanged)
         repo.audit(conn, actor, "import", "import_batch", str(batch),
-                   after={"kind": report.kind, "file": source.name, "mapping": m.name,
+                   after={"kind": report.kind, "file": name, "mapping": m.name,
                           "rows_read": report.rows_read, "inserted": counts.inserted,
                           "updated": counts.updated, "unchanged": counts.unchanged,
-                          "rejected": report.rows_rejected})
+                          "rejected": report.rows_rejected,
+                          "unmapped_columns": report.unmapped_columns})
     report.written = True
 
 

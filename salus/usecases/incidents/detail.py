@@ -67,9 +67,14 @@ def _detail(row: Any, persons: list[Any], weapons: list[Any], source: Any,
               if k not in ("id", "area_id", "content_hash", "import_batch_id")}
     if not viewer.sees_narrative(row.sensitivity):
         fields.pop("narrative")
+    # a source file's other columns may name persons: shown with identities only
+    attributes = fields.pop("source_attributes", None) or {}
+    if show:
+        fields["source_attributes"] = attributes
     fields["attempted"] = bool(fields["attempted"])
     hidden = not show and any(getattr(p, k) for p in persons for k in IDENTIFYING)
     hidden = hidden or ("narrative" not in fields and bool(row.narrative))
+    hidden = hidden or (not show and bool(attributes))
     src = {k: getattr(source, k) for k in ("source_type", "source_name", "record_id", "url")}
     return IncidentDetail(row.uid, fields, [_person(p, show) for p in persons],
                           [{k: w._mapping[k] for k in ("category", "legal_status", "count",
@@ -108,7 +113,7 @@ def _mask_event(e: AuditEvent) -> AuditEvent:
     def clean(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
         if snapshot is None:
             return None
-        out = {k: v for k, v in snapshot.items() if k != "narrative"}
+        out = {k: v for k, v in snapshot.items() if k not in ("narrative", "source_attributes")}
         out["persons"] = [{k: v for k, v in p.items() if k not in IDENTIFYING}
                           for p in snapshot.get("persons", [])]
         return out

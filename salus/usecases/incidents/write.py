@@ -103,8 +103,10 @@ def update_incident(engine: sa.Engine, viewer: Viewer, uid: str,
         _keep_hidden(old, values, viewer)
         _check_scope(conn, viewer, values.get("area_code"))
         warnings = _save(conn, values, uid)
+        # an edit keeps the creation time and the columns its source file had beyond the form
         conn.execute(t.incident.update().where(t.incident.c.uid == uid)
-                     .values(created_at=old.fields["created_at"]))
+                     .values(created_at=old.fields["created_at"],
+                             source_attributes=old.fields.get("source_attributes") or None))
         repository.audit(conn, viewer.username, "update", "incident", uid, snapshot(old),
                          snapshot(_full(conn, uid)))
     return warnings

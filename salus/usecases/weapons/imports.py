@@ -12,6 +12,9 @@ the same number, a registration to the same owner and an event of the same type 
 recognised and left as they are, so importing the same file twice changes nothing. A row that
 contradicts what is recorded (another category, year, owner name, licence dates…) is an error,
 not an overwrite: registry records are evidence and are corrected by an officer.
+**Nothing dropped**: the file's columns that the mapping does not name are listed in the report
+(``unmapped_columns``) and kept with each weapon as ``source_attributes``; a re-import whose
+row carries other values for them replaces the kept ones (counted in ``attributes_updated``).
 """
 
 from __future__ import annotations
@@ -69,6 +72,8 @@ class ImportReport:
     registrations: int = 0
     transfers: int = 0
     events: int = 0
+    attributes_updated: int = 0
+    unmapped_columns: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     committed: bool = False
 
@@ -87,7 +92,7 @@ def import_registry(engine: sa.Engine, viewer: Viewer, path: str | Path,
     can_edit(viewer)
     parsed = reader.read_file(path, reader.load(mapping))
     report = ImportReport(parsed.file_name, parsed.mapping, parsed.rows_read,
-                          errors=list(parsed.errors))
+                          unmapped_columns=parsed.unmapped_columns, errors=list(parsed.errors))
     if any(r.owner is not None for r in parsed.rows):
         require(viewer.can(Permission.WEAPON_OWNERS),
                 "this file has owners: only registry roles import owners' personal data")
@@ -110,7 +115,8 @@ def import_registry(engine: sa.Engine, viewer: Viewer, path: str | Path,
 def _rolled_back(report: ImportReport) -> ImportReport:
     if not report.errors:
         return report
-    return ImportReport(report.file_name, report.mapping, report.rows_read, errors=report.errors)
+    return ImportReport(report.file_name, report.mapping, report.rows_read,
+                        unmapped_columns=report.unmapped_columns, errors=report.errors)
 
 
 def _finish_batch(conn: sa.Connection, viewer: Viewer, batch: int,
@@ -131,7 +137,7 @@ def _apply_row(conn: sa.Connection, viewer: Viewer, row: reader.ParsedRow,
         report.errors += [_row_error(row, e) for e in exc.errors]
         return
     for name in ("weapons_added", "weapons_existing", "owners_added", "licences_added",
-                 "registrations", "transfers", "events"):
+                 "registrations", "transfers", "events", "attributes_updated"):
         setattr(report, name, getattr(counts, name))
 
 
@@ -148,6 +154,8 @@ def _apply(conn: sa.Connection, viewer: Viewer, row: reader.ParsedRow,
     weapon_uid, new = _weapon(conn, viewer, row)
     report.weapons_added += new
     report.weapons_existing += not new
+    if not new:
+        report.attributes_updated += _attributes(conn, viewer, weapon_uid, row)
     if row.event is not None and row.event_date is not None and (
             new or not _has_event(conn, weapon_uid, row)):
         record_event_in(conn, viewer, weapon_uid,
@@ -183,6 +191,22 @@ def _weapon(conn: sa.Connection, viewer: Viewer, row: reader.ParsedRow) -> tuple
             fail(ArmsRuleError("import.differs", name, mine,
                                f"weapon {found['uid']} is recorded with {name} {theirs!r}"))
     return str(found["uid"]), False
+
+
+def _attributes(conn: sa.Connection, viewer: Viewer, weapon_uid: str,
+                row: reader.ParsedRow) -> bool:
+    """Replace a recorded weapon's source attributes with the row's when they differ (the
+    file's other columns are not registry evidence: the latest file's values are kept)."""
+    new = dict(row.weapon.source_attributes) or None
+    c = w.weapon.c
+    old = conn.scalar(sa.select(c.source_attributes).where(c.uid == weapon_uid)) or None
+    if new is None or new == old:
+        return False
+    conn.execute(w.weapon.update().where(c.uid == weapon_uid)
+                 .values(source_attributes=new, updated_at=repo.now()))
+    audit(conn, viewer.username, "update", "weapon", weapon_uid, {"source_attributes": old},
+          {"source_attributes": new})
+    return True
 
 
 def _normalised(record: Any) -> dict[str, Any]:

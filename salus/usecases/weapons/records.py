@@ -43,7 +43,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from salus.domain.accounts.roles import Viewer
+from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.weapons import serials
 from salus.domain.weapons.registry import (
     ArmsRuleError,
@@ -132,6 +132,9 @@ class WeaponDetail:
     weapon: WeaponSummary
     markings: list[MarkingView] = field(default_factory=list)
     attachments: list[AttachmentView] = field(default_factory=list)
+    source_attributes: dict[str, str] = field(default_factory=dict)
+    """Columns of the imported file no mapping field took ("Other columns from the source
+    file" on the weapon's page); empty for viewers without ``WEAPON_OWNERS``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +197,7 @@ def _weapon_values(r: WeaponRecord, maker_key: str | None, serial_key: str | Non
         "import_country": _country(r.import_country, "import_country"),
         "import_year": r.import_year, "description": _text(r.description),
         "source_record": _text(r.source_record),
+        "source_attributes": dict(r.source_attributes) or None,
     }
 
 
@@ -267,7 +271,9 @@ def get_weapon(engine: sa.Engine, viewer: Viewer, uid: str) -> WeaponDetail:
         _summary(row),
         [MarkingView(m.id, m.kind, m.component, m.text, m.obliterated) for m in markings],
         [AttachmentView(f.id, f.file_name, f.media_type, f.size, f.sha256, f.description,
-                        f.created_by, f.created_at) for f in files])
+                        f.created_by, f.created_at) for f in files],
+        # a file's other columns may hold owners' personal data: shown to registry roles only
+        dict(row.source_attributes or {}) if viewer.can(Permission.WEAPON_OWNERS) else {})
 
 
 def find_weapons(engine: sa.Engine, viewer: Viewer, ref: str) -> list[WeaponSummary]:
