@@ -41,14 +41,50 @@ def test_the_whole_flow_from_assessment_to_an_indicator_that_moves(engine: sa.En
 
     plan = plan_views.get_plan(engine, ADMIN, built.plan_id, TODAY)
     linked = next(i for i in plan.indicators if i.id == built.linked_indicator)
-    before = linked.current
-    assert before is not None
+    # the seeded incidents stop in June 2024, before the baseline date (2024-06-30)
+    assert linked.current is None and linked.before_baseline
     for n in range(3):
         create_incident(engine, ADMIN, _homicide(TODAY - dt.timedelta(days=10 + n), n))
     after = next(i for i in plan_views.get_plan(engine, ADMIN, built.plan_id, TODAY).indicators
                  if i.id == built.linked_indicator)
-    assert after.current == before + 3
+    # 3 victims from 2024-07-01 to 2024-12-21 (174 days), scaled to 12 months (366 days)
+    assert after.counted_from == dt.date(2024, 7, 1) and after.as_of == dt.date(2024, 12, 21)
+    assert after.current == round(3 * 366 / 174, 1)
     assert after.off_track and after.progress.reason == "moving_away"
+
+
+def test_a_linked_indicator_counts_progress_only_from_its_baseline_date(
+        engine: sa.Engine) -> None:
+    from web_support import client, sign_in
+
+    built = observatory(engine)
+    for n in range(4):      # after the seeded incidents, before the baseline (2024-06-30)
+        create_incident(engine, ADMIN, _homicide(dt.date(2024, 6, 10 + n), n))
+    linked = next(i for i in plan_views.get_plan(engine, ADMIN, built.plan_id, TODAY).indicators
+                  if i.id == built.linked_indicator)
+    assert linked.current is None and linked.progress.achieved is None
+    ana = client(engine)
+    sign_in(ana, "ana")
+    row = _indicator_row(ana.get(f"/plans/{built.plan_id}").text, built.linked_indicator)
+    assert "no data since the baseline" in row
+    for n in range(2):
+        create_incident(engine, ADMIN, _homicide(TODAY, 10 + n))
+    linked = next(i for i in plan_views.get_plan(engine, ADMIN, built.plan_id, TODAY).indicators
+                  if i.id == built.linked_indicator)
+    # 2 victims in 2024-07-01..2024-12-31 (184 days) scaled to the 366 days of the 12 months;
+    # the 3 seeded victims and the 4 of June, before the baseline, are not counted
+    assert linked.counted_from == dt.date(2024, 7, 1)
+    assert linked.current == round(2 * 366 / 184, 1)
+    row = _indicator_row(ana.get(f"/plans/{built.plan_id}").text, built.linked_indicator)
+    assert f"<td>{linked.current:g} (" in row and "counted from" in row
+
+
+def _indicator_row(html: str, indicator_id: int) -> str:
+    import re
+
+    found = re.search(rf'<tr id="indicator-{indicator_id}">.*?</tr>', html, re.S)
+    assert found, "the indicator is not on the page"
+    return found.group(0)
 
 
 def test_progress_updates_move_actions_and_manual_indicators(engine: sa.Engine) -> None:

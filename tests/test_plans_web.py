@@ -3,6 +3,7 @@ tested on both backends in test_plans_flow/test_plans_permissions)."""
 
 from __future__ import annotations
 
+import html
 import re
 import zlib
 from collections.abc import Iterator
@@ -211,3 +212,52 @@ def test_the_cli_lists_shows_exports_and_updates(store: tuple[sa.Engine, Built, 
     assert refused.exit_code == 2 and "status" in refused.output
     rolled = runner.invoke(app, ["plans", "rollup", "--db", url])
     assert rolled.exit_code == 0 and "Domestic violence" in rolled.output
+
+
+def _figure_rows(page: str) -> list[list[str]]:
+    """The cells of the page's indicator table (``_figures.html``), tags stripped."""
+    table = re.search(r'<table class="data figures">.*?</table>', page, re.S)
+    assert table, "no indicator table on the page"
+    body = table.group(0).split("<tbody>")[1]
+    return [[html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+             for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+
+
+def test_the_community_page_shows_the_indicator_figures_the_api_gives(
+        store: tuple[sa.Engine, Built, str]) -> None:
+    engine, _built, _url = store
+    ana = client(engine)
+    sign_in(ana, "ana")
+    for page_url, api_url, c in (
+            ("/communities/R1-A", "/api/v1/communities/R1-A", ana),
+            ("/public/communities/R1-A", "/api/v1/public/communities/R1-A", client(engine))):
+        figures = c.get(api_url).json()["figures"]
+        assert figures, "the API gives figures for R1-A"
+        rows = _figure_rows(c.get(page_url).text)
+        assert [(r[2], r[4]) for r in rows] == [(f["count"], f["previous"]) for f in figures]
+        assert [r[0] for r in rows] == [f["title"] for f in figures]
+    homicides = next(f for f in ana.get("/api/v1/communities/R1-A").json()["figures"]
+                     if f["indicator"] == "sdg-16-1-1")
+    assert int(homicides["count"]) > 0          # the seeded homicides of 2024, not an empty row
+
+
+def test_an_assessment_of_a_period_without_data_shows_no_data_not_minus_100(
+        engine: sa.Engine) -> None:
+    import datetime as dt
+
+    from salus.usecases.plans.community_figures import indicator_figures
+
+    observatory(engine)           # the seeded incidents stop in June 2024
+    later = assessments.create_assessment(engine, SYSTEM_VIEWER, assessments.AssessmentSpec(
+        "R1-A", "Second-half assessment", dt.date(2024, 7, 1), dt.date(2024, 12, 31)))
+    figures = indicator_figures(engine, SYSTEM_VIEWER, "R1-A", dt.date(2024, 7, 1),
+                                dt.date(2024, 12, 31))
+    assert figures and all(f.no_data and f.change_pct is None for f in figures)
+    c = client(engine)
+    sign_in(c, "ana")
+    rows = _figure_rows(c.get(f"/assessments/{later}").text)
+    assert len(rows) == 3 and all("no data" in r[2] for r in rows)
+    assert not any("%" in cell for r in rows for cell in r[1:])      # no change, no −100 %
+    first_half = _figure_rows(c.get("/assessments/1").text)
+    assert not any("no data" in cell for r in first_half for cell in r)

@@ -8,6 +8,9 @@ same length (the engine's ``previous``/``change_pct``): SDG 16.1.1 (homicide vic
 situational context. Incident counts by ICCS section (first two digits) are counted in SQL on
 the primary series, current against previous period. Public viewers get suppressed counts
 ("<5", :mod:`salus.analytics.disclosure`).
+
+A period that starts after the latest recorded incident has no data yet (records arrive
+late): its indicators are shown as "no data" with no change, never as zero and "−100 %".
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from salus.usecases.alerts.clusters import primary_source_types
 from salus.usecases.indicators.compute import compute_indicator
 from salus.usecases.indicators.dashboard import INDICATOR as VICTIMS
 from salus.usecases.indicators.dashboard import definitions_folder
+from salus.usecases.plans.views import latest_incident
 
 FIGURES: tuple[tuple[str, str | None], ...] = (
     ("sdg-16-1-1", None),
@@ -47,6 +51,8 @@ class Figure:
     rate: float | None
     previous: str
     change_pct: float | None
+    no_data: bool = False
+    """The period starts after the latest recorded incident: nothing to count or compare."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +71,20 @@ def period_text(start: dt.date, end: dt.date) -> str:
 
 def indicator_figures(engine: sa.Engine, viewer: Viewer, area_code: str, start: dt.date,
                       end: dt.date, threshold: int = DEFAULT_THRESHOLD) -> list[Figure]:
-    """The community's indicators over ``start..end`` (the caller checked the viewer)."""
+    """The community's indicators over ``start..end`` (the caller checked the viewer); one
+    "no data" row per indicator when the period starts after the latest recorded incident."""
+    with engine.connect() as conn:
+        latest = latest_incident(conn)
     out: list[Figure] = []
     for indicator, by in FIGURES:
         result = compute_indicator(engine, indicator, period=period_text(start, end),
                                    by=[by] if by else [], filters={"area": area_code},
                                    public=viewer.public, suppression_threshold=threshold,
                                    definitions=[definitions_folder()])
+        if latest is None or latest < start:
+            out.append(Figure(indicator, result.title, result.measure, None, None, "", None,
+                              "", None, no_data=True))
+            continue
         for row in result.rows:
             value = getattr(row, result.measure)
             if by and not value and not row.previous:

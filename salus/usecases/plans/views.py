@@ -8,8 +8,13 @@ plan's community: the definition's count (victims or incidents, or the rate per 
 ``measure: rate``) over the ``months`` months ending on the day of the view, or on the latest
 day with a recorded incident when the data stop earlier (records arrive late; a window past the
 data would count months with nothing recorded as zero), so progress updates itself as
-incidents are recorded. It is compared with the straight line on that same day. Manual
-indicators take their latest progress value and are compared on the day of the view.
+incidents are recorded. It is compared with the straight line on that same day. Progress is
+counted only from the baseline date: a window that would reach back to the baseline date or
+before starts the day after it, and its count (or rate) is scaled to the full ``months`` so
+that it stays comparable with the baseline (``counted_from`` says so on the page); before any
+day after the baseline has data, the current value is unknown ("no data"), never a figure made
+of the data the baseline already describes. Manual indicators take their latest progress value
+and are compared on the day of the view.
 Public viewers see no notes, evidence or reporters, and small counts as "<5".
 """
 
@@ -67,10 +72,18 @@ class IndicatorView:
     progress: sp.Progress
     as_of: dt.date
     """The day the current value describes (the end of a linked indicator's window)."""
+    counted_from: dt.date | None = None
+    """A linked indicator's window starts here, the day after the baseline, when the full
+    ``months`` would reach back before it (the value is then scaled to the full window)."""
 
     @property
     def off_track(self) -> bool:
         return self.progress.off_track
+
+    @property
+    def before_baseline(self) -> bool:
+        """A linked indicator whose data stop on or before its baseline date: nothing to count."""
+        return self.link is not None and self.as_of <= self.baseline_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,11 +153,28 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise ValueError(day)
 
 
-def linked_value(engine: sa.Engine, link: dict[str, Any], area_code: str, on: dt.date,
-                 public: bool = False,
-                 threshold: int = DEFAULT_THRESHOLD) -> tuple[float | None, bool]:
-    """A linked indicator's value for the ``months`` ending on ``on``; (value, suppressed)."""
+def linked_window(link: dict[str, Any], on: dt.date,
+                  since: dt.date | None = None) -> tuple[dt.date, float] | None:
+    """The first day of a linked indicator's window ending on ``on`` and the factor that scales
+    its value to the full ``months``: the window starts no earlier than ``since`` (the day
+    after the baseline); None when ``on`` is before ``since`` (no data to count yet)."""
     start = add_months(on, -int(link.get("months", 12))) + dt.timedelta(days=1)
+    if since is None or since <= start:
+        return start, 1.0
+    if on < since:
+        return None
+    return since, ((on - start).days + 1) / ((on - since).days + 1)
+
+
+def linked_value(engine: sa.Engine, link: dict[str, Any], area_code: str, on: dt.date,
+                 public: bool = False, threshold: int = DEFAULT_THRESHOLD,
+                 since: dt.date | None = None) -> tuple[float | None, bool]:
+    """A linked indicator's value for the ``months`` ending on ``on``, counted from ``since``
+    at the earliest (see :func:`linked_window`); (value, suppressed)."""
+    window = linked_window(link, on, since)
+    if window is None:
+        return None, False
+    start, scale = window
     result = compute_indicator(engine, link["indicator"], period=f"{start}..{on}", by=[],
                                filters={**link.get("filters", {}), "area": area_code},
                                public=public, suppression_threshold=threshold,
@@ -152,10 +182,10 @@ def linked_value(engine: sa.Engine, link: dict[str, Any], area_code: str, on: dt
     row = result.rows[0] if result.rows else None
     if row is None:
         return 0.0, False
-    if link.get("measure") == "rate":
-        return (None if row.rate is None else round(float(row.rate), 3)), row.suppressed
-    value = getattr(row, result.measure)
-    return (None if value is None else float(value)), row.suppressed
+    value = row.rate if link.get("measure") == "rate" else getattr(row, result.measure)
+    if value is None:
+        return None, row.suppressed
+    return round(float(value) * scale, 3 if link.get("measure") == "rate" else 1), row.suppressed
 
 
 def get_plan(engine: sa.Engine, viewer: Viewer, plan_id: int, today: dt.date | None = None,
@@ -210,21 +240,24 @@ def _updates(conn: sa.Connection, plan_id: int, public: bool) -> list[dict[str, 
 
 def _indicator(engine: sa.Engine, r: Any, area_code: str, updates: list[dict[str, Any]],
                today: dt.date, public: bool, threshold: int) -> IndicatorView:
-    suppressed = False
+    suppressed, counted_from = False, None
+    base_on, target_on = as_date(r.baseline_on) or today, as_date(r.target_on) or today
     if r.link:
+        since = base_on + dt.timedelta(days=1)
+        window = linked_window(dict(r.link), today, since)
+        counted_from = since if window is not None and window[1] != 1.0 else None
         current, suppressed = linked_value(engine, dict(r.link), area_code, today, public,
-                                           threshold)
+                                           threshold, since)
     else:
         values = [u for u in updates if u["indicator_id"] == r.id and u["value"] is not None]
         current = values[0]["value"] if values else None
-    base_on, target_on = as_date(r.baseline_on) or today, as_date(r.target_on) or today
     progress = sp.progress(r.baseline, r.target, current, base_on, target_on, today)
     text = "—" if current is None else f"{current:g}"
     if suppressed:
         text = suppressed_label(threshold)
     return IndicatorView(r.id, r.objective_id, r.name, r.unit, r.direction, r.baseline,
                          base_on, r.target, target_on, dict(r.link) if r.link else None,
-                         current, text, progress, today)
+                         current, text, progress, today, counted_from)
 
 
 def latest_incident(conn: sa.Connection) -> dt.date | None:

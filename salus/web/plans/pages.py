@@ -176,8 +176,8 @@ def trend_chart(result: IndicatorResult, year: int) -> dict[str, Any]:
 def _community(request: Request, viewer: Viewer, area_code: str) -> Response:
     page = community_page.community_page(ctx.engine(request), viewer, area_code,
                                          threshold=ctx.state(request).suppression_threshold)
-    return render(request, "plans/community.html", page=page, code=_code_label,
-                  chart=trend_chart(page.trend, page.year),
+    return render(request, "plans/community.html", page=page, figures=page.figures,
+                  code=_code_label, chart=trend_chart(page.trend, page.year),
                   group_label=views.group_label,
                   section_label=lambda c: i18n.label("iccs", c))
 
