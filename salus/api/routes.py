@@ -15,11 +15,13 @@ def routers(public: bool) -> list[APIRouter]:
         plans,
         reconcile,
         reference,
+        surveys,
     )
     from salus.api.weapons import routes as weapons
 
     if public:
-        return [reference.public_router, plans.public_router, citizen_reports.public_router]
+        return [reference.public_router, plans.public_router, citizen_reports.public_router,
+                surveys.public_router]
     return [accounts.router, incidents.router, reference.router, imports.router,
             weapons.router, plans.router, plans.public_router, citizen_reports.public_router,
-            reconcile.router, alerts.router]
+            reconcile.router, alerts.router, surveys.router, surveys.public_router]

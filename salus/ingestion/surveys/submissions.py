@@ -112,11 +112,15 @@ class _RowReader:
     def respondent(self, number: int, row: Sequence[str]) -> Respondent:
         plan, header = self.plan, self.sheet.header
         values: dict[str, Any] = {}
+        start = len(self.errors)
+        answers = self.answers(number, row)
+        flagged = {e.column for e in self.errors[start:]}
         for role, i in plan.roles.items():
             try:
                 values.update(self._role(role, row[i]))
             except RespondentRuleError as exc:
-                self.errors.append(_error(number, header[i], row[i], exc.code, str(exc)))
+                if header[i] not in flagged:  # one error per cell
+                    self.errors.append(_error(number, header[i], row[i], exc.code, str(exc)))
         if "weight" in plan.roles and values.get("weight") is None \
                 and row[plan.roles["weight"]].strip() == "":
             self.errors.append(_error(number, header[plan.roles["weight"]], "",
@@ -125,8 +129,7 @@ class _RowReader:
             values["age_band"] = sdg_band(values["age"])
         key = row[plan.key].strip() if plan.key is not None else ""
         extra = {header[i]: row[i] for i in plan.extra if row[i].strip()}
-        return Respondent(row=number, key=key or f"row-{number}", answers=self.answers(number,
-                                                                                      row),
+        return Respondent(row=number, key=key or f"row-{number}", answers=answers,
                           extra=extra, **values)
 
     def _role(self, role: str, raw: str) -> dict[str, Any]:
