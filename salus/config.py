@@ -18,8 +18,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from salus.defaults import DEFAULT_DATABASE_URL
 
-__all__ = ["DEFAULT_DATABASE_URL", "NotifySettings", "Settings", "SmtpSettings", "secret",
-           "settings"]
+__all__ = ["DEFAULT_DATABASE_URL", "ImportSettings", "NotifySettings", "Settings", "SmtpSettings",
+           "secret", "settings"]
 
 
 class SmtpSettings(BaseSettings):
@@ -70,6 +70,50 @@ class NotifySettings(BaseSettings):
     timeout_s: float = 10.0
 
 
+class ImportSettings(BaseSettings):
+    """Limits of every file an import reads (CLI, web, API): ``SALUS_IMPORT_<NAME>``.
+
+    A file over a limit is refused with a clear error and nothing is written
+    (:mod:`salus.ingestion.limits` applies them).
+
+    Attributes
+    ----------
+    max_upload_mb
+        The largest file the web import page and the API accept (copied to disk as it arrives).
+    max_file_mb
+        The largest file any import opens (CSV and XLSX are read as streams).
+    max_parsed_mb
+        The largest JSON, GeoJSON or XLS file (these are parsed whole, in memory).
+    max_unzipped_mb
+        The most an XLSX (a zip container) may inflate to, all members together.
+    max_zip_ratio
+        The most a member over 1 MiB may inflate, as a multiple of its compressed size.
+    max_zip_members
+        The most members a zip container may have.
+    max_cell_chars
+        The longest cell, in characters (a CSV line may hold twice as many).
+    max_columns
+        The widest row, in cells.
+    max_rows
+        The most rows a sheet or file may have.
+    max_json_depth
+        The deepest nesting of arrays and objects in a JSON or GeoJSON file.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SALUS_IMPORT_")
+
+    max_upload_mb: int = Field(default=50, ge=1)
+    max_file_mb: int = Field(default=1024, ge=1)
+    max_parsed_mb: int = Field(default=200, ge=1)
+    max_unzipped_mb: int = Field(default=1024, ge=1)
+    max_zip_ratio: int = Field(default=200, ge=1)
+    max_zip_members: int = Field(default=10_000, ge=1)
+    max_cell_chars: int = Field(default=1_000_000, ge=1000)
+    max_columns: int = Field(default=2_000, ge=1)
+    max_rows: int = Field(default=5_000_000, ge=1)
+    max_json_depth: int = Field(default=64, ge=4, le=10_000)
+
+
 class Settings(BaseSettings):
     """Salus settings, each from the variable ``SALUS_<NAME>`` (an empty one counts as unset).
 
@@ -87,6 +131,8 @@ class Settings(BaseSettings):
         :class:`SmtpSettings` (``SALUS_SMTP_*``).
     notify
         :class:`NotifySettings` (``SALUS_NOTIFY_*``).
+    imports
+        :class:`ImportSettings` (``SALUS_IMPORT_*``): limits of imported files.
     """
 
     model_config = SettingsConfigDict(env_prefix="SALUS_", env_ignore_empty=True)
@@ -96,6 +142,7 @@ class Settings(BaseSettings):
     suppression_threshold: int = 5
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings)
 
 
 def settings() -> Settings:

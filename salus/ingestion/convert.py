@@ -246,6 +246,8 @@ def parse_geometry(value: Any) -> dict[str, Any]:
             geometry = json.loads(value)
         except json.JSONDecodeError:
             raise CellError("geometry.invalid", "the geometry is not GeoJSON text") from None
+        except RecursionError:
+            raise CellError("geometry.invalid", "the geometry nests arrays too deeply") from None
     if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
         raise CellError("geometry.invalid", "not a GeoJSON geometry (type Point, Polygon…)")
     key = "geometries" if geometry["type"] == "GeometryCollection" else "coordinates"

@@ -24,6 +24,14 @@ CODES: dict[str, str] = {
     "file.format": "the file cannot be read as the format its extension or the mapping says",
     "file.encoding": "the bytes cannot be decoded as text in the detected or given encoding",
     "file.empty": "the file has no header or no data row",
+    "file.too_large": "the file is larger than the import limit (SALUS_IMPORT_MAX_*_MB)",
+    "file.zip_bomb": "an XLSX inflates too much, or has too many members (a decompression bomb)",
+    "file.xml": "an XLSX part declares a DOCTYPE (entities): refused, as Excel never writes one",
+    "file.too_deep": "JSON nesting deeper than SALUS_IMPORT_MAX_JSON_DEPTH",
+    "file.too_many_rows": "the file has more rows than SALUS_IMPORT_MAX_ROWS",
+    "row.too_wide": "a row has more cells than SALUS_IMPORT_MAX_COLUMNS",
+    "cell.too_large": "a cell (or a CSV line) is longer than SALUS_IMPORT_MAX_CELL_CHARS",
+    "quote.unterminated": "a quoted CSV cell is never closed (it would swallow the rest)",
     "header.not_found": "no row of the sheet matches the mapping's header rule",
     "column.missing": "a column the mapping requires is absent from the header",
     "mapping.invalid": "the mapping names a field or option that does not exist",
@@ -76,6 +84,23 @@ class FileImportError(Exception):
     def __init__(self, error: RowError) -> None:
         super().__init__(error.message)
         self.error = error
+
+
+class CellLimitError(FileImportError):
+    """A file-level error about one cell (too long, an unterminated quote): ``index`` (from 0)
+    lets the framing name its column once the header is known."""
+
+    def __init__(self, code: str, message: str, row: int, index: int | None, value: str) -> None:
+        column = "(cell)" if index is None else f"(cell {index + 1})"
+        super().__init__(RowError(row, column, value, code, message))
+        self.index = index
+
+    def named(self, columns: list[str]) -> FileImportError:
+        """The same error with the column's header name (when the cell has one)."""
+        e = self.error
+        inside = self.index is not None and self.index < len(columns)
+        name = columns[self.index] if inside and self.index is not None else ""
+        return failure(e.code, e.message, row=e.row, column=name or e.column, value=e.value)
 
 
 class MappingError(ValueError):

@@ -17,6 +17,9 @@ Rules (documented in docs/import.md):
   a footer pattern (``TOTAL``, ``FUENTE``, ``Elaborado``, ``Nota``, ``*``…). After the first
   footer row, sparse rows are notes and skipped; a filled row there is an error
   (``row.after_footer``) and is still passed on, so that nothing is silently dropped.
+* limits (:class:`~salus.ingestion.limits.Limits`): a row numbered past ``max_rows``, a row of
+  more than ``max_columns`` cells or a text cell of more than ``max_cell_chars`` characters
+  stops the read with an error naming the row (and the column, once the header is known).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from salus.ingestion.errors import RowError, failure
+from salus.ingestion.errors import CellLimitError, RowError, failure
+from salus.ingestion.limits import Limits
 from salus.ingestion.text import cell_text, is_blank, normalise
 
 HEADER_SEARCH_ROWS = 100
@@ -81,8 +85,11 @@ class Framed:
 
 
 def frame_grid(raw: Iterator[tuple[int, list[Any]]], rule: HeaderRule,
-               stats: ReadStats) -> Framed:
-    """Locate the header (and HXL tags) in ``raw`` and return an iterator over data rows."""
+               stats: ReadStats, limits: Limits | None = None, *,
+               cells_checked: bool = False) -> Framed:
+    """Locate the header (and HXL tags) in ``raw`` and return an iterator over data rows
+    (``cells_checked``: the reader already held every cell to the cell limit, as CSV does)."""
+    raw = _bounded(raw, limits or Limits(), cells_checked)
     buffered: list[tuple[int, list[Any]]] = []
     header_at = None
     for number, cells in raw:
@@ -97,9 +104,41 @@ def frame_grid(raw: Iterator[tuple[int, list[Any]]], rule: HeaderRule,
     number, header_cells = buffered[header_at]
     stats.header_row = number
     rest = _chain(buffered[header_at + 1:], raw)
-    columns, tags, rest = _columns_and_tags(header_cells, rest, stats)
+    try:
+        columns, tags, rest = _columns_and_tags(header_cells, rest, stats)
+    except CellLimitError as exc:
+        raise exc.named(_unique(cell_text(c) or "" for c in header_cells)) from None
     footers = [re.compile(p) for p in rule.footer_patterns]
-    return Framed(columns, tags, _data_rows(rest, columns, footers, stats))
+    return Framed(columns, tags, _named(_data_rows(rest, columns, footers, stats), columns))
+
+
+def _bounded(raw: Iterator[tuple[int, list[Any]]], limits: Limits, cells_checked: bool
+             ) -> Iterator[tuple[int, list[Any]]]:
+    """``raw``, stopped with a clear error at the first row past a limit."""
+    cap = 0 if cells_checked else limits.max_cell_chars
+    for number, cells in raw:
+        if number > limits.max_rows:
+            raise failure("file.too_many_rows", f"the file has more than {limits.max_rows:,} "
+                          "rows (SALUS_IMPORT_MAX_ROWS)", row=number, column="(file)")
+        if len(cells) > limits.max_columns:
+            raise failure("row.too_wide", f"row {number} has {len(cells):,} cells; a row may "
+                          f"have {limits.max_columns:,} (SALUS_IMPORT_MAX_COLUMNS)", row=number,
+                          column="(row)", value=str(len(cells)))
+        for index, cell in enumerate(cells if cap else ()):
+            if cell.__class__ is str and len(cell) > cap:
+                raise CellLimitError("cell.too_large", f"row {number}: a cell has {len(cell):,} "
+                                   f"characters; a cell may have {cap:,} "
+                                   "(SALUS_IMPORT_MAX_CELL_CHARS)", number, index,
+                                   f"{cell[:40]}…")
+        yield number, cells
+
+
+def _named(rows: Iterator[Row], columns: list[str]) -> Iterator[Row]:
+    """``rows``, with the header's name of the cell a :class:`CellLimitError` error points at."""
+    try:
+        yield from rows
+    except CellLimitError as exc:
+        raise exc.named(columns) from None
 
 
 def _is_header(number: int, cells: list[Any], rule: HeaderRule) -> bool:

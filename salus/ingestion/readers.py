@@ -12,14 +12,18 @@ outside ASCII, as in Spanish, French or Portuguese spreadsheets saved on Windows
 otherwise charset-normalizer's guess (e.g. cp1251 for Russian). charset-normalizer alone calls
 short Spanish cp1252 files "cp775" or "cp1250", which would turn Ñ into č or Ń. UTF-16 needs
 its byte-order mark; other NUL bytes mean binary data, an error (``file.encoding``), as is
-text charset-normalizer does not recognise.
+text charset-normalizer does not recognise. CSV files apply the same rules as a stream
+(:mod:`salus.ingestion.textfile`), in bounded memory.
+
+Every reader runs under :class:`~salus.ingestion.limits.Limits` (file size, zip bombs, XML
+entities, cell, row and column counts, JSON depth): a hostile or oversized file is an ordinary
+:class:`~salus.ingestion.errors.FileImportError`.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
 import re
 import zipfile
@@ -30,7 +34,9 @@ from typing import Any
 
 import charset_normalizer
 
-from salus.ingestion.errors import failure
+from salus.ingestion import limits as bounds
+from salus.ingestion import textfile
+from salus.ingestion.errors import FileImportError, failure
 from salus.ingestion.framing import (
     HeaderRule,
     ReadStats,
@@ -38,10 +44,10 @@ from salus.ingestion.framing import (
     frame_grid,
     frame_records,
 )
+from salus.ingestion.limits import Limits
+from salus.ingestion.textfile import CP1252_UNDEFINED, WESTERN_SHARE
 
 FORMATS = ("csv", "hxl", "xlsx", "xls", "json", "geojson")
-WESTERN_SHARE = 0.3
-CP1252_UNDEFINED = bytes([0x81, 0x8D, 0x8F, 0x90, 0x9D])
 DELIMITERS = ",;\t|"
 
 
@@ -69,26 +75,36 @@ class Table:
     encoding: str | None = None
 
 
-def read_table(path: str | Path, options: ReadOptions | None = None) -> Table:
-    """Open ``path`` and frame it as a :class:`Table` (rows are read lazily where possible)."""
+def read_table(path: str | Path, options: ReadOptions | None = None,
+               limits: Limits | None = None) -> Table:
+    """Open ``path`` and frame it as a :class:`Table` (rows are read lazily where possible).
+
+    ``limits`` default to the settings' (:func:`salus.ingestion.limits.current`); a file over
+    one of them raises :class:`~salus.ingestion.errors.FileImportError` before it is read, or
+    at the row that goes past it.
+    """
     opts = options or ReadOptions()
+    bound = limits or bounds.current()
     source = Path(path)
     if not source.is_file():
         raise failure("file.not_found", f"no file at {source}", value=str(source))
     fmt = detect_format(source, opts.format)
+    whole = fmt in ("json", "geojson", "xls")
+    bounds.check_file_size(source, bound.max_parsed_bytes if whole else bound.max_file_bytes,
+                           fmt.upper() if whole else "")
     stats = ReadStats()
     if fmt in ("json", "geojson"):
-        return _read_json(source, fmt, opts, stats)
+        return _read_json(source, fmt, opts, stats, bound)
     hint: int | None
     encoding: str | None = None
     if fmt in ("csv", "hxl"):
-        text, encoding = decode(source.read_bytes(), opts.encoding)
-        raw, hint = _csv_rows(text, opts.delimiter), text.count("\n") + 1
+        raw, hint, encoding = _csv_rows(source, opts, bound)
     elif fmt == "xlsx":
-        raw, hint = _xlsx_rows(source, opts.sheet)
+        bounds.check_zip(source, bound)
+        raw, hint = _xlsx_rows(source, opts.sheet, bound)
     else:
         raw, hint = _xls_rows(source, opts.sheet)
-    framed = frame_grid(raw, opts.header, stats)
+    framed = frame_grid(raw, opts.header, stats, bound, cells_checked=fmt in ("csv", "hxl"))
     return Table(framed.columns, framed.tags, framed.rows, stats, fmt, hint, encoding)
 
 
@@ -166,11 +182,12 @@ def _decode_strict(data: bytes, encoding: str) -> str:
                       "(e.g. cp1252)", row=line, column="(file)", value=bad.hex(" ")) from None
 
 
-def _csv_rows(text: str, delimiter: str | None) -> Iterator[tuple[int, list[Any]]]:
-    delim = delimiter or _sniff_delimiter(text[:65536])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    for number, row in enumerate(reader, start=1):
-        yield number, list(row)
+def _csv_rows(path: Path, opts: ReadOptions, limits: Limits
+              ) -> tuple[Iterator[tuple[int, list[Any]]], int, str]:
+    """Records of a CSV file as a stream (the encoding found first, in one pass)."""
+    codec, encoding, lines = textfile.sniff_encoding(path, opts.encoding)
+    delim = opts.delimiter or _sniff_delimiter(textfile.sample(path, codec))
+    return textfile.csv_records(path, codec, delim, limits), lines, encoding
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -183,10 +200,13 @@ def _sniff_delimiter(sample: str) -> str:
         return best if counts[best] else ","
 
 
-def _xlsx_rows(path: Path, sheet: int | str | tuple[str, ...] | None
+def _xlsx_rows(path: Path, sheet: int | str | tuple[str, ...] | None, limits: Limits
                ) -> tuple[Iterator[tuple[int, list[Any]]], int | None]:
-    """Rows of one sheet: python-calamine (about 7× faster), openpyxl where it cannot."""
-    if USE_CALAMINE:
+    """Rows of one sheet: python-calamine (about 7× faster, but it holds the whole sheet) when
+    the workbook inflates to less than ``max_parsed_bytes``, otherwise openpyxl's stream. A part
+    with a DOCTYPE is refused first: calamine's XML parser is not defused."""
+    inflated = _check_xml_parts(path)
+    if USE_CALAMINE and inflated <= limits.max_parsed_bytes:
         rows = _calamine_rows(path, sheet)
         if rows is not None:
             return iter(rows), len(rows)
@@ -239,7 +259,7 @@ _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
 def _last_row_element(path: Path, sheet: str) -> int | None:
     """The number of the sheet's last ``<row>`` element (openpyxl's last row), or None when
     the XML is not laid out as expected (then openpyxl reads the file)."""
-    from xml.etree import ElementTree
+    from defusedxml import ElementTree
 
     main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -275,22 +295,29 @@ def _openpyxl_rows(path: Path, sheet: int | str | tuple[str, ...] | None
                    ) -> tuple[Iterator[tuple[int, list[Any]]], int | None]:
     """Rows of one sheet (openpyxl, read-only, cached values of formulas) and its height."""
     import openpyxl
+    from defusedxml import DefusedXmlException
     from openpyxl.utils.exceptions import InvalidFileException
 
+    unreadable = (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError,
+                  TypeError, EOFError, SyntaxError, DefusedXmlException)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         ws = book[_pick_sheet(book.sheetnames, sheet, path)]
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise failure("file.format", f"{path.name} cannot be read as XLSX: {exc}",
+    except unreadable as exc:
+        raise failure("file.format", f"{path.name} cannot be read as XLSX: {_short(exc)}",
                       value=path.name) from None
 
     height = ws.max_row
     ws.reset_dimensions()  # trust the rows, not the declared size (often "A1" when exported)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
+        number = 0
         try:
             for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
                 yield number, list(values)
+        except unreadable as exc:
+            raise failure("file.format", f"{path.name} cannot be read as XLSX after row "
+                          f"{number}: {_short(exc)}", row=number + 1, value=path.name) from None
         finally:
             book.close()
 
@@ -305,8 +332,10 @@ def _xls_rows(path: Path, sheet: int | str | tuple[str, ...] | None
     try:
         book = xlrd.open_workbook(str(path), on_demand=True)
         ws = book.sheet_by_name(_pick_sheet(book.sheet_names(), sheet, path))
-    except (xlrd.XLRDError, OSError, AssertionError) as exc:
-        raise failure("file.format", f"{path.name} cannot be read as XLS: {exc}",
+    except FileImportError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - xlrd fails on corrupt files in a hundred ways
+        raise failure("file.format", f"{path.name} cannot be read as XLS: {_short(exc)}",
                       value=path.name) from None
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
@@ -356,13 +385,21 @@ def _pick_sheet(names: list[str], wanted: int | str | tuple[str, ...] | None, pa
                   + ", ".join(names), column="(sheet)", value=str(wanted))
 
 
-def _read_json(path: Path, fmt: str, opts: ReadOptions, stats: ReadStats) -> Table:
+def _read_json(path: Path, fmt: str, opts: ReadOptions, stats: ReadStats,
+               limits: Limits) -> Table:
     text, encoding = decode(path.read_bytes(), opts.encoding)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise failure("file.format", f"invalid JSON at line {exc.lineno} column {exc.colno}: "
                       f"{exc.msg}", row=exc.lineno, column="(file)") from None
+    except RecursionError:
+        doc = None
+    del text
+    if doc is None or bounds.json_depth(doc, limits.max_json_depth) > limits.max_json_depth:
+        raise failure("file.too_deep", f"{path.name} nests arrays and objects more than "
+                      f"{limits.max_json_depth} levels deep (SALUS_IMPORT_MAX_JSON_DEPTH)",
+                      column="(file)") from None
     is_geo = isinstance(doc, dict) and doc.get("type") in ("FeatureCollection", "Feature")
     records = _geojson_records(doc) if is_geo else _json_records(doc)
     columns: dict[str, None] = {}
@@ -402,6 +439,45 @@ def _geojson_records(doc: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
         props["geometry"] = feature.get("geometry")
         out.append((number, props))
     return out
+
+
+def _check_xml_parts(path: Path) -> int:
+    """Refuse an XLSX whose XML parts declare a DOCTYPE (entity expansion, external entities:
+    Excel never writes one); return how many bytes the workbook inflates to."""
+    total = 0
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.infolist():
+            total += member.file_size
+            if not member.filename.lower().endswith((".xml", ".rels")):
+                continue
+            with archive.open(member) as handle:
+                head = handle.read(PROLOG_BYTES)
+            if _declares_doctype(head):
+                raise failure("file.xml", f"{path.name} is refused: its part {member.filename} "
+                              "declares a DOCTYPE (XML entities; Excel never writes one)",
+                              column="(file)", value=member.filename)
+    return total
+
+
+PROLOG_BYTES = 65536
+_PROLOG_ITEM = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)
+
+
+def _declares_doctype(head: bytes) -> bool:
+    """True when the XML prolog in ``head`` has a DOCTYPE, or is longer than ``head``."""
+    pos = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    while (found := _PROLOG_ITEM.match(head, pos)) is not None and found.end() > pos:
+        pos = found.end()
+    rest = head[pos:].lstrip()
+    if not rest:
+        return len(head) >= PROLOG_BYTES
+    return rest[:9].upper() == b"<!DOCTYPE" or (
+        rest.startswith(b"<!") and not rest.startswith(b"<![CDATA["))
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or exc.__class__.__name__
+    return text if len(text) <= 200 else text[:200] + "…"
 
 
 def _flatten(item: dict[str, Any], prefix: str = "") -> dict[str, Any]:
