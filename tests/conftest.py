@@ -32,6 +32,7 @@ MARKED_BY_PATH = {
     "slow": ("tests/test_linkage_spark.py", "tests/test_import_colombia.py",
              "tests/test_import_speedups.py", "tests/test_import_ucdp.py",
              "tests/test_demo_store.py", "tests/test_demo_generator.py",
+             "tests/test_demo_pages.py",
              "tests/test_weapons_demo.py", "tests/test_plans_demo.py",
              "tests/test_reconcile_", "tests/test_linkage_febrl.py",
              "tests/test_api_schemathesis.py"),

@@ -22,7 +22,7 @@ EXPECTED_IDS = {
     "iccs", "iccs_context", "misuse_context", "weapon", "firearm_legal_status", "person_role",
     "sex", "outcome", "relationship", "source_type", "date_precision", "location_precision",
     "sensitivity", "age_band", "gbv_type", "conflict_death_cause", "conflict_status",
-    "location_type",
+    "location_type", "tension_theme",
 }
 
 # The ICCS codes that /work/shared/DESIGN.md ("Standards the data speaks") names.

@@ -22,7 +22,7 @@ from salus.api.schemas import ERRORS
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases.alerts import clusters as cluster_views
 from salus.usecases.alerts import hotspots as hotspot_views
-from salus.usecases.alerts import tension
+from salus.usecases.alerts import periods, tension
 from salus.usecases.alerts import workflow as alerts
 
 
@@ -88,10 +88,12 @@ def transition(alert_id: RowId, body: TransitionIn, viewer: Reader,
 @router.get("/hotspots")
 def hotspots(viewer: Reader, engine: Db, level: Level = 1, days: Days = 365,
              end: dt.date | None = None) -> dict[str, Any]:
-    """Getis-Ord Gi* per area of ``level`` over ``days`` days ending on ``end`` (default
-    today): ``values`` maps an area code to its count, z, p, q and class (hot, cold, none)."""
-    first, last = hotspot_views.window(days, end or dt.date.today())
-    return {"level": level, "first": first, "last": last,
+    """Getis-Ord Gi* per area of ``level`` over ``days`` days ending on ``end`` (default: the
+    latest incident in the viewer's scope, ``anchored`` true): ``values`` maps an area code to
+    its count, z, p, q and class (hot, cold, none)."""
+    latest = None if end else periods.latest_incident(engine, viewer)
+    first, last = hotspot_views.window(days, end or latest or dt.date.today())
+    return {"level": level, "first": first, "last": last, "anchored": latest is not None,
             "values": hotspot_views.hotspots(engine, viewer, level, first, last)}
 
 

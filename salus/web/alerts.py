@@ -18,7 +18,7 @@ from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.storage.alerts import TENSION_THEMES
-from salus.usecases.alerts import clusters, tension
+from salus.usecases.alerts import clusters, periods, tension
 from salus.usecases.alerts import hotspots as hotspot_views
 from salus.usecases.alerts import views as alert_views
 from salus.usecases.alerts import workflow as alerts
@@ -41,10 +41,11 @@ def inbox(request: Request, viewer: Reader, status: str = "open") -> Response:
 @router.get("/hotspots")
 def hotspot_map(request: Request, viewer: Reader, level: int = 1, days: int = 365,
                 end: dt.date | None = None) -> Response:
-    first, last = hotspot_views.window(days, end or dt.date.today())
+    latest = None if end else periods.latest_incident(ctx.engine(request), viewer)
+    first, last = hotspot_views.window(days, end or latest or dt.date.today())
     values = hotspot_views.hotspots(ctx.engine(request), viewer, level, first, last)
     return render(request, "alerts/hotspots.html", values=values, level=level, days=days,
-                  first=first, last=last)
+                  first=first, last=last, end=end, anchored=latest is not None)
 
 
 @router.get("/clusters")

@@ -125,6 +125,23 @@ def report_16_4_2(engine: sa.Engine, viewer: Viewer, period: str, area_code: str
                   threshold)
 
 
+def default_period(engine: sa.Engine, viewer: Viewer) -> str | None:
+    """The latest calendar year with a recovery (seized, found or surrendered) in the viewer's
+    scope, as ``"2024"``; None when the registry has none.
+
+    Pages open on it rather than on the last full calendar year: records arrive late, and a
+    year with no recovery yet would show "0 of 0 arms".
+    """
+    e, w = arms.weapon_event, arms.weapon
+    q = sa.select(sa.func.max(e.c.occurred_on)).where(e.c.event_type.in_(tr.RECOVERY_KINDS))
+    if viewer.area_id is not None:
+        q = q.join(w, w.c.id == e.c.weapon_id).where(
+            _area_of_recovery().in_(scope.subtree(viewer.area_id)))
+    with engine.connect() as conn:
+        latest = conn.scalar(q)
+    return None if latest is None else str(latest)[:4]
+
+
 def _period(text: str) -> Period:
     try:
         return parse_period(text)

@@ -85,7 +85,9 @@ async def new_request(request: Request, viewer: Editor) -> Response:
 def sdg_page(request: Request, viewer: Reader, period: str = "", area: str = "",
              format: str = "html") -> Response:
     """16.4.2 for a period and area, by seized/found/surrendered and tracing outcome."""
-    period = period.strip()[:30] or str(dt.date.today().year - 1)
+    period = period.strip()[:30]
+    latest = None if period else sdg_16_4_2.default_period(ctx.engine(request), viewer)
+    period = period or latest or str(dt.date.today().year - 1)
     area = area.strip()[:64]
     try:
         report = sdg_16_4_2.report_16_4_2(ctx.engine(request), viewer, period, area or None)
@@ -95,7 +97,7 @@ def sdg_page(request: Request, viewer: Reader, period: str = "", area: str = "",
     if format == "csv":
         return _csv(report.csv(), f"sdg-16-4-2-{report.period}.csv")
     return render(request, "weapons/sdg.html", report=report, error=None, period=period,
-                  area=area, wlabel=wlabel)
+                  area=area, wlabel=wlabel, anchored=latest is not None)
 
 
 def _csv(text: str, name: str) -> Response:
