@@ -50,7 +50,8 @@ def build(ref: dict[str, Any], name: str) -> Design:
         base = build(ref, spec["base"])
         assert isinstance(base, SurveyDesign)
         if "replicate" in spec:
-            return ReplicateDesign.from_design(base, spec["replicate"])
+            return ReplicateDesign.from_design(base, spec["replicate"],
+                                               fay_rho=spec.get("fay_rho", 0.0))
         totals = spec["totals"]
         if spec["method"] == "linear":
             return calibrate(base, totals, method="linear")

@@ -86,6 +86,7 @@ designs$clus1_linear <- list(base = "clus1", method = "linear", totals = list(
 jk1 <- as.svrepdesign(dclus1, type = "JK1")
 jkn <- as.svrepdesign(dstrat, type = "JKn")
 brr <- as.svrepdesign(dpaired, type = "BRR")
+fay <- as.svrepdesign(dpaired, type = "Fay", fay.rho = 0.3)
 set.seed(20240605)
 boot <- as.svrepdesign(dclus1, type = "bootstrap", replicates = 50)
 export_weights <- function(d, rep, prefix) {
@@ -98,6 +99,7 @@ paired_brr <- export_weights(paired, brr, "rw")
 designs$clus1_jk1 <- list(base = "clus1", replicate = "JK1")
 designs$strat_jkn <- list(base = "strat", replicate = "JKn")
 designs$paired_brr_created <- list(base = "paired", replicate = "BRR")
+designs$paired_fay_created <- list(base = "paired", replicate = "Fay", fay_rho = 0.3)
 designs$clus1_boot <- list(data = "clus1_boot", weights = "pw", method = "bootstrap",
                            replicate_weights = as.list(sprintf("bw%02d", 1:50)),
                            scale = boot$scale, rscales = as.list(boot$rscales))
@@ -108,7 +110,8 @@ r_designs <- list(srs = dsrs, strat = dstrat, clus1 = dclus1, clus1_nofpc = dclu
                   clus2 = dclus2, paired = dpaired, clus1_poststratify = dclus1_ps,
                   clus1_cells = dclus1_cells, clus1_raking = dclus1_rake,
                   clus1_linear = dclus1_lin, clus1_jk1 = jk1, strat_jkn = jkn,
-                  clus1_boot = boot, paired_brr = brr, paired_brr_created = brr)
+                  clus1_boot = boot, paired_brr = brr, paired_brr_created = brr,
+                  paired_fay_created = fay)
 for (opt in c("remove", "adjust", "average", "certainty")) {
   r_designs[[paste0("lonely_", opt)]] <- dlonely
 }
@@ -240,8 +243,12 @@ for (name in c("clus1_jk1", "strat_jkn", "clus1_boot", "paired_brr")) {
   ciprop_case(name, "high", "xlogit")
   quantile_case(name, "api00", 0.5)
 }
-linear_case("paired_brr_created", "total", "enroll")
-linear_case("paired_brr_created", "total", "enroll", by = "stype")
+# Created half-samples come from a Sylvester Hadamard matrix, R's from its own list: the
+# variance of a total (linear) is the same for any fully balanced set, that of a mean is not.
+for (name in c("paired_brr_created", "paired_fay_created")) {
+  linear_case(name, "total", "enroll")
+  linear_case(name, "total", "enroll", by = "stype")
+}
 
 data_out <- list(srs = srs, strat = strat, clus1 = clus1, clus2 = clus2, lonely = lonely,
                  paired = paired, clus1_boot = clus1_boot, paired_brr = paired_brr)

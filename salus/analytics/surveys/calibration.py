@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from salus.analytics.surveys.design import FloatArray, IntArray, SurveyDesign, group_sum
-from salus.analytics.surveys.errors import SurveyDesignError
+from salus.analytics.surveys.errors import SurveyDesignError, show
 
 CalibrationMethod = Literal["poststratify", "raking", "linear"]
 Margin: TypeAlias = pd.DataFrame
@@ -215,7 +215,7 @@ def linear(design: SurveyDesign, totals: Mapping[str, object]) -> SurveyDesign:
             if bad.size:
                 raise SurveyDesignError(
                     f"calibration column {name!r}, row {design.frame.index[bad[0]]}: "
-                    f"{values.iloc[int(bad[0])]!r} is not a number")
+                    f"{show(values.iloc[int(bad[0])])} is not a number")
             columns.append(x)
             targets.append(float(total))  # type: ignore[arg-type]
     mm = np.column_stack(columns)
@@ -244,7 +244,7 @@ def _dummies(design: SurveyDesign, name: str, values: pd.Series,
         r = int(unknown[0])
         raise SurveyDesignError(
             f"calibration column {name!r}, row {design.frame.index[r]}: level "
-            f"{values.iloc[r]!r} has no population total")
+            f"{show(values.iloc[r])} has no population total")
     return ([(labels == level).astype(np.float64) for level in given], list(given.values()))
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from salus.analytics.surveys.errors import SurveyDesignError
+from salus.analytics.surveys.errors import SurveyDesignError, show
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -209,12 +209,17 @@ def _factor(frame: pd.DataFrame, name: str, role: str) -> IntArray:
 
 
 def combine(*codes: IntArray) -> tuple[IntArray, int]:
-    """Codes of the interaction of integer code arrays (R's ``interaction``)."""
+    """Codes ``0..k-1`` of the interaction of code arrays (R's ``interaction``), sorted.
+
+    One array is returned as it is: it must already be codes ``0..k-1``.
+    """
+    if len(codes) == 1:
+        return codes[0], int(codes[0].max()) + 1
     key = codes[0].astype(np.int64)
     for c in codes[1:]:
         key = key * (int(c.max()) + 1) + c
     out, uniques = pd.factorize(key, sort=True)
-    return out.astype(np.int64), len(uniques)
+    return np.asarray(out, dtype=np.int64), len(uniques)
 
 
 def _id_codes(frame: pd.DataFrame, psu: list[str], n: int) -> list[IntArray]:
@@ -227,17 +232,18 @@ def _id_codes(frame: pd.DataFrame, psu: list[str], n: int) -> list[IntArray]:
 def _check_nested(frame: pd.DataFrame, psu: IntArray, stratum: IntArray, psu_cols: list[str],
                   strata_col: str) -> None:
     """Each PSU id in one stratum only (R's ``check.strata`` when ``nest=FALSE``)."""
-    pairs = np.unique(np.stack([psu, stratum], axis=1), axis=0)
-    counts = np.bincount(pairs[:, 0])
-    if np.any(counts > 1):
-        bad = int(np.flatnonzero(counts > 1)[0])
-        rows = np.flatnonzero(psu == bad)
+    n_units = int(psu.max()) + 1
+    unit_stratum = np.full(n_units, -1, np.int64)
+    unit_stratum[psu] = stratum
+    clash = np.flatnonzero(unit_stratum[psu] != stratum)
+    if clash.size:
+        first = int(clash[0])
+        rows = np.flatnonzero(psu == psu[first])
         strata_values = pd.unique(frame[strata_col].to_numpy()[rows])
-        first = int(rows[0])
         raise SurveyDesignError(
             f"psu column {psu_cols[0] if psu_cols else '(rows)'!r}: PSU "
-            f"{frame[psu_cols[0]].iloc[first]!r} (row {_row(frame, first)}) is in strata "
-            f"{', '.join(repr(v) for v in strata_values[:2])} of column {strata_col!r}; PSU ids "
+            f"{show(frame[psu_cols[0]].iloc[first])} (row {_row(frame, first)}) is in strata "
+            f"{', '.join(show(v) for v in strata_values[:2])} of column {strata_col!r}; PSU ids "
             "must be nested in strata, or pass nest=True if ids are only unique within a stratum")
 
 
@@ -253,7 +259,6 @@ def _stages(ids: list[IntArray], strata: list[IntArray], nest: bool) -> list[Sta
     for i, unit in enumerate(units):
         if i == 0:
             stratum, parent = strata[0], np.zeros(n, np.int64)
-            stratum = combine(stratum)[0]
         else:
             parent = units[i - 1]
             stratum = combine(strata[min(i, len(strata) - 1)], parent)[0]
@@ -262,10 +267,11 @@ def _stages(ids: list[IntArray], strata: list[IntArray], nest: bool) -> list[Sta
 
 
 def _stage(unit: IntArray, stratum: IntArray, parent: IntArray) -> Stage:
-    unit, n_units = combine(unit)
+    n_units = int(unit.max()) + 1
     n_strata = int(stratum.max()) + 1
-    first = np.unique(unit, return_index=True)[1]
-    sampled = np.bincount(stratum[first], minlength=n_strata).astype(np.float64)
+    unit_stratum = np.zeros(n_units, np.int64)
+    unit_stratum[unit] = stratum  # units are nested in strata (checked, or by construction)
+    sampled = np.bincount(unit_stratum, minlength=n_strata).astype(np.float64)
     stratum_parent = np.zeros(n_strata, np.int64)
     stratum_parent[stratum] = parent
     return Stage(unit=unit, stratum=stratum, parent=parent, n_units=n_units, n_strata=n_strata,
@@ -286,7 +292,7 @@ def _with_fpc(frame: pd.DataFrame, cols: list[str], stages: list[Stage]) -> list
         if bad.size:
             raise SurveyDesignError(
                 f"fpc column {c!r}, row {_row(frame, int(bad[0]))}: "
-                f"{frame[c].iloc[int(bad[0])]!r} is not a positive number")
+                f"{show(frame[c].iloc[int(bad[0])])} is not a positive number")
         values.append(v)
     allv = np.concatenate(values)
     is_size = bool(np.any(allv > 1))
@@ -316,7 +322,7 @@ def _stage_population(frame: pd.DataFrame, stage: Stage, col: str, pop_row: Floa
     if varies.size:
         r = int(varies[0])
         raise SurveyDesignError(
-            f"fpc column {col!r}, row {_row(frame, r)}: {frame[col].iloc[r]!r} differs from "
+            f"fpc column {col!r}, row {_row(frame, r)}: {show(frame[col].iloc[r])} differs from "
             "another value of the same stratum; the fpc must be constant within a stratum")
     return replace(stage, population=population)
 
@@ -339,7 +345,7 @@ def _weights(frame: pd.DataFrame, weights: str | None, probs: str | None,
     if missing.size:
         r = int(missing[0])
         raise SurveyDesignError(
-            f"weights column {name!r}, row {_row(frame, r)}: {raw.iloc[r]!r} is missing or "
+            f"weights column {name!r}, row {_row(frame, r)}: {show(raw.iloc[r])} is missing or "
             f"not a number ({missing.size} rows)")
     bad = np.flatnonzero(~(v > 0) | ~np.isfinite(v))
     if bad.size:
@@ -363,7 +369,7 @@ def _check_lonely(frame: pd.DataFrame, design: SurveyDesign, strata_cols: list[s
         if np.any(lonely):
             h = int(np.flatnonzero(lonely)[0])
             r = int(np.flatnonzero(stage.stratum == h)[0])
-            where = (f"stratum {frame[strata_cols[0]].iloc[r]!r} of column {strata_cols[0]!r}"
+            where = (f"stratum {show(frame[strata_cols[0]].iloc[r])} of column {strata_cols[0]!r}"
                      if number == 1 and strata_cols else f"the stratum of row {_row(frame, r)}")
             raise SurveyDesignError(
                 f"{where} has only one PSU at stage {number}; choose lonely_psu= 'remove', "

@@ -40,7 +40,7 @@ from salus.analytics.surveys.domains import (
     domains,
     result_frame,
 )
-from salus.analytics.surveys.errors import SurveyDesignError
+from salus.analytics.surveys.errors import SurveyDesignError, show
 from salus.analytics.surveys.intervals import ProportionMethod, proportion_interval
 from salus.analytics.surveys.replicates import ReplicateDesign
 from salus.analytics.surveys.taylor import Scores, taylor_variance
@@ -74,7 +74,7 @@ def numeric(design: Design, variable: str, na_rm: bool) -> tuple[FloatArray, Int
         r = int(missing[0])
         kind = "missing" if pd.isna(raw.iloc[r]) else "not a number"
         raise SurveyDesignError(
-            f"column {variable!r}, row {frame.index[r]}: {raw.iloc[r]!r} is {kind} "
+            f"column {variable!r}, row {frame.index[r]}: {show(raw.iloc[r])} is {kind} "
             f"({missing.size} rows); pass na_rm=True to leave such rows out")
     return np.nan_to_num(values), missing
 

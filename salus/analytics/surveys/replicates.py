@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from salus.analytics.surveys.design import FloatArray, IntArray, SurveyDesign
-from salus.analytics.surveys.errors import SurveyDesignError
+from salus.analytics.surveys.errors import SurveyDesignError, show
 
 ReplicateMethod = Literal["JK1", "JKn", "bootstrap", "BRR", "Fay", "other"]
 RANK_TOLERANCE = 1e-5  # R: qr(weights, tol = 1e-5)$rank - 1 degrees of freedom
@@ -151,7 +151,7 @@ def _positive(frame: pd.DataFrame, name: str) -> FloatArray:
     if bad.size:
         r = int(bad[0])
         raise SurveyDesignError(
-            f"weights column {name!r}, row {frame.index[r]}: {frame[name].iloc[r]!r} is not a "
+            f"weights column {name!r}, row {frame.index[r]}: {show(frame[name].iloc[r])} is not a "
             "positive weight")
     return np.asarray(v, dtype=np.float64)
 

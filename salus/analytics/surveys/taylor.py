@@ -73,9 +73,14 @@ class Scores:
         if self.group is None:
             return np.stack([group_sum(unit, self.values[:, j], n_units)
                              for j in range(self.k)], axis=1)
+        if self.k == 1:
+            return group_sum(unit, np.where(self.group >= 0, self.values, 0.0), n_units)[:, None]
         inside = self.group >= 0
-        key = unit[inside] * self.k + self.group[inside]
-        sums = group_sum(key, self.values[inside], n_units * self.k)
+        if inside.all():
+            key, values = unit * self.k + self.group, self.values
+        else:
+            key, values = unit[inside] * self.k + self.group[inside], self.values[inside]
+        sums = group_sum(key, values, n_units * self.k)
         return sums.reshape(n_units, self.k)
 
 
