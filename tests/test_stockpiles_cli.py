@@ -120,3 +120,27 @@ def test_a_trace_for_a_weapon_never_recovered_and_a_clerk_are_refused(
     code, out = run(world, "trace", "create", world["stolen"], "--to", "national_records",
                     "--sent-on", "yesterday")
     assert code == 2 and "not a date" in out
+
+
+def test_a_trace_is_created_from_a_serial_read_with_other_case_and_punctuation(
+        world: dict[str, str], stock_engine: sa.Engine) -> None:
+    code, out = run(world, "trace", "create", "--serial", "cli 2", "--to", "national_records")
+    assert code == 0, out
+    shown = " ".join(out.split())          # the console wraps long lines
+    assert f"weapon CLI-2 ({world['other']})" in shown and ", draft," in shown
+    code, out = run(world, "trace", "create", "--serial", "NOPE-404", "--to", "national_records")
+    assert code == 2 and "no weapon with serial 'NOPE-404'" in " ".join(out.split())
+    code, out = run(world, "trace", "create", world["other"], "--serial", "CLI-2", "--to",
+                    "national_records")
+    assert code == 2 and "one of them" in out
+    from arms_stock_support import OFFICER
+
+    from salus.domain.weapons.registry import WeaponRecord
+    from salus.usecases.weapons import records
+
+    twin = records.record_weapon(stock_engine, OFFICER, WeaponRecord(   # reads as CLI-2 too
+        category="revolver_pistol", manufacturer="Beretta", serial_number="CL1 2",
+        area_code="R1-A"))
+    code, out = run(world, "trace", "create", "--serial", "cli2", "--to", "national_records")
+    shown = " ".join(out.split())
+    assert code == 2 and "2 weapons have serial 'cli2'" in shown and twin in shown

@@ -1,6 +1,7 @@
 """``salus weapons trace|stock|report-16-4-2``: tracing requests, stockpiles and SDG 16.4.2.
 
     salus weapons trace create WEAPON --to national_records --user U
+    salus weapons trace create --serial "ab 12345" [--manufacturer M] --to national_records ...
     salus weapons trace records TR-2024-00001 --user U        # the registry answers
     salus weapons trace update TR-2024-00001 --status answered --response-on 2024-05-02 ...
     salus weapons trace list [--weapon W] [--status S] [--outcome O] --user U
@@ -72,10 +73,16 @@ def _show(v: tracing_uc.TraceView) -> None:
 
 @trace_app.command("create")
 def trace_create(
-    weapon: Annotated[str, typer.Argument(help="weapon uid (or id)")],
     to: Annotated[str, typer.Option("--to", help="national_records, manufacturer, "
                                     "exporting_state, importing_state, interpol_iarms, "
                                     "investigation")],
+    weapon: Annotated[str | None, typer.Argument(help="weapon uid (or id); or give --serial")]
+    = None,
+    serial: Annotated[str | None, typer.Option(
+        help="the weapon's serial number, as read (case, spaces, punctuation and confusable "
+             "characters do not matter)")] = None,
+    manufacturer: Annotated[str | None, typer.Option(
+        help="with --serial: the maker, when two makers used the same serial")] = None,
     recovery_event: Annotated[int | None, typer.Option(
         help="the seizure/finding/surrender event (default: the latest)")] = None,
     recipient: TextOption = None, status: Annotated[str, typer.Option()] = "draft",
@@ -85,14 +92,19 @@ def trace_create(
     established_by: TextOption = None, notes: TextOption = None,
     user: UserOption = None, db: DbOption = None,
 ) -> None:
-    """Record a tracing request about a seized, found or surrendered weapon."""
+    """Record a tracing request about a seized, found or surrendered weapon (by uid, or by
+    its serial number with the registry's tolerant search)."""
+    from salus.usecases.weapons import search
     from salus.usecases.weapons import tracing as tracing_uc
 
+    if (weapon is None) == (serial is None):
+        fail("give the weapon's uid or --serial (one of them)")
     engine, viewer = _viewer(db, user)
-    inp = tracing_uc.TraceInput(
-        weapon, to, recovery_event, recipient, status, _date(sent_on, "sent_on"),
-        _date(response_on, "response_on"), response, outcome, diversion, established_by, notes)
+    sent, answered = _date(sent_on, "sent_on"), _date(response_on, "response_on")
     try:
+        uid = weapon or search.weapon_by_serial(engine, viewer, str(serial), manufacturer).uid
+        inp = tracing_uc.TraceInput(uid, to, recovery_event, recipient, status, sent, answered,
+                                    response, outcome, diversion, established_by, notes)
         _show(tracing_uc.create_request(engine, viewer, inp))
     except UseCaseError as exc:
         fail_use_case(exc)

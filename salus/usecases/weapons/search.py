@@ -163,3 +163,27 @@ def _hits(tiers: list[tuple[str, list[sa.RowMapping]]]) -> list[WeaponHit]:
                       status=r["status"], country_of_manufacture=r["country_of_manufacture"],
                       year_of_manufacture=r["year_of_manufacture"])
             for match, rows in tiers for r in rows]
+
+
+def weapon_by_serial(engine: sa.Engine, viewer: Viewer, serial: str,
+                     manufacturer: str | None = None) -> WeaponHit:
+    """The one weapon whose serial number is ``serial``, read as :func:`search_weapons` reads
+    it (case, spaces, punctuation and confusable characters folded: ``cli 2`` finds
+    ``CLI-2``); only ``exact`` matches count. None or several (the same serial from two makers:
+    give ``manufacturer``) is a clear error naming the candidates."""
+    if parse_pattern(serial).has_wildcards:
+        raise ValidationFailed([{"field": "serial", "code": "pattern", "value": serial,
+                                 "message": "give the whole serial, without ? or *"}])
+    found = search_weapons(engine, viewer, serial, manufacturer, limit=MAX_LIMIT)
+    exact = [h for h in found.hits if h.match == "exact"]
+    if len(exact) == 1:
+        return exact[0]
+    if not exact:
+        near = ", ".join(f"{h.serial_number} ({h.uid})" for h in found.hits[:5])
+        raise ValidationFailed([{"field": "serial", "code": "not_found", "value": serial,
+                                 "message": f"no weapon with serial {serial!r}"
+                                            + (f"; close: {near}" if near else "")}])
+    which = ", ".join(f"{h.serial_number} {h.manufacturer or '?'} ({h.uid})" for h in exact[:10])
+    raise ValidationFailed([{"field": "serial", "code": "ambiguous", "value": serial,
+                             "message": f"{len(exact)} weapons have serial {serial!r}: {which};"
+                                        " give the manufacturer or the uid"}])
