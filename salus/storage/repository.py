@@ -95,6 +95,7 @@ def _area_values(a: Area, ids: dict[str, int]) -> dict[str, Any]:
         "parent_id": ids.get(a.parent_code) if a.parent_code else None,
         "geometry": geometry, "min_lon": bbox[0], "min_lat": bbox[1],
         "max_lon": bbox[2], "max_lat": bbox[3],
+        "source_attributes": a.source_attributes or None,
     }
 
 

@@ -39,7 +39,7 @@ area = sa.Table(
     sa.Column("min_lat", sa.Float, nullable=True),
     sa.Column("max_lon", sa.Float, nullable=True),
     sa.Column("max_lat", sa.Float, nullable=True),
-    sa.Column("source_attributes", sa.JSON, nullable=True),
+    sa.Column("source_attributes", sa.JSON(none_as_null=True), nullable=True),
 )
 
 area_ancestor = sa.Table(
@@ -64,7 +64,7 @@ population = sa.Table(
     sa.Column("age_max", sa.Integer, nullable=False, default=OPEN_AGE),
     sa.Column("population", sa.BigInteger, nullable=False),
     sa.Column("import_batch_id", sa.Integer, sa.ForeignKey("import_batch.id"), nullable=True),
-    sa.Column("source_attributes", sa.JSON, nullable=True),
+    sa.Column("source_attributes", sa.JSON(none_as_null=True), nullable=True),
     sa.UniqueConstraint("area_id", "year", "sex", "age_min", "age_max",
                         name="uq_population_cell"),
 )
@@ -117,7 +117,7 @@ incident = sa.Table(
     sa.Column("import_batch_id", sa.Integer, sa.ForeignKey("import_batch.id"), nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("source_attributes", sa.JSON, nullable=True),
+    sa.Column("source_attributes", sa.JSON(none_as_null=True), nullable=True),
     sa.Index("ix_incident_occurred_area", "occurred_on", "area_id"),
     sa.Index("ix_incident_area", "area_id"),
     sa.Index("ix_incident_iccs", "iccs_code"),

@@ -57,7 +57,7 @@ weapon = sa.Table(
     sa.Column("source_record", sa.String(200), nullable=True, unique=True),
     *_created(),
     sa.Column("updated_at", TZ, nullable=False),
-    sa.Column("source_attributes", sa.JSON, nullable=True),
+    sa.Column("source_attributes", sa.JSON(none_as_null=True), nullable=True),
     sa.UniqueConstraint("manufacturer_key", "serial_key", name="uq_weapon_manufacturer_serial"),
     sa.Index("ix_weapon_status", "status"),
 )
