@@ -235,3 +235,25 @@ def test_the_table_downloads_as_csv_and_xlsx(observatory: sa.Engine, job_id: int
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content))["reconciled"]
     assert sheet.max_row == len(stored) + 1
     assert c.get(f"/reconciliation/{job_id}/export.pdf").status_code in (404, 422)
+
+
+def test_the_job_page_says_which_records_each_figure_counts(
+        observatory: sa.Engine, job_id: int) -> None:
+    import html
+
+    from salus.usecases.indicators.compute import compute_indicator
+    from salus.usecases.indicators.dashboard import definitions_folder
+
+    c = client(observatory)
+    sign_in(c, "ana")
+    page = c.get(f"/reconciliation/{job_id}").text
+    found = re.search(r'<section id="what-counts">.*?</section>', page, re.S)
+    assert found, "the page does not explain its figures"
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found.group(0))).split())
+    assert f"Each source's column ({', '.join(SOURCES)})" in text
+    assert "whatever the offence" in text and "recorded twice counts once" in text
+    sdg = compute_indicator(observatory, "sdg-16-1-1", period="2024", by=[],
+                            definitions=[definitions_folder()])
+    victims = sdg.rows[0].victims if sdg.rows else 0
+    assert f"SDG 16.1.1 for the same period and area counts {victims:,} victims" in text
+    assert "ICCS 0101" in text and "primary series" in text

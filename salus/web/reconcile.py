@@ -13,14 +13,18 @@ import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
+import sqlalchemy as sa
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from salus.analytics.reconcile.linkage.periods import MARGIN_DAYS
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.i18n import N_
 from salus.usecases.errors import ValidationFailed
+from salus.usecases.indicators.compute import compute_indicator
+from salus.usecases.indicators.dashboard import definitions_folder
 from salus.usecases.paging import PageRequest
 from salus.usecases.reconcile import jobs as uc
 from salus.usecases.reconcile import runs, views
@@ -73,13 +77,29 @@ async def start(request: Request, viewer: Reconciler, tasks: BackgroundTasks) ->
     return RedirectResponse(f"/reconciliation/{job_id}", status_code=303)
 
 
+def homicide_indicator(engine: sa.Engine, job: views.JobView) -> tuple[int | None, list[str]]:
+    """SDG 16.1.1's count of victims for the job's period and area, and the source types it
+    counts (the primary series), so that the page can say why it differs from a source's
+    column (:mod:`salus.usecases.indicators.compute`)."""
+    result = compute_indicator(engine, "sdg-16-1-1", by=[],
+                               period=f"{job.period_start}..{job.period_end}",
+                               filters={"area": job.area_code} if job.area_code else {},
+                               definitions=[definitions_folder()])
+    applied = result.metadata.get("filters", {}).get("applied", {})
+    sources = [code for group in applied.get("source", []) for code in group]
+    count = result.rows[0].victims if result.rows else 0
+    return count, sources
+
+
 @router.get("/reconciliation/{job_id}")
 def job_page(request: Request, viewer: Reader, job_id: JobId) -> Response:
     engine = ctx.engine(request)
     job = views.get_job(engine, viewer, job_id)
     table = views.table(engine, viewer, job_id) if job.status == runs.DONE else None
+    sdg, primary = homicide_indicator(engine, job) if table else (None, [])
     return render(request, "reconcile/job.html", job=job, table=table,
-                  chart=table.chart() if table else None, status_names=STATUS_NAMES)
+                  chart=table.chart() if table else None, status_names=STATUS_NAMES,
+                  sdg_16_1_1=sdg, primary_sources=primary, margin_days=MARGIN_DAYS)
 
 
 @router.get("/reconciliation/{job_id}/status")
