@@ -51,7 +51,8 @@ def build(ref: dict[str, Any], name: str) -> Design:
         assert isinstance(base, SurveyDesign)
         if "replicate" in spec:
             return ReplicateDesign.from_design(base, spec["replicate"],
-                                               fay_rho=spec.get("fay_rho", 0.0))
+                                               fay_rho=spec.get("fay_rho", 0.0),
+                                               mse=spec.get("mse", False))
         totals = spec["totals"]
         if spec["method"] == "linear":
             return calibrate(base, totals, method="linear")
@@ -64,7 +65,8 @@ def build(ref: dict[str, Any], name: str) -> Design:
             method=spec["method"], scale=spec.get("scale"), rscales=spec.get("rscales"))
     return SurveyDesign.from_frame(
         data, weights=spec.get("weights"), strata=spec.get("strata"), psu=spec.get("psu"),
-        fpc=spec.get("fpc"), lonely_psu=spec.get("lonely_psu", "fail"))
+        fpc=spec.get("fpc"), nest=spec.get("nest", False),
+        lonely_psu=spec.get("lonely_psu", "fail"))
 
 
 def estimate(design: Design, case: dict[str, Any]) -> pd.DataFrame:

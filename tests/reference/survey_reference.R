@@ -41,6 +41,8 @@ dstrat <- svydesign(id = ~1, strata = ~stype, weights = ~pw, fpc = ~fpc, data = 
 dclus1 <- svydesign(id = ~dnum, weights = ~pw, fpc = ~fpc, data = clus1)
 dclus1n <- svydesign(id = ~dnum, weights = ~pw, data = clus1)
 dclus2 <- svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = clus2)
+# Districts within school types: the same district id in several strata, so nest = TRUE.
+dclus1nest <- svydesign(id = ~dnum, strata = ~stype, weights = ~pw, data = clus1, nest = TRUE)
 dlonely <- svydesign(id = ~1, strata = ~stype, weights = ~pw, fpc = ~fpc, data = lonely)
 dpaired <- svydesign(id = ~snum, strata = ~pair, weights = ~pw, data = paired)
 
@@ -50,6 +52,8 @@ designs <- list(
   clus1 = list(data = "clus1", weights = "pw", psu = list("dnum"), fpc = list("fpc")),
   clus1_nofpc = list(data = "clus1", weights = "pw", psu = list("dnum")),
   clus2 = list(data = "clus2", psu = list("dnum", "snum"), fpc = list("fpc1", "fpc2")),
+  clus1_nested = list(data = "clus1", weights = "pw", strata = "stype", psu = list("dnum"),
+                      nest = TRUE),
   paired = list(data = "paired", weights = "pw", strata = "pair", psu = list("snum"))
 )
 for (opt in c("remove", "adjust", "average", "certainty")) {
@@ -84,6 +88,7 @@ designs$clus1_linear <- list(base = "clus1", method = "linear", totals = list(
 # Replicate designs: created by as.svrepdesign (JK1, JKn, BRR: no randomness), and read from
 # columns (the bootstrap's weights, drawn here with a fixed seed, and R's BRR weights).
 jk1 <- as.svrepdesign(dclus1, type = "JK1")
+jk1mse <- as.svrepdesign(dclus1, type = "JK1", mse = TRUE)
 jkn <- as.svrepdesign(dstrat, type = "JKn")
 brr <- as.svrepdesign(dpaired, type = "BRR")
 fay <- as.svrepdesign(dpaired, type = "Fay", fay.rho = 0.3)
@@ -97,6 +102,7 @@ export_weights <- function(d, rep, prefix) {
 clus1_boot <- export_weights(clus1, boot, "bw")
 paired_brr <- export_weights(paired, brr, "rw")
 designs$clus1_jk1 <- list(base = "clus1", replicate = "JK1")
+designs$clus1_jk1_mse <- list(base = "clus1", replicate = "JK1", mse = TRUE)
 designs$strat_jkn <- list(base = "strat", replicate = "JKn")
 designs$paired_brr_created <- list(base = "paired", replicate = "BRR")
 designs$paired_fay_created <- list(base = "paired", replicate = "Fay", fay_rho = 0.3)
@@ -107,9 +113,10 @@ designs$paired_brr <- list(data = "paired_brr", weights = "pw", method = "BRR",
                            replicate_weights = as.list(sprintf("rw%02d", seq_len(ncol(weights(brr, "analysis"))))))
 
 r_designs <- list(srs = dsrs, strat = dstrat, clus1 = dclus1, clus1_nofpc = dclus1n,
-                  clus2 = dclus2, paired = dpaired, clus1_poststratify = dclus1_ps,
+                  clus2 = dclus2, clus1_nested = dclus1nest, paired = dpaired, clus1_poststratify = dclus1_ps,
                   clus1_cells = dclus1_cells, clus1_raking = dclus1_rake,
-                  clus1_linear = dclus1_lin, clus1_jk1 = jk1, strat_jkn = jkn,
+                  clus1_linear = dclus1_lin, clus1_jk1 = jk1, clus1_jk1_mse = jk1mse,
+                  strat_jkn = jkn,
                   clus1_boot = boot, paired_brr = brr, paired_brr_created = brr,
                   paired_fay_created = fay)
 for (opt in c("remove", "adjust", "average", "certainty")) {
@@ -204,7 +211,7 @@ quantile_case <- function(name, var, q, by = NULL, interval = "mean") {
   }
 }
 
-for (name in c("srs", "strat", "clus1", "clus1_nofpc", "clus2")) {
+for (name in c("srs", "strat", "clus1", "clus1_nofpc", "clus2", "clus1_nested")) {
   na <- name == "clus2"
   linear_case(name, "mean", "api00")
   linear_case(name, "mean", "api00", by = "stype")
@@ -234,7 +241,7 @@ for (name in c("clus1_poststratify", "clus1_cells", "clus1_raking", "clus1_linea
   ciprop_case(name, "high", "logit")
   quantile_case(name, "api00", 0.5)
 }
-for (name in c("clus1_jk1", "strat_jkn", "clus1_boot", "paired_brr")) {
+for (name in c("clus1_jk1", "clus1_jk1_mse", "strat_jkn", "clus1_boot", "paired_brr")) {
   linear_case(name, "mean", "api00")
   linear_case(name, "total", "enroll")
   linear_case(name, "mean", "api00", by = "stype")

@@ -72,11 +72,10 @@ def domains(frame: pd.DataFrame, by: str | Sequence[str] | None) -> Domains:
             raise SurveyDesignError(f"domain column {name!r} is not in the data")
     keys = frame[names]
     complete = keys.notna().all(axis=1).to_numpy()
-    grouped = keys[complete].groupby(names, sort=True, observed=True).ngroup().to_numpy()
+    groups = keys[complete].groupby(names, sort=True, observed=True)
     codes = np.full(n, -1, np.int64)
-    codes[complete] = grouped
-    labels = (keys[complete].drop_duplicates().sort_values(names).reset_index(drop=True)
-              if complete.any() else keys.iloc[:0].reset_index(drop=True))
+    codes[complete] = groups.ngroup().to_numpy()
+    labels = groups.size().index.to_frame(index=False)
     return Domains(codes=codes, labels=labels)
 
 
