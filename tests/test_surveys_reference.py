@@ -54,7 +54,7 @@ def build(ref: dict[str, Any], name: str) -> Design:
                                                fay_rho=spec.get("fay_rho", 0.0),
                                                mse=spec.get("mse", False))
         totals = spec["totals"]
-        if spec["method"] == "linear":
+        if spec["method"] == "linear" and isinstance(totals, dict):
             return calibrate(base, totals, method="linear")
         margins = [pd.DataFrame(cells) for cells in totals]
         return calibrate(base, margins, method=spec["method"])

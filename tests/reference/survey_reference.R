@@ -74,6 +74,8 @@ dclus1_ps <- postStratify(dclus1, ~stype, pop_types)
 dclus1_cells <- postStratify(dclus1, ~stype + sch.wide, pop_cells)
 dclus1_rake <- rake(dclus1, list(~stype + sch.wide, ~awards), list(pop_cells, pop_awards))
 dclus1_lin <- calibrate(dclus1, ~stype + api99, linear_totals)
+dclus1_lin_margins <- calibrate(dclus1, list(~stype + sch.wide, ~awards),
+                                list(pop_cells, pop_awards), calfun = "linear")
 totals_of <- function(d) unname(lapply(split(d, seq_len(nrow(d))), function(r) {
   r <- as.list(r); r$total <- r$Freq; r$Freq <- NULL; r }))
 designs$clus1_poststratify <- list(base = "clus1", method = "poststratify",
@@ -82,6 +84,8 @@ designs$clus1_cells <- list(base = "clus1", method = "poststratify",
                             totals = list(totals_of(pop_cells)))
 designs$clus1_raking <- list(base = "clus1", method = "raking",
                              totals = list(totals_of(pop_cells), totals_of(pop_awards)))
+designs$clus1_linear_margins <- list(base = "clus1", method = "linear",
+                                     totals = list(totals_of(pop_cells), totals_of(pop_awards)))
 designs$clus1_linear <- list(base = "clus1", method = "linear", totals = list(
   `(Intercept)` = 6194, stype = list(E = 4421, H = 755, M = 1018), api99 = sum(pop$api99)))
 
@@ -115,7 +119,7 @@ designs$paired_brr <- list(data = "paired_brr", weights = "pw", method = "BRR",
 r_designs <- list(srs = dsrs, strat = dstrat, clus1 = dclus1, clus1_nofpc = dclus1n,
                   clus2 = dclus2, clus1_nested = dclus1nest, paired = dpaired, clus1_poststratify = dclus1_ps,
                   clus1_cells = dclus1_cells, clus1_raking = dclus1_rake,
-                  clus1_linear = dclus1_lin, clus1_jk1 = jk1, clus1_jk1_mse = jk1mse,
+                  clus1_linear = dclus1_lin, clus1_linear_margins = dclus1_lin_margins, clus1_jk1 = jk1, clus1_jk1_mse = jk1mse,
                   strat_jkn = jkn,
                   clus1_boot = boot, paired_brr = brr, paired_brr_created = brr,
                   paired_fay_created = fay)
@@ -233,7 +237,8 @@ for (name in grep("^lonely_", names(r_designs), value = TRUE)) {
   linear_case(name, "total", "enroll")
   linear_case(name, "mean", "api00", by = "sch.wide")
 }
-for (name in c("clus1_poststratify", "clus1_cells", "clus1_raking", "clus1_linear")) {
+for (name in c("clus1_poststratify", "clus1_cells", "clus1_raking", "clus1_linear",
+               "clus1_linear_margins")) {
   linear_case(name, "mean", "api00")
   linear_case(name, "total", "enroll")
   linear_case(name, "mean", "api00", by = "sch.wide")

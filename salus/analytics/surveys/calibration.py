@@ -15,7 +15,8 @@ Population totals
   sex x age band), or ``{"area": {"North": 1200, ...}}`` for one variable;
 - ``"raking"``: several margins, each such a frame or ``{"var": {level: total}}`` entry;
 - ``"linear"``: model-matrix totals ``{"(Intercept)": N, "income": T, "sex": {"F": NF, "M": NM}}``
-  (a numeric column's total, or a categorical column's totals per level).
+  (a numeric column's total, or a categorical column's totals per level), or margins as for
+  raking (each margin's cells: R's ``calibrate(design, list(~a + b, ~c), list(...))``).
 
 References
 ----------
@@ -94,9 +95,9 @@ def calibrate(design: SurveyDesign, population_totals: TotalsSpec,
     if method == "raking":
         return rake(design, _margins(population_totals), epsilon=epsilon, maxit=maxit)
     if method == "linear":
-        if not isinstance(population_totals, Mapping):
-            raise SurveyDesignError("linear calibration takes a mapping of model totals")
-        return linear(design, population_totals)
+        if isinstance(population_totals, Mapping):
+            return linear(design, population_totals)
+        return linear_on_margins(design, _margins(population_totals))
     raise SurveyDesignError(f"unknown calibration method {method!r}")
 
 
@@ -104,8 +105,14 @@ def _margins(spec: TotalsSpec) -> list[Margin]:
     if isinstance(spec, pd.DataFrame):
         return [spec]
     if isinstance(spec, Mapping):
-        return [pd.DataFrame({name: list(levels), "total": list(levels.values())})
-                for name, levels in spec.items() if isinstance(levels, Mapping)]
+        margins = []
+        for name, levels in spec.items():
+            if not isinstance(levels, Mapping):
+                raise SurveyDesignError(
+                    f"population totals of {name!r} must be given per level, e.g. "
+                    f"{{{name!r}: {{'level': total, ...}}}}")
+            margins.append(pd.DataFrame({name: list(levels), "total": list(levels.values())}))
+        return margins
     return list(spec)
 
 
@@ -195,7 +202,11 @@ def rake(design: SurveyDesign, margins: Sequence[Margin], *, epsilon: float = RA
 
 
 def linear(design: SurveyDesign, totals: Mapping[str, object]) -> SurveyDesign:
-    """R's ``calibrate(calfun="linear")`` (GREG): ``g = 1 + x'(X'WX)^-1 (T - t)``."""
+    """R's ``calibrate(calfun="linear")`` (GREG): ``g = 1 + x'(X'WX)^-1 (T - t)``.
+
+    ``totals``: ``"(Intercept)"``, numeric columns' totals, categorical columns' totals per
+    level (full dummies: they span what R's intercept and treatment contrasts span).
+    """
     columns, targets = [], []
     for name, total in totals.items():
         if name == "(Intercept)":
@@ -218,18 +229,43 @@ def linear(design: SurveyDesign, totals: Mapping[str, object]) -> SurveyDesign:
                     f"{show(values.iloc[int(bad[0])])} is not a number")
             columns.append(x)
             targets.append(float(total))  # type: ignore[arg-type]
-    mm = np.column_stack(columns)
+    return _greg(design, np.column_stack(columns), np.asarray(targets))
+
+
+def linear_on_margins(design: SurveyDesign, margins: Sequence[Margin]) -> SurveyDesign:
+    """Linear calibration to the cells of several margins (R's ``calibrate`` with a list of
+    margin formulas and tables: ``~ a*b + c`` and its cells' totals)."""
+    columns, targets = [], []
+    for margin in margins:
+        cells, totals, names = _cells(design, margin)
+        seen = np.bincount(cells, minlength=totals.size) > 0
+        for j in np.flatnonzero(seen | (totals > 0)):
+            if not seen[j]:
+                label = margin[names].iloc[int(j)].to_dict()
+                raise SurveyDesignError(
+                    f"calibration cell {label} has a population total but no respondents")
+            columns.append((cells == j).astype(np.float64))
+            targets.append(float(totals[j]))
+    return _greg(design, np.column_stack(columns), np.asarray(targets))
+
+
+def _greg(design: SurveyDesign, mm: FloatArray, target: FloatArray) -> SurveyDesign:
+    """g-weights and the variance's projection (R's ``regcalibrate``, stage 0).
+
+    Collinear constraints (an intercept beside full dummies, margins sharing a grand total)
+    are allowed when consistent: the least-squares step and the projection onto the column
+    space of ``X sqrt(w)`` (from its SVD) do not depend on how that space is spanned.
+    """
     w = design.weights
     half = np.sqrt(w)
     scaled = mm * half[:, None]
-    target = np.asarray(targets)
     step = np.linalg.lstsq(scaled.T @ scaled, target - mm.T @ w, rcond=None)[0]
     g = 1.0 + mm @ step
     reached = mm.T @ (w * g)
     if not np.allclose(reached, target, rtol=1e-7, atol=1e-7 * float(np.abs(target).max())):
         raise SurveyDesignError(
             "the calibration totals are inconsistent with each other (e.g. an intercept that "
-            "is not the sum of a variable's level totals)")
+            "is not the sum of a variable's level totals, or margins of different sums)")
     left, values, _ = np.linalg.svd(scaled, full_matrices=False)
     rank = int(np.sum(values > values[0] * max(scaled.shape) * np.finfo(float).eps))
     return design.with_weights(w * g, Regression(basis=left[:, :rank], scale=g * half))
