@@ -3,6 +3,7 @@ page (markings, holders, lifecycle timeline) and the SDG 16.4.2 report; screensh
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import threading
 import time
@@ -78,4 +79,36 @@ def test_an_officer_finds_a_transferred_weapon_and_reads_its_lifecycle(
     page.goto("/weapons/sdg-16-4-2?period=2023..2024")
     assert "%" in page.inner_text("#sdg-value")
     shot(page, "sdg-16-4-2")
+    context.close()
+
+
+def test_an_analyst_opens_the_hot_spot_map_and_16_4_2_on_the_latest_data(
+        browser: object, demo_url: tuple[str, sa.Engine]) -> None:
+    """Issue 13: the demo's data stop at the end of 2024; the default periods follow the data
+    (hot spots drawn on the map, 16.4.2 not "0 of 0 arms") and the pages say so."""
+    url, engine = demo_url
+    accounts.create_user(engine, SYSTEM_VIEWER, "ana13", PASSWORD, "analyst")
+    context = browser.new_context(base_url=url, viewport={"width": 1360, "height": 900},  # type: ignore[attr-defined]
+                                  locale="en-GB")
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("#username", "ana13")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+    page.goto("/hotspots?level=2")
+    page.wait_for_selector("#hotspot-map.map-ready")
+    with engine.connect() as conn:
+        latest = conn.scalar(sa.text("select max(occurred_on) from incident"))
+    day = dt.date.fromisoformat(str(latest)[:10])
+    assert f"latest recorded incident ({day:%b} {day.day}, {day.year})" in page.inner_text(
+        "#period-anchor")
+    assert page.locator("#hotspots tr.hot").count() >= 1
+    assert page.locator('#hotspot-map path[stroke-width="3"]').count() >= 1   # outlined
+    shot(page, "hotspots-latest")
+    page.goto("/weapons/sdg-16-4-2")
+    headline = page.inner_text("#sdg-value")
+    assert "2024" in headline and "0 of 0 arms" not in headline
+    assert "(2024)" in page.inner_text("#period-anchor")
     context.close()
