@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from salus.api.context import AppState
 from salus.config import settings
 from salus.storage.db import open_store
+from salus.web.security import SecurityHeadersMiddleware
 from salus.web.templating import LanguageMiddleware
 
 API_DESCRIPTION = """The Salus REST API. Authenticate with `Authorization: Bearer <token>` (create a
@@ -34,13 +35,14 @@ def create_app(engine: sa.Engine | str, *, public: bool = False,
     if isinstance(engine, str):
         engine = open_store(engine)
     app = FastAPI(title="Salus", version="1", description=API_DESCRIPTION,
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json")
     app.state.salus = AppState(engine=engine, public=public, secure_cookies=secure_cookies,
                                suppression_threshold=suppression_threshold)
     static = resources.files("salus.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(LanguageMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     _install_routes(app, public)
     return app
 
@@ -49,6 +51,7 @@ def _install_routes(app: FastAPI, public: bool) -> None:
     from salus.api import errors as api_errors
     from salus.api import routes as api_routes
     from salus.web import alerts as web_alerts
+    from salus.web import api_docs
     from salus.web import errors as web_errors
     from salus.web.routers import PUBLIC_ROUTERS, ROUTERS
 
@@ -56,6 +59,7 @@ def _install_routes(app: FastAPI, public: bool) -> None:
     web_errors.install(app)
     for router in api_routes.routers(public):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(api_docs.router)
     for router in PUBLIC_ROUTERS if public else [*ROUTERS, web_alerts.router]:
         app.include_router(router)
 

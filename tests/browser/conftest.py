@@ -2,7 +2,8 @@
 
 No browser is downloaded: Playwright launches ``/usr/bin/chromium`` (``apt-get install
 chromium``). Where it is absent the tests are skipped with that reason (and under CI=true a
-skip fails the run). Screenshots go to ``tests/browser/artifacts/`` (ignored by git).
+skip fails the run). Screenshots go to ``tests/browser/artifacts/`` (ignored by git). A page
+on which the Content-Security-Policy blocked anything (a script, a style) fails its test.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from browser_shots import ARTIFACTS
+from browser_support import watch_csp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -83,5 +85,7 @@ def page(browser: object, base_url: str) -> Iterator[object]:
                                   locale="en-GB")
     context.set_default_timeout(20_000)
     pg = context.new_page()
+    refused = watch_csp(pg)
     yield pg
     context.close()
+    assert refused == [], "the Content-Security-Policy blocked something on these pages"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from browser_shots import shot
+from browser_support import watch_csp
 from web_support import PASSWORD, add_cast
 
 from salus.demo.build import build_demo
@@ -52,6 +53,7 @@ def test_an_analyst_reconciles_from_the_browser(browser: object,  # type: ignore
                                   locale="en-GB")
     context.set_default_timeout(90_000)
     page = context.new_page()
+    refused = watch_csp(page)
     page.goto("/login")
     page.fill("#username", "ana")
     page.fill("#password", PASSWORD)
@@ -80,3 +82,4 @@ def test_an_analyst_reconciles_from_the_browser(browser: object,  # type: ignore
             "#pair", "data-rank") != first
         shot(page, "reconciliation-review")
     context.close()
+    assert refused == []                           # the polling and the chart run under CSP

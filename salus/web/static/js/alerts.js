@@ -31,6 +31,21 @@
   window.addEventListener("resize", function () { chart.resize(); });
 })();
 
+/* A map tooltip as DOM nodes: the area's name (anything an import brought) and the lines are
+   text, never HTML. */
+function salusTooltip(title, lines) {
+  "use strict";
+  var box = document.createElement("div");
+  var strong = document.createElement("strong");
+  strong.textContent = title;
+  box.appendChild(strong);
+  lines.forEach(function (line) {
+    box.appendChild(document.createElement("br"));
+    box.appendChild(document.createTextNode(line));
+  });
+  return box;
+}
+
 /* Hot-spot map: areas coloured by Gi* z-score (diverging; significant hot/cold spots outlined). */
 (function () {
   "use strict";
@@ -57,9 +72,10 @@
           var v = spec.values[f.properties.code];
           var tag = v && v["class"] === "hot" ? spec.labels.hot :
                     v && v["class"] === "cold" ? spec.labels.cold : "";
-          lyr.bindTooltip("<strong>" + f.properties.name + "</strong><br>" + spec.labels.count +
-                          ": " + (v ? v.count : "—") + "<br>z: " + (v && v.z !== null ? v.z : "—") +
-                          (tag ? "<br>" + tag : ""), { sticky: true });
+          var lines = [spec.labels.count + ": " + (v ? v.count : "—"),
+                       "z: " + (v && v.z !== null ? v.z : "—")];
+          if (tag) lines.push(tag);
+          lyr.bindTooltip(salusTooltip(f.properties.name, lines), { sticky: true });
         }
       }).addTo(map);
       if (geo.features.length) map.fitBounds(layer.getBounds(), { padding: [8, 8] });
@@ -91,10 +107,9 @@
         },
         onEachFeature: function (f, lyr) {
           var v = spec.values[f.properties.code];
-          lyr.bindTooltip("<strong>" + f.properties.name + "</strong>" +
-                          (v ? "<br>" + spec.labels.cluster + " " + v.rank + ", " +
-                           spec.labels.p + " = " + (v.p === null ? "—" : v.p) : ""),
-                          { sticky: true });
+          var lines = v ? [spec.labels.cluster + " " + v.rank + ", " + spec.labels.p + " = " +
+                           (v.p === null ? "—" : v.p)] : [];
+          lyr.bindTooltip(salusTooltip(f.properties.name, lines), { sticky: true });
         }
       }).addTo(map);
       if (geo.features.length) map.fitBounds(layer.getBounds(), { padding: [8, 8] });

@@ -45,18 +45,39 @@
     return COLOURS[i];
   }
 
+  /* Data reaches the page as text, never as HTML (an area's name may be anything an import
+     brought): tooltips and the legend are DOM nodes filled with textContent. */
+  function tooltip(title, lines) {
+    var box = document.createElement("div");
+    var strong = document.createElement("strong");
+    strong.textContent = title;
+    box.appendChild(strong);
+    lines.forEach(function (line) {
+      box.appendChild(document.createElement("br"));
+      box.appendChild(document.createTextNode(line));
+    });
+    return box;
+  }
+
+  function legendRow(div, colour, text) {
+    var swatch = L.DomUtil.create("i", "", div);
+    swatch.style.background = colour;
+    div.appendChild(document.createTextNode(text));
+    L.DomUtil.create("br", "", div);
+  }
+
   function legend(map, cuts, labels) {
     var box = L.control({ position: "bottomright" });
     box.onAdd = function () {
       var div = L.DomUtil.create("div", "legend");
-      var html = "<strong>" + labels.rate + "</strong><br>";
+      L.DomUtil.create("strong", "", div).textContent = labels.rate;
+      L.DomUtil.create("br", "", div);
       var edges = [0].concat(cuts);
       for (var i = 0; i < edges.length; i++) {
-        html += '<i style="background:' + COLOURS[i] + '"></i>' + edges[i].toFixed(1) +
-                (i + 1 < edges.length ? "–" + edges[i + 1].toFixed(1) : "+") + "<br>";
+        legendRow(div, COLOURS[i], edges[i].toFixed(1) +
+                  (i + 1 < edges.length ? "–" + edges[i + 1].toFixed(1) : "+"));
       }
-      html += '<i style="background:#d9dee3"></i>' + labels.nodata;
-      div.innerHTML = html;
+      legendRow(div, "#d9dee3", labels.nodata);
       return div;
     };
     box.addTo(map);
@@ -80,9 +101,9 @@
           onEachFeature: function (f, lyr) {
             var v = spec.values[f.properties.code];
             var name = (f.properties.names && f.properties.names[document.documentElement.lang]) || f.properties.name;
-            lyr.bindTooltip("<strong>" + name + "</strong><br>" + spec.labels.rate + ": " +
-                            (v ? v.rate_text : "—") + "<br>" + spec.labels.victims + ": " +
-                            (v ? v.victims : "—"), { sticky: true });
+            lyr.bindTooltip(tooltip(name, [spec.labels.rate + ": " + (v ? v.rate_text : "—"),
+                                           spec.labels.victims + ": " + (v ? v.victims : "—")]),
+                            { sticky: true });
             lyr.on("click", function () { window.location = spec.drill + encodeURIComponent(f.properties.code); });
           }
         }).addTo(map);
