@@ -169,6 +169,9 @@ collection_campaign = sa.Table(
     sa.Column("locations", sa.JSON, nullable=False),
     sa.Column("description", sa.Text, nullable=True),
     *_created(),
+    # issue 13 (migration 0014): MOSAIC 05.40 kind and the agency that collects
+    sa.Column("kind", sa.String(30), nullable=False, server_default="voluntary_surrender"),
+    sa.Column("collecting_agency", sa.String(200), nullable=True),
 )
 
 destruction_batch = sa.Table(
@@ -182,6 +185,24 @@ destruction_batch = sa.Table(
     sa.Column("area_id", sa.Integer, sa.ForeignKey("area.id"), nullable=True),
     sa.Column("witnesses", sa.JSON, nullable=False),
     sa.Column("notes", sa.Text, nullable=True),
+    *_created(),
+    # issue 13 (migration 0014): MOSAIC 05.50 verification and the collecting agency
+    sa.Column("verifying_body", sa.String(300), nullable=True),
+    sa.Column("collecting_agency", sa.String(200), nullable=True),
+)
+
+destruction_item = sa.Table(
+    "destruction_item",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("destruction_batch.id"), nullable=False,
+              index=True),
+    sa.Column("kind", sa.String(12), nullable=False),
+    sa.Column("part_kind", sa.String(20), nullable=True),
+    sa.Column("calibre", sa.String(50), nullable=True),
+    sa.Column("quantity", sa.BigInteger, nullable=False),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("source_attributes", sa.JSON(none_as_null=True), nullable=True),
     *_created(),
 )
 
@@ -207,6 +228,8 @@ weapon_event = sa.Table(
               index=True),
     sa.Column("recorded_by", sa.String(100), nullable=False),
     sa.Column("recorded_at", TZ, nullable=False),
+    # the agency that seized, collected or destroyed the weapon (migration 0014)
+    sa.Column("agency", sa.String(200), nullable=True),
     sa.Index("ix_weapon_event_weapon", "weapon_id", "id"),
     sa.Index("ix_weapon_event_type_date", "event_type", "occurred_on"),
 )
@@ -224,5 +247,5 @@ weapon_incident = sa.Table(
 
 REGISTRY_TABLES = (weapon, weapon_marking, weapon_attachment, arms_owner, licence,
                    licence_event, weapon_holding, collection_campaign, destruction_batch,
-                   weapon_event, weapon_incident)
+                   destruction_item, weapon_event, weapon_incident)
 """In creation order (every table after the tables it references)."""

@@ -41,6 +41,7 @@ from salus.usecases.weapons.common import (
     new_id,
     owner_row,
     plain,
+    scoped,
     today,
     weapon_row,
 )
@@ -72,6 +73,9 @@ class EventInput:
     campaign: str | None = None
     destruction_certificate: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    agency: str | None = None
+    """The agency that seized, collected or destroyed it; a surrender in a campaign or a
+    destruction in a batch takes the campaign's or the batch's collecting agency by default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +124,16 @@ def _references(conn: sa.Connection, viewer: Viewer, event: EventInput) -> dict[
         "area_id": area_for(conn, viewer, event.area_code) if event.area_code else None,
         "place": event.place, "case_reference": event.case_reference,
         "incident_uid": _incident(conn, event.incident_uid), "details": dict(event.details),
-        "campaign_id": None, "destruction_batch_id": None}
+        "campaign_id": None, "destruction_batch_id": None,
+        "agency": (event.agency or "").strip() or None}
     if event.campaign:
-        values["campaign_id"] = _campaign(conn, kind, event)
+        campaign = _campaign(conn, viewer, kind, event)
+        values["campaign_id"] = int(campaign.id)
+        values["agency"] = values["agency"] or campaign.collecting_agency
     if kind is E.DESTROYED or event.destruction_certificate:
-        values["destruction_batch_id"] = _batch(conn, kind, event)
+        batch = _batch(conn, viewer, kind, event)
+        values["destruction_batch_id"] = int(batch.id)
+        values["agency"] = values["agency"] or batch.collecting_agency
     return values
 
 
@@ -136,9 +145,12 @@ def _incident(conn: sa.Connection, uid: str | None) -> str | None:
     return uid
 
 
-def _campaign(conn: sa.Connection, kind: EventType, event: EventInput) -> int:
+def _campaign(conn: sa.Connection, viewer: Viewer, kind: EventType,
+              event: EventInput) -> sa.Row[Any]:
+    """The campaign named by the event, within the viewer's area scope."""
     c = w.collection_campaign
-    row = conn.execute(sa.select(c).where(c.c.name == event.campaign)).first()
+    row = conn.execute(sa.select(c).where(c.c.name == event.campaign,
+                                          *scoped(c.c.area_id, viewer))).first()
     if row is None:
         fail(ArmsRuleError("campaign.unknown", "campaign", event.campaign,
                            "no collection campaign with this name"))
@@ -148,10 +160,12 @@ def _campaign(conn: sa.Connection, kind: EventType, event: EventInput) -> int:
     if not row.starts_on <= event.occurred_on <= row.ends_on:
         fail(ArmsRuleError("campaign.outside_dates", "occurred_on", event.occurred_on,
                            f"the campaign runs from {row.starts_on} to {row.ends_on}"))
-    return int(row.id)
+    return row
 
 
-def _batch(conn: sa.Connection, kind: EventType, event: EventInput) -> int:
+def _batch(conn: sa.Connection, viewer: Viewer, kind: EventType,
+           event: EventInput) -> sa.Row[Any]:
+    """The destruction batch named by the event, within the viewer's area scope."""
     b = w.destruction_batch
     if kind is not E.DESTROYED:
         fail(ArmsRuleError("batch.not_destruction", "destruction_certificate",
@@ -160,7 +174,8 @@ def _batch(conn: sa.Connection, kind: EventType, event: EventInput) -> int:
         fail(ArmsRuleError("required", "destruction_certificate", None,
                            "a destruction is recorded in a destruction batch (its certificate)"))
     row = conn.execute(sa.select(b).where(
-        b.c.certificate_number == event.destruction_certificate)).first()
+        b.c.certificate_number == event.destruction_certificate,
+        *scoped(b.c.area_id, viewer))).first()
     if row is None:
         fail(ArmsRuleError("batch.unknown", "destruction_certificate",
                            event.destruction_certificate, "no destruction batch with this "
@@ -168,7 +183,7 @@ def _batch(conn: sa.Connection, kind: EventType, event: EventInput) -> int:
     if row.destroyed_on != event.occurred_on:
         fail(ArmsRuleError("batch.date", "occurred_on", event.occurred_on,
                            f"the batch was destroyed on {row.destroyed_on}"))
-    return int(row.id)
+    return row
 
 
 def _checked(conn: sa.Connection, weapon: sa.RowMapping, new: LifecycleEvent) -> Any:

@@ -1,0 +1,154 @@
+"""Importing a destruction list into a destruction batch (issue 13; ISACS/MOSAIC 05.50).
+
+The list (CSV, XLSX or XLS, thousands of rows) is read by
+:mod:`salus.ingestion.weapons_destruction`: each row a weapon (uid or serial number), parts by
+kind or ammunition by calibre with a quantity. Each weapon is found as the web form finds it
+(:func:`salus.usecases.weapons.campaigns.resolve_weapon`: uid, else the serial folded as the
+tolerant search folds it, exact matches only) and destroyed through
+:func:`salus.usecases.weapons.lifecycle.record_event_in` — the same lifecycle rules as one event
+recorded by hand (a weapon still registered to an owner, already destroyed, or whose last event
+is after the batch's date is refused). Parts and ammunition go through
+:func:`salus.usecases.weapons.campaigns.add_items_in`.
+
+**All or nothing** (the project's import rule): every row is checked in one transaction; if any
+row has an error, the transaction is rolled back, nothing is written, and the report lists every
+error with its row (as the spreadsheet numbers it), column and value. A weapon named twice in
+the list is an error on its second row. **Nothing dropped**: the file's columns that no field
+reads are listed in the report and kept — on each weapon's ``destroyed`` event
+(``details.source_attributes``) and on each part or ammunition line (``source_attributes``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from salus.domain.accounts.roles import Viewer
+from salus.domain.weapons.collection import DestructionItem, ItemKind
+from salus.domain.weapons.registry import EventType
+from salus.ingestion import weapons_destruction as reader
+from salus.ingestion.errors import RowError
+from salus.usecases.errors import NotFound, ValidationFailed
+from salus.usecases.weapons.campaigns import add_items_in, batch_row, resolve_weapon
+from salus.usecases.weapons.common import audit, can_edit
+from salus.usecases.weapons.lifecycle import EventInput, record_event_in
+
+FIELD_COLUMN = {"part_kind": "part_kind", "calibre": "calibre", "quantity": "quantity",
+                "kind": "item"}
+"""Error fields of a destruction line → the list's field that names the column."""
+
+
+@dataclass
+class DestructionImportReport:
+    """What an import did (``committed`` is False on errors or a dry run)."""
+
+    file_name: str
+    certificate_number: str
+    rows_read: int = 0
+    weapons: int = 0
+    parts: int = 0
+    rounds: int = 0
+    unmapped_columns: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    committed: bool = False
+
+
+def import_destruction_list(engine: sa.Engine, viewer: Viewer, path: str | Path,
+                            certificate_number: str, *, dry_run: bool = False,
+                            sheet: str | None = None) -> DestructionImportReport:
+    """Destroy the weapons, parts and ammunition of a list in the batch ``certificate_number``
+    (in the viewer's scope), all rows or none. File-level problems raise
+    :class:`~salus.ingestion.errors.FileImportError`; an unknown batch ``ValidationFailed``."""
+    can_edit(viewer)
+    parsed = reader.read_list(path, sheet)
+    report = DestructionImportReport(parsed.file_name, certificate_number, parsed.rows_read,
+                                     unmapped_columns=list(parsed.unmapped_columns),
+                                     errors=list(parsed.errors))
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            batch = batch_row(conn, viewer, certificate_number)
+            _weapons(conn, viewer, parsed, batch, report)
+            _items(conn, viewer, parsed, certificate_number, report)
+            if report.errors or dry_run:
+                transaction.rollback()
+                return report
+            audit(conn, viewer.username, "import", "destruction_batch", certificate_number,
+                  None, {"file": parsed.file_name, "rows": parsed.rows_read,
+                         "weapons": report.weapons, "parts": report.parts,
+                         "rounds": report.rounds,
+                         "unmapped_columns": report.unmapped_columns})
+            transaction.commit()
+        except BaseException:
+            if transaction.is_active:
+                transaction.rollback()
+            raise
+    report.committed = True
+    return report
+
+
+def _weapons(conn: sa.Connection, viewer: Viewer, parsed: reader.DestructionList,
+             batch: Any, report: DestructionImportReport) -> None:
+    seen: dict[str, int] = {}
+    for line in parsed.lines:
+        if line.kind != "weapon" or line.ref is None:
+            continue
+        try:
+            uid = resolve_weapon(conn, viewer, line.ref, line.manufacturer)
+        except ValidationFailed as exc:
+            report.errors += [RowError(line.row, line.ref_column, line.ref, e["code"],
+                                       _message(e)) for e in exc.errors]
+            continue
+        if uid in seen:
+            report.errors.append(RowError(line.row, line.ref_column, line.ref, "row.duplicate",
+                                          f"the same weapon as row {seen[uid]}"))
+            continue
+        seen[uid] = line.row
+        details = {"source_attributes": line.attributes} if line.attributes else {}
+        event = EventInput(EventType.DESTROYED, batch.destroyed_on, place=batch.place,
+                           destruction_certificate=batch.certificate_number, details=details)
+        try:
+            record_event_in(conn, viewer, uid, event)
+        except ValidationFailed as exc:
+            report.errors += [RowError(line.row, line.ref_column, line.ref, e["code"],
+                                       _message(e)) for e in exc.errors]
+            continue
+        except NotFound as exc:
+            report.errors.append(RowError(line.row, line.ref_column, line.ref,
+                                          "weapon.unknown", str(exc.detail)))
+            continue
+        report.weapons += 1
+
+
+def _items(conn: sa.Connection, viewer: Viewer, parsed: reader.DestructionList,
+           certificate_number: str, report: DestructionImportReport) -> None:
+    lines = [x for x in parsed.lines if x.kind != "weapon"]
+    if not lines:
+        return
+    items = [DestructionItem(ItemKind(x.kind), x.quantity or 0, x.part_kind, x.calibre)
+             for x in lines]
+    try:
+        add_items_in(conn, viewer, certificate_number, items, [x.attributes for x in lines])
+    except ValidationFailed as exc:
+        for e in exc.errors:
+            line = lines[int(e.get("line", 1)) - 1]
+            name = FIELD_COLUMN.get(str(e.get("field")), str(e.get("field")))
+            column = parsed.columns.get(name) or " | ".join(reader.COLUMNS.get(name, (name,)))
+            report.errors.append(RowError(line.row, column, "" if e.get("value") is None
+                                          else str(e.get("value")), e["code"],
+                                          _message(e).split(": ", 1)[-1]))
+        return
+    for x in lines:
+        if x.kind == ItemKind.PART.value:
+            report.parts += x.quantity or 0
+        else:
+            report.rounds += x.quantity or 0
+
+
+def _message(error: dict[str, Any]) -> str:
+    """A use-case error's message without its ``field=value:`` prefix (the report names both)."""
+    text = str(error.get("message", ""))
+    return text.split(": ", 1)[1] if "=" in text.split(": ", 1)[0] and ": " in text else text
