@@ -118,8 +118,8 @@ def compare(result: pd.DataFrame, case: dict[str, Any]) -> None:
     for key in ("estimate", "se", "deff", "ci_low", "ci_high"):
         if key in case and case[key] is not None:
             expected = column(case, key)[keep]
-            if np.all(np.isnan(expected)):
-                continue
+            if key == "deff" and np.all(np.isnan(expected)):
+                continue  # R has no deff for ratios on replicate weights (it errors)
             assert_allclose(result[key].to_numpy(np.float64)[keep], expected, rtol=RTOL,
                             atol=1e-12, err_msg=f"{case_id(case)}: {key}")
 

@@ -32,6 +32,9 @@ clus1 <- prep(apiclus1)
 clus2 <- prep(apiclus2)
 # A stratified sample whose stratum H keeps one school: a lonely PSU.
 lonely <- strat[strat$stype != "H" | strat$snum == min(strat$snum[strat$stype == "H"]), ]
+# Two-stage, with the districts of one sampled school given two schools: lonely at stage 2.
+clus2_lonely <- clus2
+clus2_lonely$fpc2[clus2_lonely$fpc2 == 1] <- 2
 # Pairs of schools within school types: 100 strata of two PSUs each, for BRR.
 paired <- strat[order(strat$stype, strat$snum), ]
 paired$pair <- rep(seq_len(nrow(paired) / 2), each = 2)
@@ -59,6 +62,8 @@ designs <- list(
 for (opt in c("remove", "adjust", "average", "certainty")) {
   designs[[paste0("lonely_", opt)]] <- list(data = "lonely", weights = "pw", strata = "stype",
                                             fpc = list("fpc"), lonely_psu = opt)
+  designs[[paste0("lonely2_", opt)]] <- list(data = "clus2_lonely", psu = list("dnum", "snum"),
+                                             fpc = list("fpc1", "fpc2"), lonely_psu = opt)
 }
 
 # Calibration: school types (post-stratification), types x whole-school target (cells),
@@ -123,8 +128,10 @@ r_designs <- list(srs = dsrs, strat = dstrat, clus1 = dclus1, clus1_nofpc = dclu
                   strat_jkn = jkn,
                   clus1_boot = boot, paired_brr = brr, paired_brr_created = brr,
                   paired_fay_created = fay)
+dlonely2 <- svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = clus2_lonely)
 for (opt in c("remove", "adjust", "average", "certainty")) {
   r_designs[[paste0("lonely_", opt)]] <- dlonely
+  r_designs[[paste0("lonely2_", opt)]] <- dlonely2
 }
 
 num <- function(x) unname(as.numeric(x))
@@ -134,7 +141,7 @@ add <- function(design, estimator, args, result) {
                                    result)
 }
 lonely_option <- function(name) {
-  if (startsWith(name, "lonely_")) sub("lonely_", "", name) else "fail"
+  if (startsWith(name, "lonely")) sub("lonely2?_", "", name) else "fail"
 }
 with_option <- function(name, expr) {
   old <- options(survey.lonely.psu = lonely_option(name))
@@ -237,6 +244,10 @@ for (name in grep("^lonely_", names(r_designs), value = TRUE)) {
   linear_case(name, "total", "enroll")
   linear_case(name, "mean", "api00", by = "sch.wide")
 }
+for (name in grep("^lonely2_", names(r_designs), value = TRUE)) {
+  linear_case(name, "mean", "api00")
+  linear_case(name, "mean", "api00", by = "stype")
+}
 for (name in c("clus1_poststratify", "clus1_cells", "clus1_raking", "clus1_linear",
                "clus1_linear_margins")) {
   linear_case(name, "mean", "api00")
@@ -263,6 +274,7 @@ for (name in c("paired_brr_created", "paired_fay_created")) {
 }
 
 data_out <- list(srs = srs, strat = strat, clus1 = clus1, clus2 = clus2, lonely = lonely,
+                 clus2_lonely = clus2_lonely,
                  paired = paired, clus1_boot = clus1_boot, paired_brr = paired_brr)
 reference <- list(
   generator = "tests/reference/survey_reference.R",
