@@ -17,11 +17,12 @@ from pydantic import BaseModel, Field
 
 from salus.analytics.surveys.domains import Thresholds
 from salus.analytics.surveys.errors import SurveyDesignError
-from salus.api.deps import Db, ViewerDep
+from salus.api.deps import Db, RowId, ViewerDep
 from salus.api.schemas import ERRORS
 from salus.domain.accounts.roles import PUBLIC_VIEWER, Viewer
 from salus.domain.surveys.design import DesignRuleError, DesignSpec, parse_margin
 from salus.usecases.errors import ValidationFailed
+from salus.usecases.plans.survey_link import take_survey_results
 from salus.usecases.surveys import data, design, estimates, forms
 
 router = APIRouter(tags=["surveys"], responses=ERRORS)
@@ -212,3 +213,15 @@ def public_estimates(engine: Db, code: str, wave: str, indicator: str,
     """Published estimates for anyone: suppressed cells are blank (n < 30 or CV > 0.3)."""
     return _estimate(PUBLIC_VIEWER, engine, code, wave, indicator,
                      _options(by, area_level, 30, 0.3, "logit"))
+
+
+class TakeIn(BaseModel):
+    survey: Code
+    wave: str | None = Field(None, max_length=64)
+
+
+@router.post("/assessments/{assessment_id}/survey-results", status_code=201)
+def take_results(viewer: ViewerDep, engine: Db, assessment_id: RowId,
+                 body: TakeIn) -> dict[str, Any]:
+    """The assessment takes the linked survey's indicators for its community (no retyping)."""
+    return asdict(take_survey_results(engine, viewer, assessment_id, body.survey, body.wave))

@@ -321,3 +321,21 @@ def show(code: str, actor: ActorOption = "cli", role: RoleOption = "admin",
     for indicator, mapping in d.indicator_map.items():
         console.print(f"{indicator}: {mapping}", markup=False)
     sys.stdout.flush()
+
+
+@surveys_app.command("to-assessment")
+def to_assessment(assessment: int, code: str,
+                  wave: Annotated[str | None, typer.Option(help="the wave (default: the "
+                                                               "latest with a design)")] = None,
+                  actor: ActorOption = "cli", role: RoleOption = "admin",
+                  db: DbOption = None) -> None:
+    """Record the survey's indicators for an assessment's community as its survey results."""
+    from salus.usecases.plans.survey_link import take_survey_results
+
+    try:
+        taken = take_survey_results(open_db(db), _viewer(actor, role), assessment, code, wave)
+    except UseCaseError as exc:
+        fail_use_case(exc)
+    console.print(f"{len(taken.added)} survey result(s) recorded", markup=False)
+    for line in taken.skipped:
+        console.print(f"skipped {line}", markup=False)

@@ -13,6 +13,7 @@ from salus.web.accounts import admin, auth
 from salus.web.indicators import dashboard, reference
 from salus.web.plans import forms as plan_forms
 from salus.web.plans import pages as plans
+from salus.web.surveys import assessments as survey_assessments
 from salus.web.surveys import estimates as survey_estimates
 from salus.web.surveys import forms as survey_forms
 from salus.web.surveys import pages as surveys
@@ -23,5 +24,5 @@ ROUTERS = [auth.router, admin.router, dashboard.router, incidents.router, import
            reference.router, weapons.router, plan_forms.router, plans.router,
            citizen_reports.router, reconcile.router, weapon_forms.router,
            plans.public_router, citizen_reports.public_router, survey_forms.router,
-           surveys.router, survey_estimates.router]
+           surveys.router, survey_estimates.router, survey_assessments.router]
 PUBLIC_ROUTERS = [pages_public.router, plans.public_router, citizen_reports.public_router]

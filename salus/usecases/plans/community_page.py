@@ -10,7 +10,7 @@ alerts without their notes, and only published citizen reports with coarse place
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +32,7 @@ from salus.usecases.plans.community_figures import (
 )
 from salus.usecases.plans.views import PlanView, get_plan, list_plans
 from salus.usecases.scope import area_id_of, subtree
+from salus.usecases.surveys.community import perception_figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,8 @@ class CommunityPage:
     reports: list[Any]
     public: bool
     threshold: int
+    perception: list[Any] = field(default_factory=list)
+    """Survey indicators of the community (:mod:`salus.usecases.surveys.community`)."""
 
 
 def community_page(engine: sa.Engine, viewer: Viewer, area_code: str,
@@ -70,7 +73,8 @@ def community_page(engine: sa.Engine, viewer: Viewer, area_code: str,
         area, year, indicator_figures(engine, viewer, area.code, start, end, threshold),
         section_counts(engine, viewer, area.id, start, end, threshold), trend,
         open_alerts(engine, viewer, area.id, threshold), plans,
-        verified_reports(engine, viewer, area.code), viewer.public, threshold)
+        verified_reports(engine, viewer, area.code), viewer.public, threshold,
+        perception_figures(engine, viewer, area.code))
 
 
 def open_alerts(engine: sa.Engine, viewer: Viewer, area_id: int,
