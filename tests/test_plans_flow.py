@@ -77,6 +77,8 @@ def test_a_linked_indicator_counts_progress_only_from_its_baseline_date(
     assert linked.current == round(2 * 366 / 184, 1)
     row = _indicator_row(ana.get(f"/plans/{built.plan_id}").text, built.linked_indicator)
     assert f"<td>{linked.current:g} (" in row and "counted from" in row
+    exported = ana.get(f"/plans/{built.plan_id}/export.html?lang=fr").text
+    assert "compté à partir du" in exported          # the plan's document says so too
 
 
 def _indicator_row(html: str, indicator_id: int) -> str:
