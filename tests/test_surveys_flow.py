@@ -187,3 +187,25 @@ def test_the_migration_creates_the_survey_tables_exactly_as_the_schema_says(
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_object": ours})
         assert compare_metadata(context, metadata) == []
+
+
+def test_a_design_calibrated_to_sex_totals_gives_the_estimators_calibrated_figures(
+        engine: sa.Engine) -> None:
+    from salus.analytics.surveys.calibration import calibrate
+    from salus.domain.surveys.design import parse_margin
+
+    _survey(engine)
+    margin = parse_margin(["sex"], [("female", 26000), ("male", 24000)])
+    design.set_design(engine, ADMIN, "CSS", "2024", DesignSpec(
+        weights="weight", strata="stratum", ids=("psu",), calibration=(margin,),
+        calibration_method="poststratify"))
+    got = estimates.estimate_indicator(engine, ADMIN, "CSS", "2024", "sdg-16-1-4")
+    df = frame(sample())
+    df["y"] = df["safe_walk"].isin(["very_safe", "fairly_safe"]).astype(float)
+    d = SurveyDesign.from_frame(df, weights="weight", strata="stratum", psu="cluster")
+    d = calibrate(d, pd.DataFrame({"sex": ["female", "male"], "total": [26000, 24000]}),
+                  "poststratify")
+    want = proportion(d, "y")
+    assert got.rows[0].estimate == pytest.approx(want["estimate"][0], rel=1e-10)
+    assert got.rows[0].se == pytest.approx(want["se"][0], rel=1e-10)
+    assert got.rows[0].sum_weights == pytest.approx(50000, rel=1e-10)
