@@ -264,6 +264,7 @@ for (name in c("clus1_jk1", "clus1_jk1_mse", "strat_jkn", "clus1_boot", "paired_
   linear_case(name, "ratio", "api00", denominator = "api99")
   ciprop_case(name, "high", "logit")
   ciprop_case(name, "high", "xlogit")
+  ciprop_case(name, "high", "mean", by = "stype")
   quantile_case(name, "api00", 0.5)
 }
 # Created half-samples come from a Sylvester Hadamard matrix, R's from its own list: the

@@ -157,11 +157,22 @@ def _positive(frame: pd.DataFrame, name: str) -> FloatArray:
 
 
 def _rank(w: FloatArray) -> int:
-    """Numerical rank with R's relative tolerance on the QR's diagonal."""
-    r = np.linalg.qr(w, mode="r")
-    d = np.abs(np.diag(r))
-    norms = np.linalg.norm(w, axis=0)[: d.size]
-    return int(np.sum(d > RANK_TOLERANCE * np.where(norms > 0, norms, 1.0)))
+    """Rank as R's ``qr(w, tol = 1e-5)$rank`` (LINPACK ``dqrdc2``, limited pivoting).
+
+    Columns are taken in order; one whose part orthogonal to those kept is below ``tol``
+    times its norm adds nothing (R moves it to the end).
+    """
+    basis = np.zeros((w.shape[0], 0))
+    for column in w.T:
+        norm = float(np.linalg.norm(column))
+        if norm == 0 or basis.shape[1] == w.shape[0]:
+            continue
+        residual = column - basis @ (basis.T @ column)
+        residual -= basis @ (basis.T @ residual)  # re-orthogonalise (Gram-Schmidt twice)
+        size = float(np.linalg.norm(residual))
+        if size > RANK_TOLERANCE * norm:
+            basis = np.column_stack([basis, residual / size])
+    return int(basis.shape[1])
 
 
 def _order_of_appearance(codes: IntArray) -> IntArray:
