@@ -234,3 +234,20 @@ def test_a_seeded_bootstrap_is_reproducible_and_close_to_the_jackknife(
     assert first["se"].item() == again["se"].item()
     assert first["estimate"].item() == jackknife["estimate"].item()
     assert 0.7 < first["se"].item() / jackknife["se"].item() < 1.3
+
+
+def test_selection_probabilities_give_the_estimates_of_their_inverse_weights() -> None:
+    frame = small_survey()
+    frame["p"] = 1.0 / frame["w"]
+    by_probs = SurveyDesign.from_frame(frame, probs="p", strata="stratum", psu="psu")
+    by_weights = SurveyDesign.from_frame(frame, weights="w", strata="stratum", psu="psu")
+    assert_allclose(mean(by_probs, "victim")[["estimate", "se"]].to_numpy(),
+                    mean(by_weights, "victim")[["estimate", "se"]].to_numpy(), rtol=1e-12)
+    frame.loc[3, "p"] = 1.5
+    with pytest.raises(SurveyDesignError, match=r"probs column 'p', row 3: probability 1.5"):
+        SurveyDesign.from_frame(frame, probs="p", strata="stratum", psu="psu")
+
+
+def test_an_unknown_lonely_psu_option_is_an_error_listing_the_options() -> None:
+    with pytest.raises(SurveyDesignError, match="fail, remove, adjust, average, certainty"):
+        SurveyDesign.from_frame(small_survey(), weights="w", lonely_psu="drop")  # type: ignore[arg-type]
