@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ END = "\ufffe\ufffesalus-end-of-file\ufffe\ufffe"
 """Fed to the csv reader after the last line: a record of its own when every quote was closed,
 the tail of the last cell when one was not (the csv module says nothing in that case)."""
 _ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
+_ASCII = bytes(range(128))
 _CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 13))
 
 
@@ -45,7 +47,7 @@ class _Scan:
     undefined: bool = False
     controls: bool = False
     ascii_letters: int = 0
-    high: list[int] = field(default_factory=lambda: [0] * 256)
+    high: Counter[int] = field(default_factory=Counter)
 
 
 def sniff_encoding(path: Path, declared: str | None) -> tuple[str, str, int]:
@@ -106,20 +108,29 @@ def _scan(path: Path) -> _Scan:
             scan.undefined = scan.undefined or any(b in block for b in CP1252_UNDEFINED)
             scan.controls = scan.controls or len(block.translate(None, _CONTROLS)) < len(block)
             scan.ascii_letters += len(block) - len(block.translate(None, _ASCII_LETTERS))
-            for b in range(128, 256):
-                scan.high[b] += block.count(b)
     if scan.utf8:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             scan.utf8 = False
+    if not scan.utf8:
+        scan.high = _high_bytes(path)
     return scan
+
+
+def _high_bytes(path: Path) -> Counter[int]:
+    """How often each byte above 127 occurs (a second pass, for files that are not UTF-8)."""
+    counts: Counter[int] = Counter()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(BLOCK), b""):
+            if not block.isascii():
+                counts.update(block.translate(None, _ASCII))
+    return counts
 
 
 def _mostly_ascii(scan: _Scan, encoding: str) -> bool:
     """At most 30 % of the letters outside ASCII: Western European text saved on Windows."""
-    foreign = sum(n for b, n in enumerate(scan.high)
-                  if n and bytes([b]).decode(encoding).isalpha())
+    foreign = sum(n for b, n in scan.high.items() if bytes([b]).decode(encoding).isalpha())
     letters = scan.ascii_letters + foreign
     return bool(letters) and foreign / letters <= WESTERN_SHARE
 
