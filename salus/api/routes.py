@@ -17,11 +17,14 @@ def routers(public: bool) -> list[APIRouter]:
         reference,
         surveys,
     )
+    from salus.api.weapons import collection as weapons_collection
     from salus.api.weapons import routes as weapons
 
     if public:
         return [reference.public_router, plans.public_router, citizen_reports.public_router,
-                surveys.public_router]
+                surveys.public_router, weapons_collection.public_router]
+    # weapons_collection before weapons: its /weapons/campaigns... would read as /weapons/{uid}
     return [accounts.router, incidents.router, reference.router, imports.router,
-            weapons.router, plans.router, plans.public_router, citizen_reports.public_router,
+            weapons_collection.router, weapons_collection.public_router, weapons.router,
+            plans.router, plans.public_router, citizen_reports.public_router,
             reconcile.router, alerts.router, surveys.router, surveys.public_router]

@@ -11,7 +11,8 @@ Every command acts as an account of the store (``--user``, or ``$SALUS_USER``), 
 account's role and area: the registry's permissions apply and the audit log names the person
 (the registered-and-to-whom check needs a registry role and is always audited). Search, tracing,
 stockpiles and SDG 16.4.2 commands are added to this group by ``weapons_search`` and
-``weapons_stock``.
+``weapons_stock``; collection campaigns, destruction events and their report by
+``weapons_collection``.
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ AreaOption = Annotated[str | None, typer.Option("--area", help="area code (with 
 
 def register(app: typer.Typer) -> None:
     """Add the ``weapons`` group (with the search and stockpile commands) to the root app."""
+    from salus.cli.weapons import collection as weapons_collection
     from salus.cli.weapons import search as weapons_search
     from salus.cli.weapons import stock as weapons_stock
 
     weapons_app.add_typer(licences_app, name="licences")
     weapons_search.add_commands(weapons_app)
     weapons_stock.add_commands(weapons_app)
+    weapons_collection.add_commands(weapons_app)
     app.add_typer(weapons_app, name="weapons")
 
 

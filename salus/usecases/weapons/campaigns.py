@@ -91,7 +91,8 @@ class CampaignView:
 @dataclass(frozen=True, slots=True)
 class BatchInput:
     certificate_number: str
-    method: DestructionMethod
+    method: DestructionMethod | str
+    """A code of ``destruction_method.yaml`` (checked by :func:`add_destruction_batch`)."""
     destroyed_on: dt.date
     place: str
     witnesses: tuple[str, ...] = ()

@@ -20,9 +20,11 @@ reads are listed in the report and kept — on each weapon's ``destroyed`` event
 
 from __future__ import annotations
 
+import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import sqlalchemy as sa
 
@@ -30,7 +32,9 @@ from salus.domain.accounts.roles import Viewer
 from salus.domain.weapons.collection import DestructionItem, ItemKind
 from salus.domain.weapons.registry import EventType
 from salus.ingestion import weapons_destruction as reader
-from salus.ingestion.errors import RowError
+from salus.ingestion.errors import FileImportError, RowError
+from salus.ingestion.limits import current as current_limits
+from salus.ingestion.limits import size as size_text
 from salus.usecases.errors import NotFound, ValidationFailed
 from salus.usecases.weapons.campaigns import add_items_in, batch_row, resolve_weapon
 from salus.usecases.weapons.common import audit, can_edit
@@ -87,6 +91,44 @@ def import_destruction_list(engine: sa.Engine, viewer: Viewer, path: str | Path,
                 transaction.rollback()
             raise
     report.committed = True
+    return report
+
+
+def import_destruction_upload(engine: sa.Engine, viewer: Viewer, file_name: str,
+                              content: IO[bytes], certificate_number: str, *,
+                              dry_run: bool = False) -> DestructionImportReport:
+    """:func:`import_destruction_list` for an upload (web, API): copied to a temporary file in
+    1 MiB blocks and refused (``file.size``) past ``SALUS_IMPORT_MAX_UPLOAD_MB`` or empty."""
+    can_edit(viewer)
+    suffix = Path(file_name or "upload.csv").suffix.lower()
+    if not re.fullmatch(r"\.(csv|txt|xlsx|xls)", suffix):
+        raise ValidationFailed([{"field": "file", "code": "file.format", "value": file_name,
+                                 "message": "a destruction list is a CSV, XLSX or XLS file"}])
+    limit = current_limits().max_upload_bytes
+    with tempfile.TemporaryDirectory(prefix="salus-destruction-") as folder:
+        target = Path(folder) / f"list{suffix}"
+        written = 0
+        with target.open("wb") as out:
+            for block in iter(lambda: content.read(1 << 20), b""):
+                written += len(block)
+                if written > limit:
+                    raise ValidationFailed([{"field": "file", "code": "file.size",
+                                             "message": f"the file is larger than "
+                                                        f"{size_text(limit)} "
+                                                        "(SALUS_IMPORT_MAX_UPLOAD_MB)"}])
+                out.write(block)
+        if not written:
+            raise ValidationFailed([{"field": "file", "code": "file.size",
+                                     "message": "the file is empty"}])
+        try:
+            report = import_destruction_list(engine, viewer, target, certificate_number,
+                                             dry_run=dry_run)
+        except FileImportError as exc:
+            e = exc.error
+            raise ValidationFailed([{"field": "file", "code": e.code, "value": e.value,
+                                     "row": e.row, "column": e.column,
+                                     "message": e.message}], e.message) from exc
+    report.file_name = Path(file_name).name
     return report
 
 
