@@ -320,3 +320,17 @@ def test_a_large_csv_is_read_in_bounded_memory_and_refused_over_the_file_limit(t
     assert figures["outcome"] == 1
     assert figures["peak_mb"] < 300, figures
     assert "file.too_large" in (tmp_path / "e.csv").read_text(encoding="utf-8-sig")
+
+
+def test_the_survey_readers_refuse_the_zip_bomb_before_calamine_or_pyxform_inflate_it(
+        corpus) -> None:  # type: ignore[no-untyped-def]
+    from salus.ingestion.surveys.tables import read_sheets
+    from salus.ingestion.surveys.xlsform import FormReadError, read_xlsform
+
+    content = corpus["zip bomb"].read_bytes()
+    with pytest.raises(FileImportError) as info:
+        read_sheets(content, "export.xlsx")
+    assert info.value.error.code == "file.zip_bomb"
+    assert "export.xlsx is refused" in info.value.error.message
+    with pytest.raises(FormReadError, match="decompression bomb"):
+        read_xlsform(content, "form.xlsx")

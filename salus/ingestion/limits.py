@@ -24,6 +24,7 @@ the values in ``docs/settings.md``, ``SALUS_IMPORT_*``):
 
 from __future__ import annotations
 
+import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,32 +85,34 @@ def check_file_size(path: Path, limit: int, what: str = "") -> int:
     return n
 
 
-def check_zip(path: Path, limits: Limits) -> None:
-    """Refuse a zip container whose central directory promises too much (before inflating)."""
+def check_zip(source: Path | bytes, limits: Limits, name: str = "") -> None:
+    """Refuse a zip container (a file, or its bytes) whose central directory promises too
+    much, before anything is inflated."""
+    label = name or (source.name if isinstance(source, Path) else "the file")
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as z:
+            members = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise failure("file.format", f"{path.name} cannot be read as XLSX (not a readable zip "
-                      f"container): {exc}", column="(file)", value=path.name) from None
+        raise failure("file.format", f"{label} cannot be read as XLSX (not a readable zip "
+                      f"container): {exc}", column="(file)", value=label) from None
     if len(members) > limits.max_zip_members:
-        raise _bomb(path, f"it has {len(members):,} members (at most "
+        raise _bomb(label, f"it has {len(members):,} members (at most "
                     f"{limits.max_zip_members:,})", str(len(members)))
     total = 0
     for member in members:
         total += member.file_size
         if total > limits.max_unzipped_bytes:
-            raise _bomb(path, f"it inflates to more than {size(limits.max_unzipped_bytes)}",
+            raise _bomb(label, f"it inflates to more than {size(limits.max_unzipped_bytes)}",
                         member.filename)
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > RATIO_FLOOR and ratio > limits.max_zip_ratio:
-            raise _bomb(path, f"{member.filename} inflates {ratio:,.0f} times "
+            raise _bomb(label, f"{member.filename} inflates {ratio:,.0f} times "
                         f"({size(member.compress_size)} → {size(member.file_size)}; at most "
                         f"{limits.max_zip_ratio} times)", member.filename)
 
 
-def _bomb(path: Path, why: str, value: str) -> Any:
-    return failure("file.zip_bomb", f"{path.name} is refused: {why} (a decompression bomb?)",
+def _bomb(label: str, why: str, value: str) -> Any:
+    return failure("file.zip_bomb", f"{label} is refused: {why} (a decompression bomb?)",
                    column="(file)", value=value)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
+from salus.ingestion import limits
 from salus.ingestion.errors import failure
 from salus.ingestion.readers import decode
 
@@ -50,6 +51,8 @@ def _delimiter(text: str) -> str:
 
 
 def _workbook(content: bytes, file_name: str) -> list[Sheet]:
+    if content.startswith(b"PK"):  # calamine holds every sheet: no zip bombs (issue 15)
+        limits.check_zip(content, limits.current(), file_name)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
         sheets = [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False))

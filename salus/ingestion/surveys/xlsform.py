@@ -26,6 +26,8 @@ from salus.domain.surveys.forms import (
     Form,
     Question,
 )
+from salus.ingestion import limits
+from salus.ingestion.errors import FileImportError
 
 TYPES = {"select one": SELECT_ONE, "select all that apply": SELECT_MULTIPLE,
          "select one from file": SELECT_ONE, "select multiple from file": SELECT_MULTIPLE}
@@ -42,6 +44,11 @@ def read_xlsform(content: bytes, file_name: str = "form.xlsx") -> Form:
     """The form in an XLSForm workbook's bytes (``.xlsx``, ``.xls`` or ``.csv``)."""
     if len(content) > MAX_BYTES:
         raise FormReadError(f"{file_name}: the form is larger than {MAX_BYTES:,} bytes")
+    if content.startswith(b"PK"):  # an XLSX: its zip directory first (issue 15, zip bombs)
+        try:
+            limits.check_zip(content, limits.current(), file_name)
+        except FileImportError as exc:
+            raise FormReadError(str(exc)) from None
     warnings: list[str] = []
     try:
         book = get_xlsform(io.BytesIO(content))
