@@ -100,6 +100,20 @@ def test_a_quote_closed_on_a_later_line_is_one_multi_line_cell_not_an_error(tmp_
                     (4, {"id": "3", "note": "ends the file"})]
 
 
+def test_the_streamed_csv_names_the_line_and_byte_a_given_encoding_cannot_decode(
+        tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from salus.ingestion.readers import ReadOptions
+
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"a,b\n1,2\n" + b"3,x\n" * 300_000 + b"4,\xff\n5,6\n")
+    with pytest.raises(FileImportError) as info:
+        list(read_table(path, ReadOptions(encoding="utf-8")).rows)
+    error = info.value.error
+    assert (error.code, error.row, error.value) == ("file.encoding", 300_003, "ff")
+    assert error.message.startswith("byte ff at line 300003 (offset 1200010) is not valid "
+                                    "utf-8;")
+
+
 def test_a_cell_over_the_limit_names_its_row_and_column(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "long.csv"
     path.write_text(f"id,note\n1,short\n2,{'x' * 1500}\n", encoding="utf-8")

@@ -151,6 +151,7 @@ def _open(path: Path, codec: str) -> IO[str]:
 def bad_bytes(path: Path, codec: str) -> FileImportError:
     """The error for the first bytes ``codec`` cannot decode: their line and offset."""
     decoder = codecs.getincrementaldecoder(codec)("strict")
+    name = "utf-8" if codec == "utf-8-sig" else codec
     offset, lines = 0, 1
     with path.open("rb") as handle:
         for block in [*iter(lambda: handle.read(BLOCK), b""), None]:
@@ -162,13 +163,13 @@ def bad_bytes(path: Path, codec: str) -> FileImportError:
                 bad = data[exc.start:exc.end]
                 line = lines + data.count(b"\n", 0, exc.start) - pending.count(b"\n")
                 return failure("file.encoding", f"byte {bad.hex(' ')} at line {line} (offset "
-                               f"{offset - len(pending) + exc.start}) is not valid {codec}; "
+                               f"{offset - len(pending) + exc.start}) is not valid {name}; "
                                "pass the right --encoding (e.g. cp1252)", row=line,
                                column="(file)", value=bad.hex(" "))
             if block is not None:
                 offset += len(block)
                 lines += block.count(b"\n")
-    return failure("file.encoding", f"the file cannot be decoded as {codec}", column="(file)")
+    return failure("file.encoding", f"the file cannot be decoded as {name}", column="(file)")
 
 
 class _LongLine(Exception):  # noqa: N818 - a signal turned into CellLimitError by the caller
