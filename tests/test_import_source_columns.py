@@ -71,6 +71,10 @@ def test_a_registry_officer_imports_weapons_on_the_web_and_finds_the_kept_column
     r = c.post(f"/imports/{token_of(r.text)}/commit", data={"csrf_token": csrf})
     assert "1 new, 0 updated, 0 unchanged" in r.text, r.text[-1500:]
     assert AGENCY in r.text.split('id="kept-columns"')[1].split("</p>")[0]
+    with store.connect() as conn:
+        batches = conn.execute(sa.text("select actor, file_name from import_batch "
+                                       "where kind = 'weapons'")).all()
+    assert [tuple(b) for b in batches] == [("rita", "weapons.csv")]
     page = c.get(f"/weapons/{weapon_uid(store, 'AB 1234')}").text
     assert "Other columns from the source file" in page
     assert f"{AGENCY} Customs post 4" in visible_text(page.split('id="source-attributes"')[1])
@@ -209,3 +213,36 @@ def test_a_record_without_source_columns_keeps_the_digest_it_had() -> None:
     assert incident.content_hash() == content_hash(incident) == before
     incident.source_attributes = {AGENCY: "Station 7"}
     assert incident.content_hash() == content_hash(incident) != before
+
+
+def test_rows_collapsed_into_one_record_keep_the_columns_they_agree_on(
+        store: sa.Engine, tmp_path: Path) -> None:
+    areas = tmp_path / "districts.csv"
+    areas.write_text("Code,Name,Parent,Level,Province,Year\nR1-C,District C,R1,2,North,2023\n"
+                     "R1-C,District C,R1,2,North,2024\n", encoding="utf-8")
+    mapping = tmp_path / "districts.yaml"
+    mapping.write_text(AREAS_MAPPING + "duplicates: collapse_identical\n", encoding="utf-8")
+    report = import_file(store, "areas", areas, str(mapping))
+    assert report.written and report.inserted == 1
+    incidents = tmp_path / "events.csv"
+    incidents.write_text("Case,Date,District,Offence,Desk,Shift\n"
+                         "C-1,2024-05-01,R1-A,0101,North desk,night\n"
+                         "C-1,2024-05-01,R1-A,0101,North desk,day\n", encoding="utf-8")
+    events = tmp_path / "events.yaml"
+    events.write_text("name: desk\nkind: incidents\ncolumns:\n  record_id: Case\n"
+                      "  occurred_on: Date\n  area_code: District\n  iccs_code: Offence\n"
+                      "defaults:\n  source_type: police\n  source_name: desk\n"
+                      "duplicates: collapse_identical\n", encoding="utf-8")
+    report = import_file(store, "incidents", incidents, str(events))
+    assert report.written and report.inserted == 1 and report.unmapped_columns == ["Desk",
+                                                                                   "Shift"]
+    again = import_file(store, "incidents", incidents, str(events))
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 1)
+    with store.connect() as conn:
+        area = conn.execute(sa.text("select source_attributes from area "
+                                    "where code = 'R1-C'")).scalar()
+        incident = conn.execute(sa.text("select i.source_attributes from incident i join "
+                                        "incident_source s on s.incident_id = i.id "
+                                        "where s.record_id = 'C-1'")).scalar()
+    assert _json(area) == {"Province": "North"}
+    assert _json(incident) == {"Desk": "North desk"}

@@ -62,7 +62,8 @@ def _incidents() -> list[Incident]:
             persons=persons, narrative="texte é" if i % 4 == 1 else None,
             sensitivity=Sensitivity.PUBLIC, declared_killed=i if i % 3 == 2 else None,
             killed_low=1 if i % 6 == 5 else None, killed_high=3 if i % 6 == 5 else None,
-            uid=f"00000000-0000-0000-0000-{i:012d}"))
+            uid=f"00000000-0000-0000-0000-{i:012d}",
+            source_attributes={"Agencia": f"Estación {i}", "Nota": "sí"} if i % 3 == 0 else {}))
     return out
 
 
@@ -84,7 +85,8 @@ def _reference_write(conn: sa.Connection, incidents: list[Incident]) -> None:
             declared_killed=inc.declared_killed, declared_injured=inc.declared_injured,
             killed_low=inc.killed_low, killed_high=inc.killed_high,
             content_hash=inc.content_hash(), import_batch_id=None, created_at=STAMP,
-            updated_at=STAMP)).inserted_primary_key[0]
+            updated_at=STAMP, source_attributes=inc.source_attributes or None,
+        )).inserted_primary_key[0]
         s = inc.source
         conn.execute(t.incident_source.insert().values(
             incident_id=iid, source_type=s.source_type, source_name=s.source_name,
@@ -153,7 +155,9 @@ def test_bulk_incident_writes_store_what_sqlalchemy_stores(engine, monkeypatch):
     if dialect == "sqlite":  # the same ids the database would have given, storage classes
         assert got["rows"] == expected["rows"]
         stored = got["rows"]["incident"][0]
-        assert stored[5] == "2020-01-15" and stored[-1].startswith("2024-05-06 07:08:09")
+        updated_at = 2 * [c.name for c in t.incident.c].index("updated_at") + 1
+        assert stored[5] == "2020-01-15" and stored[updated_at].startswith("2024-05-06 07:08:09")
+        assert stored[-1] == '{"Agencia": "Estaci\\u00f3n 0", "Nota": "s\\u00ed"}'  # JSON text
 
 
 def test_ids_continue_after_stored_and_replaced_incidents(engine):

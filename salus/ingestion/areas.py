@@ -18,7 +18,7 @@ from typing import Any
 
 from salus.domain.incidents.model import Area
 from salus.domain.taxonomy import LANGUAGES
-from salus.ingestion.binding import Bound, find_column, path_code
+from salus.ingestion.binding import Bound, common_attributes, find_column, path_code
 from salus.ingestion.errors import WARNING, RowError, failure
 from salus.ingestion.text import cell_text, normalise
 
@@ -123,7 +123,9 @@ class AreaCollector:
         if seen is None:
             self.areas[area.code] = (number, area)
             return []
-        if self.collapse and seen[1] == area:
+        if self.collapse and _alike(seen[1], area):
+            seen[1].source_attributes = common_attributes(seen[1].source_attributes,
+                                                          area.source_attributes)
             return []
         return [RowError(number, self.bound.column_of("code"), area.code, "row.duplicate",
                          f"area {area.code} is already defined in row {seen[0]}"
@@ -170,6 +172,12 @@ class AreaCollector:
             return ("area.level_invalid", f"{area.code} has level {area.level}, not below "
                     f"its parent {parent} (level {parent_level})")
         return None
+
+
+def _alike(a: Area, b: Area) -> bool:
+    """Equal but for the source attributes (rows that collapse into one area)."""
+    return (a.code, a.name, a.level, a.parent_code, a.names, a.geometry) == (
+        b.code, b.name, b.level, b.parent_code, b.names, b.geometry)
 
 
 def _geometry_warnings(number: int, column: str, area: Area) -> list[RowError]:

@@ -126,6 +126,13 @@ def unmapped_columns(columns: list[str], used: set[str]) -> list[str]:
     return [c for c in dict.fromkeys(columns) if c and c not in used]
 
 
+def common_attributes(first: dict[str, str], other: dict[str, str]) -> dict[str, str]:
+    """The attributes two rows collapsed into one record agree on (``collapse_identical``,
+    areas repeated along ``levels`` paths): a column whose cells differ describes the rows,
+    not the record, and is left out."""
+    return {k: v for k, v in first.items() if other.get(k) == v}
+
+
 def source_attributes(row: dict[str, Any], unmapped: list[str]) -> dict[str, str]:
     """{column name: cell text} of the row's non-empty unmapped cells (docs/import.md)."""
     out = {}

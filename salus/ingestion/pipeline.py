@@ -18,9 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from salus.domain.incidents.model import Incident
 from salus.domain.incidents.validation import PointInArea
 from salus.ingestion.areas import AreaCollector
-from salus.ingestion.binding import Bound, bind, source_attributes, unmapped_columns, unpivot
+from salus.ingestion.binding import (
+    Bound,
+    bind,
+    common_attributes,
+    source_attributes,
+    unmapped_columns,
+    unpivot,
+)
 from salus.ingestion.errors import RowError
 from salus.ingestion.framing import ReadStats
 from salus.ingestion.hashing import content_hash
@@ -133,7 +141,9 @@ def _incidents(table: Table, bound: Bound, context: StoreContext,
                                      context.today)
     unmapped = unmapped_columns(table.columns, bound.used | {g.column for g in factory.groups})
     tally, keys = _Tally(), _Keys(bound.mapping.duplicates)
-    objects, rows, digests = [], [], []
+    objects: list[Incident] = []
+    rows: list[int] = []
+    digests: list[str] = []
     for number, row in table.rows:
         tally.records += 1
         _report(progress, tally.records, table)
@@ -147,12 +157,14 @@ def _incidents(table: Table, bound: Bound, context: StoreContext,
         if unmapped:
             incident.source_attributes = source_attributes(row, unmapped)
         digest = content_hash(incident)
-        problem = keys.claim(number, incident, digest, bound)
+        problem = keys.claim(number, incident, keys.identity(incident, digest), bound)
         if problem is not None:
             tally.note(number, [problem])
             continue
         if keys.collapsed(number):
+            keys.merge_into_first(incident, objects, digests)
             continue
+        keys.placed(incident, len(objects))
         objects.append(incident)
         rows.append(number)
         digests.append(digest)
@@ -170,6 +182,32 @@ class _Keys:
         self.seen: dict[tuple[str, str, str], tuple[int, str]] = {}
         self.counts: dict[tuple[str, str, str], int] = {}
         self._collapsed: set[int] = set()
+        self._position: dict[tuple[str, str, str], int] = {}
+
+    def identity(self, incident: Incident, digest: str) -> str:
+        """What ``collapse_identical`` compares: the digest without the source attributes
+        (rows alike but for columns no field reads are one record)."""
+        if self.mode != "collapse_identical" or not incident.source_attributes:
+            return digest
+        attributes, incident.source_attributes = incident.source_attributes, {}
+        try:
+            return content_hash(incident)
+        finally:
+            incident.source_attributes = attributes
+
+    def placed(self, incident: Incident, index: int) -> None:
+        if self.mode == "collapse_identical":
+            self._position[incident.natural_key()] = index
+
+    def merge_into_first(self, incident: Incident, objects: list[Incident],
+                         digests: list[str]) -> None:
+        """A collapsed row keeps, on the first row's record, the attributes both agree on."""
+        index = self._position[incident.natural_key()]
+        kept = objects[index]
+        common = common_attributes(kept.source_attributes, incident.source_attributes)
+        if common != kept.source_attributes:
+            kept.source_attributes = common
+            digests[index] = content_hash(kept)
 
     def claim(self, number: int, incident: Any, digest: str, bound: Bound) -> RowError | None:
         key = incident.natural_key()

@@ -9,12 +9,12 @@ a non-negative population, a coherent age range, one row per cell (``row.duplica
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from salus.domain import taxonomy
 from salus.domain.incidents.model import MAX_HUMAN_AGE, PopulationCount
-from salus.ingestion.binding import Bound
+from salus.ingestion.binding import Bound, common_attributes
 from salus.ingestion.errors import RowError
 
 FIRST_YEAR = 1800
@@ -46,7 +46,10 @@ class PopulationCollector:
         if seen is None:
             self.cells[key] = (number, cell)
             return []
-        if self.bound.mapping.duplicates == "collapse_identical" and seen[1] == cell:
+        if self.bound.mapping.duplicates == "collapse_identical" and \
+                replace(seen[1], source_attributes={}) == replace(cell, source_attributes={}):
+            common = common_attributes(seen[1].source_attributes, cell.source_attributes)
+            self.cells[key] = (seen[0], replace(seen[1], source_attributes=common))
             return []
         return [RowError(number, self.bound.column_of("area_code"),
                          self.bound.raw_text("area_code", row), "row.duplicate",

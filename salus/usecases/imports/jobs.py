@@ -249,7 +249,7 @@ def _weapons_run(engine: sa.Engine, viewer: Viewer, staged: Staged,
                  dry_run: bool) -> weapons_import.ImportReport:
     try:
         return weapons_import.import_registry(engine, viewer, staged.path, staged.mapping,
-                                              dry_run=dry_run)
+                                              dry_run=dry_run, file_name=staged.file_name)
     except MappingError as exc:
         error = RowError(None, "mapping", "", "mapping.invalid", str(exc))
     except FileImportError as exc:

@@ -84,13 +84,16 @@ class _Rollback(Exception):  # noqa: N818 - a control-flow signal, not an error
 
 def import_registry(engine: sa.Engine, viewer: Viewer, path: str | Path,
                     mapping: str | Path = "weapons-registry", *,
-                    dry_run: bool = False) -> ImportReport:
+                    dry_run: bool = False, file_name: str | None = None) -> ImportReport:
     """Import a registry file (see the module docstring). Rows that could be read are checked
     against the registry even when other rows could not, so one run reports every error.
     Raises ``FileImportError`` for a file that cannot be read, ``MappingError`` for a bad
-    mapping."""
+    mapping. ``file_name`` names the file in the batch and the report (an upload's own name,
+    where ``path`` is the staged copy)."""
     can_edit(viewer)
     parsed = reader.read_file(path, reader.load(mapping))
+    if file_name:
+        parsed.file_name = file_name
     report = ImportReport(parsed.file_name, parsed.mapping, parsed.rows_read,
                           unmapped_columns=parsed.unmapped_columns, errors=list(parsed.errors))
     if any(r.owner is not None for r in parsed.rows):
