@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -41,32 +42,38 @@ def load_frame(conn: sa.Connection, wave_id: int, answers: Sequence[str],
     cols += [r.c.answers[key].as_string().label(f"a{i}") for i, key in enumerate(answers)]
     cols += [r.c.extra[key].as_string().label(f"e{i}") for i, key in enumerate(extras)]
     result = conn.execute(sa.select(*cols).where(r.c.wave_id == wave_id).order_by(r.c.id))
-    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    names = list(result.keys())
+    rows = result.fetchall()
+    data: dict[str, list[Any]] = ({n: list(c) for n, c in zip(names, zip(*rows, strict=True),
+                                                              strict=True)}
+                                  if rows else {n: [] for n in names})
     areas = _area_codes(conn, area_level)
-    area_ids = frame.pop("area_id")
-    frame.insert(0, "area", area_ids.map(areas))
+    area_ids = data.pop("area_id")
+    columns: dict[str, Any] = {"area": [areas.get(a) for a in area_ids]}
     if viewer is not None and viewer.area_id is not None:
         inside = set(conn.execute(sa.select(t.area_ancestor.c.area_id).where(
             t.area_ancestor.c.ancestor_id == viewer.area_id)).scalars())
-        frame["in_scope"] = area_ids.isin(inside)
-    frame["disability"] = frame["disability"].map(
-        lambda v: None if v is None or v != v else ("yes" if bool(v) else "no"))
-    frame["weight"] = frame["weight"].astype(float)
-    frame["fpc"] = frame["fpc"].astype(float)
+        columns["in_scope"] = [a in inside for a in area_ids]
+    columns.update(sex=data["sex"], age_band=data["age_band"],
+                   disability=[None if v is None else ("yes" if v else "no")
+                               for v in data["disability"]],
+                   stratum=data["stratum"], psu=data["psu"],
+                   weight=np.array(data["weight"], dtype=float),
+                   fpc=np.array(data["fpc"], dtype=float))
     for i, key in enumerate(answers):
-        frame[answer_column(key)] = frame.pop(f"a{i}").map(_value)
+        columns[answer_column(key)] = _values(data[f"a{i}"])
     for i, key in enumerate(extras):
-        frame[key] = frame.pop(f"e{i}")
+        columns[key] = data[f"e{i}"]
+    frame = pd.DataFrame(columns)
     return frame
 
 
-def _value(raw: Any) -> Any:
-    """The answer as stored: a list for a select_multiple (JSON text from the database)."""
-    if raw is None:
-        return None
-    if isinstance(raw, str) and raw.startswith("["):
-        return json.loads(raw)
-    return raw if isinstance(raw, list) else str(raw)
+def _values(raw: list[Any]) -> list[Any]:
+    """Answers as stored: text, or a list for a select_multiple (JSON text from the database);
+    one comprehension, no call per value unless it is a list or a number."""
+    return [v if v is None or (v.__class__ is str and v[:1] != "[")
+            else json.loads(v) if v.__class__ is str
+            else v if isinstance(v, list) else str(v) for v in raw]
 
 
 def _area_codes(conn: sa.Connection, level: int | None) -> dict[int, str]:
