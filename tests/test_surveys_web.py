@@ -111,3 +111,34 @@ def test_a_public_account_cannot_upload_and_a_form_post_without_token_is_refused
     sign_in(other, "ana")
     r = other.post("/surveys/new", data={"code": "X", "title": "x"})
     assert r.status_code == 403
+
+
+def test_two_waves_compare_on_the_page_with_the_standard_error_of_the_change(
+        engine: sa.Engine) -> None:
+    from surveys_support import ROLES, SAFE_4
+
+    from salus.domain.surveys.design import DesignSpec
+    from salus.usecases.surveys import data, design, forms
+
+    seed(engine, per_district=1)
+    add_cast(engine)
+    forms.create_survey(engine, SYSTEM_VIEWER, forms.SurveySpec("CSS", "Safety", "C"))
+    forms.import_form(engine, SYSTEM_VIEWER, "CSS", xlsform(), "form.xlsx")
+    for label, seed_, shift in (("2024", 14, 0.0), ("2025", 15, 0.2)):
+        data.import_data(engine, SYSTEM_VIEWER, "CSS", label,
+                         [("x.csv", kobo_csv(sample(seed=seed_, shift=shift)))], ROLES)
+        design.set_design(engine, SYSTEM_VIEWER, "CSS", label,
+                          DesignSpec(weights="weight", strata="stratum", ids=("psu",)))
+    forms.set_indicator_mapping(engine, SYSTEM_VIEWER, "CSS", SAFE_4["indicator"],
+                                SAFE_4["mapping"])
+    c = client(engine)
+    sign_in(c, "ana")
+    survey_page = c.get("/surveys/CSS").text
+    link = re.search(r'href="([^"]+)" id="compare-link"', survey_page)
+    assert link is not None
+    page = c.get(link.group(1).replace("&amp;", "&")).text
+    want = estimates.compare_waves(engine, SYSTEM_VIEWER, "CSS", "2024", "2025", "sdg-16-1-4")
+    row = _cells(page, "comparison")[0]
+    assert want.rows[0].difference is not None and want.rows[0].se_difference is not None
+    assert row[2] == f"{100 * want.rows[0].difference:.1f}"
+    assert row[3] == f"{100 * want.rows[0].se_difference:.1f}"
