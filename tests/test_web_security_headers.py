@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from web_support import client, shared_observatory, sign_in
+from web_support import TestClient, client, shared_observatory, sign_in
 
+from salus.web.app import create_app
 from salus.web.security import CSP_DIRECTIVES
 
 __all__ = ["shared_observatory"]
@@ -172,3 +173,15 @@ def test_the_plan_report_shows_a_hostile_title_and_area_name_as_text(engine: sa.
     assert "<img" not in html and "<script>" not in html
     assert "&lt;img src=x onerror=alert(1)&gt; district" in html
     assert "&lt;script&gt;alert(2)&lt;/script&gt; plan" in html
+
+
+def test_an_unhandled_error_answer_carries_the_headers_too(shared_observatory: sa.Engine) -> None:
+    app = create_app(shared_observatory)
+
+    def fails() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/fails", fails)
+    r = TestClient(app, raise_server_exceptions=False).get("/fails")
+    assert r.status_code == 500
+    assert_protected(r.headers, "500")

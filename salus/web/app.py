@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from salus.api.context import AppState
 from salus.config import settings
@@ -18,6 +19,14 @@ from salus.web.templating import LanguageMiddleware
 API_DESCRIPTION = """The Salus REST API. Authenticate with `Authorization: Bearer <token>` (create a
 token on your account page) or the browser session (then send `X-CSRF-Token` on writes).
 Errors are RFC 9457 `application/problem+json`."""
+
+
+class SalusApp(FastAPI):
+    """FastAPI with the security headers outside Starlette's error middleware, so that even
+    the plain "Internal Server Error" answer of an unhandled exception carries them."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(super().build_middleware_stack())
 
 
 def create_app(engine: sa.Engine | str, *, public: bool = False,
@@ -34,15 +43,14 @@ def create_app(engine: sa.Engine | str, *, public: bool = False,
         suppression_threshold = settings().suppression_threshold
     if isinstance(engine, str):
         engine = open_store(engine)
-    app = FastAPI(title="Salus", version="1", description=API_DESCRIPTION,
-                  docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json")
+    app = SalusApp(title="Salus", version="1", description=API_DESCRIPTION,
+                   docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json")
     app.state.salus = AppState(engine=engine, public=public, secure_cookies=secure_cookies,
                                suppression_threshold=suppression_threshold)
     static = resources.files("salus.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(LanguageMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware)
     _install_routes(app, public)
     return app
 
