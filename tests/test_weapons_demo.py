@@ -19,6 +19,7 @@ from salus.domain.weapons.lifecycle import replay
 from salus.domain.weapons.registry import EventType, LifecycleEvent, WeaponRecord
 from salus.usecases.weapons import records as weapon_cases
 from salus.usecases.weapons import sdg_16_4_2
+from salus.usecases.weapons.collection_report import collection_report
 
 SMALL = ArmsConfig(seed=7, years=(2021, 2023), scale=0.1)
 
@@ -126,6 +127,12 @@ def test_the_stored_demo_registry_matches_the_generator_and_gives_16_4_2_a_value
     assert destroyed_again == 0 and open_holdings == 0
     report = sdg_16_4_2.report_16_4_2(engine, SYSTEM_VIEWER, "2023..2024")
     assert report.result.total.denominator > 0 and report.result.total.numerator > 0
+    collected = collection_report(engine, SYSTEM_VIEWER, "2023..2024", by=("agency",))
+    totals, items = collected.totals(), collected.item_totals()
+    assert totals is not None and items is not None
+    assert totals["destroyed"] > 0 and totals["collected"] > totals["destroyed"]
+    assert items["part"] > 0 and items["ammunition"] > 0
+    assert {r["agency"] for r in collected.rows()} == {"National Police"}
     real = weapon_cases.record_weapon(engine, SYSTEM_VIEWER, WeaponRecord(
         "rifle_carbine", "Remington", "700", ".308 Winchester", "R1234567"))
     with pytest.raises(StoreNotEmptyError), engine.begin() as conn:

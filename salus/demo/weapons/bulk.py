@@ -52,6 +52,9 @@ from salus.storage.weapons import schema as w
 NAMESPACE = uuid.UUID("5a1c0de5-0000-4000-8000-000000000006")
 AUTHORITY = "National Firearms Registry of Verdania"
 ACTOR = "registry"
+AGENCY = "National Police"
+"""The agency that seizes, collects and destroys weapons in the demo (the report's agency)."""
+AGENCY_EVENTS = frozenset({"seized", "found", "surrendered", "destroyed"})
 E = EventType
 
 
@@ -323,7 +326,8 @@ def _events(conn: sa.Connection, data: ArmsData, by_weapon: dict[str, list[Event
                          "incident_uid": e.incident, "case_reference": None,
                          "campaign_id": campaigns.get(e.campaign or ""),
                          "destruction_batch_id": batches.get(e.batch or ""),
-                         "corrects_event_id": None, "recorded_by": ACTOR, "recorded_at": stamp})
+                         "corrects_event_id": None, "recorded_by": ACTOR, "recorded_at": stamp,
+                         "agency": AGENCY if e.kind in AGENCY_EVENTS else None})
             keys.append((key, e.seq))
             if e.incident and e.kind in ("seized", "found"):
                 links.append({"weapon_id": out.weapons[key], "incident_uid": e.incident,

@@ -23,6 +23,7 @@ from salus.demo.weapons.builder import ArmsConfig
 from salus.demo.weapons.generate import generate_arms
 from salus.demo.weapons.model import AreaRef, ArmsData, IncidentRef
 from salus.domain.accounts.roles import Viewer
+from salus.domain.weapons.collection import DestructionItem, ItemKind
 from salus.domain.weapons.registry import DestructionMethod
 from salus.storage import schema as t
 from salus.storage.weapons import schema as w
@@ -31,6 +32,7 @@ from salus.usecases.weapons.campaigns import (
     CampaignInput,
     add_campaign,
     add_destruction_batch,
+    add_items,
 )
 
 FIREARMS = ("revolver_pistol", "rifle_carbine", "assault_rifle", "submachine_gun",
@@ -38,6 +40,8 @@ FIREARMS = ("revolver_pistol", "rifle_carbine", "assault_rifle", "submachine_gun
 FULL_SIZE = 24_000
 """Police firearm incidents of the default demo (50,000 events): the full-size registry."""
 OFFICER = Viewer.for_role("registry", "registry_officer")
+VERIFYING_BODY = "National Small Arms Commission"
+"""Who verifies the demo's destructions (MOSAIC 05.50)."""
 """The demo's records are written as the demo registry officer."""
 
 
@@ -93,14 +97,22 @@ def seed_arms(engine: sa.Engine, seed: int, years: tuple[int, int],
 
 def _campaigns_and_batches(engine: sa.Engine, data: ArmsData
                            ) -> tuple[dict[str, int], dict[str, int]]:
+    """Campaigns (MOSAIC 05.40) and destruction events (05.50) through the use cases; each
+    destruction also destroys loose magazines and rounds, as programme reports count them."""
     for c in data.campaigns:
         add_campaign(engine, OFFICER, CampaignInput(
             c.name, c.starts_on, c.ends_on, None, c.areas,
-            "Voluntary surrender with amnesty; weapons handed in at police stations"))
+            "Voluntary surrender with amnesty; weapons handed in at police stations",
+            "amnesty" if c.amnesty else "voluntary_surrender", arms_bulk.AGENCY))
     for b in data.batches:
         add_destruction_batch(engine, OFFICER, BatchInput(
             b.certificate, DestructionMethod(b.method), b.on, "Central weapons depot",
-            b.witnesses, b.place, f"{len(b.weapons)} weapons"))
+            b.witnesses, b.place, f"{len(b.weapons)} weapons", VERIFYING_BODY,
+            arms_bulk.AGENCY))
+        add_items(engine, OFFICER, b.certificate, [
+            DestructionItem(ItemKind.PART, max(1, len(b.weapons) // 2), part_kind="magazine"),
+            DestructionItem(ItemKind.AMMUNITION, 60 * max(1, len(b.weapons)),
+                            calibre="7.62x39mm")])
     with engine.connect() as conn:
         names = {r[0]: int(r[1]) for r in conn.execute(
             sa.select(w.collection_campaign.c.name, w.collection_campaign.c.id))}
