@@ -11,6 +11,10 @@ Two variants (``--variant``):
 * ``count``: Colombian-police style, a ``CANTIDAD`` column (1–3 victims per row), no id
   column (record id = the documented content hash of the row, repeats numbered ``#2``…).
 
+``--extra-columns N`` adds N columns the mapping does not name (a station, a collecting agency…),
+which the import keeps with each incident as ``source_attributes`` (issue 13): compare the
+figures with and without them.
+
     .venv/bin/python bench/bench_import.py                      # 1M rows, both variants, SQLite
     .venv/bin/python bench/bench_import.py --rows 5000000 --postgres \
         postgresql+psycopg://postgres@127.0.0.1:5432/postgres
@@ -89,7 +93,8 @@ def write_mapping(folder: Path, variant: str) -> Path:
     return path
 
 
-def write_csv(folder: Path, rows: int, variant: str) -> tuple[Path, int]:
+def write_csv(folder: Path, rows: int, variant: str,
+              extra: int = 0) -> tuple[Path, int]:
     """The file and its number of victims (deterministic: seeded by the row count)."""
     rng = random.Random(rows)
     start = dt.date(2015, 1, 1)
@@ -99,7 +104,8 @@ def write_csv(folder: Path, rows: int, variant: str) -> tuple[Path, int]:
         out = csv.writer(handle)
         header = ["FECHA HECHO", "MUNICIPIO", "ARMAS MEDIOS", "GENERO", "AGRUPA EDAD PERSONA"]
         out.writerow((["ID"] if variant == "victim" else []) + header +
-                     (["CANTIDAD"] if variant == "count" else []))
+                     (["CANTIDAD"] if variant == "count" else []) +
+                     [f"EXTRA {k}" for k in range(1, extra + 1)])
         for i in range(rows):
             day = start + dt.timedelta(days=rng.randrange(3650))
             cells = [day.strftime("%d/%m/%Y"), f"M{rng.randrange(AREAS):05d}",
@@ -111,7 +117,8 @@ def write_csv(folder: Path, rows: int, variant: str) -> tuple[Path, int]:
                 n = rng.choice((1, 1, 1, 1, 2, 3))
                 cells.append(str(n))
                 victims += n
-            out.writerow(cells)
+            out.writerow(cells + [f"Station {rng.randrange(400)} / {k}"
+                                  for k in range(1, extra + 1)])
     return path, victims
 
 
@@ -146,6 +153,8 @@ def main() -> None:
     parser.add_argument("--variant", choices=["victim", "count", "both"], default="both")
     parser.add_argument("--postgres", metavar="URL", help="admin URL of a PostgreSQL server")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--extra-columns", type=int, default=0,
+                        help="columns the mapping does not name (kept as source attributes)")
     args = parser.parse_args()
     variants = ["victim", "count"] if args.variant == "both" else [args.variant]
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, load "
@@ -154,7 +163,7 @@ def main() -> None:
         folder = Path(tmp)
         for variant in variants:
             mapping = write_mapping(folder, variant)
-            csv_path, _ = write_csv(folder, args.rows, variant)
+            csv_path, _ = write_csv(folder, args.rows, variant, args.extra_columns)
             if not args.no_sqlite:
                 db = folder / f"{variant}.sqlite"
                 run_one(f"sqlite:///{db}", f"sqlite/{variant}", csv_path, mapping, args.rows)
