@@ -209,3 +209,17 @@ def test_a_design_calibrated_to_sex_totals_gives_the_estimators_calibrated_figur
     assert got.rows[0].estimate == pytest.approx(want["estimate"][0], rel=1e-10)
     assert got.rows[0].se == pytest.approx(want["se"][0], rel=1e-10)
     assert got.rows[0].sum_weights == pytest.approx(50000, rel=1e-10)
+
+
+def test_a_design_variable_with_a_quote_and_a_repeated_domain_are_refused_not_crashed(
+        engine: sa.Engine) -> None:
+    _survey(engine)
+    with pytest.raises(ValidationFailed, match="not a variable name"):
+        design.set_design(engine, ADMIN, "CSS", "2024",
+                          DesignSpec(weights="weight", strata='str"atum', ids=("psu",)))
+    with pytest.raises(ValidationFailed, match="each domain variable once"):
+        estimates.estimate_indicator(engine, ADMIN, "CSS", "2024", "sdg-16-1-4",
+                                     estimates.Options(by=("sex", "sex")))
+    with pytest.raises(ValidationFailed, match="nor a question"):
+        estimates.estimate_indicator(engine, ADMIN, "CSS", "2024", "sdg-16-1-4",
+                                     estimates.Options(by=("shoe_size",)))

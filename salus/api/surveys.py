@@ -75,7 +75,8 @@ def _options(by: Sequence[str], area_level: int | None, min_n: int, max_cv: floa
     except SurveyDesignError as exc:
         raise ValidationFailed([{"field": "thresholds", "code": "invalid",
                                  "message": str(exc)}]) from None
-    return estimates.Options(by=tuple(by), area_level=area_level, thresholds=thresholds, ci=ci)
+    return estimates.Options(by=tuple(dict.fromkeys(by)), area_level=area_level,
+                             thresholds=thresholds, ci=ci)
 
 
 @router.get("/surveys")

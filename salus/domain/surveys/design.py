@@ -11,10 +11,13 @@ or a combination (post-stratification when one table, raking when several), as i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+NAME = re.compile(r'^[^"\\\x00-\x1f]{1,100}$')
+"""A variable name: up to 100 characters, no quote, backslash or control character."""
 LONELY_PSU = ("fail", "remove", "adjust", "average", "certainty")
 """R's ``options(survey.lonely.psu=)`` choices: a stratum with one PSU is an error (R's
 default), contributes nothing, is centred at the grand mean, gets the average variance of the
@@ -89,6 +92,9 @@ def check_design(spec: DesignSpec) -> DesignSpec:
                                                     "raking, poststratify or linear")
     for margin in spec.calibration:
         _check_margin(margin)
+    for name in spec.variables():
+        if not NAME.match(name):
+            raise DesignRuleError("design", f"{name!r} is not a variable name")
     return spec
 
 
@@ -109,6 +115,6 @@ def parse_margin(variables: Sequence[str], rows: Sequence[Sequence[Any]]) -> Mar
     for row in rows:
         try:
             totals[tuple(str(x) for x in row[:-1])] = float(row[-1])
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError):
             raise DesignRuleError("calibration", f"{row!r} has no numeric total") from None
     return Margin(tuple(variables), totals)

@@ -27,7 +27,7 @@ ByQuery = Annotated[list[str] | None, Query()]
 
 
 def _by(by: list[str] | None) -> tuple[str, ...]:
-    return tuple(b for b in (by or []) if b in GROUPS)
+    return tuple(dict.fromkeys(b for b in (by or []) if b in GROUPS))
 
 
 @router.get("/surveys/{code}/waves/{wave}/estimates")
