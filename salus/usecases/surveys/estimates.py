@@ -137,9 +137,10 @@ def _estimate(conn: sa.Connection, viewer: Viewer, ref: Any, wave: str,
     extra_by = [b for b in options.by if b not in ROLE_COLUMNS]
     unknown = [b for b in extra_by if form.question(b) is None]
     if unknown:
-        raise ValidationFailed([{"field": "by", "code": "unknown", "message":
-                                 f"{unknown[0]!r} is neither {', '.join(GROUPS)} nor a "
-                                 "question of the form"}])
+        message = (f"{unknown[0]!r} is neither {', '.join(GROUPS)} nor a question of the "
+                   "form")
+        raise ValidationFailed([{"field": "by", "code": "unknown", "message": message}],
+                               message)
     frame = design_frame(conn, ref, row, spec, [*keys.values(), *extra_by],
                          options.area_level, viewer)
     for b in extra_by:
@@ -165,7 +166,8 @@ def _estimate(conn: sa.Connection, viewer: Viewer, ref: Any, wave: str,
 def _check_options(options: Options) -> None:
     if len(set(options.by)) != len(options.by):
         raise ValidationFailed([{"field": "by", "code": "invalid",
-                                 "message": "name each domain variable once"}])
+                                 "message": "name each domain variable once"}],
+                               "name each domain variable once")
     if options.ci not in CI_METHODS:
         raise ValidationFailed([{"field": "ci", "code": "invalid", "message":
                                  f"{options.ci!r} is not one of {', '.join(CI_METHODS)}"}])
