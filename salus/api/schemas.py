@@ -96,10 +96,28 @@ class PersonIn(BaseModel):
     age: int | None = Field(None, ge=0, le=150)
     age_band: str | None = None
     outcome: str = "unknown"
-    relationship: str | None = None
+    relationship: str | None = Field(
+        None, description="victim–perpetrator relationship (code list 'relationship'): on a "
+        "perpetrator, what the perpetrator is to the victim `related_victim` (or to every "
+        "victim); on a victim, what the perpetrator is to this victim")
+    related_victim: int | None = Field(
+        None, ge=1, le=500, description="on a perpetrator: the victim (1 = the first victim "
+        "listed) the relationship refers to; null = every victim")
     given_name: str | None = Field(None, max_length=200)
     family_name: str | None = Field(None, max_length=200)
     date_of_birth: dt.date | None = None
+
+
+class WeaponIn(BaseModel):
+    """A weapon involved; a serial number links it to the registry (tolerant serial search)."""
+
+    category: str = "unknown"
+    legal_status: str | None = Field(None, description="code list 'firearm_legal_status'")
+    serial_number: str | None = Field(
+        None, max_length=100, description="as read on the weapon; matched to the registry "
+        "weapon with this serial (case, spaces, punctuation and confusables folded)")
+    count: int = Field(1, ge=1, le=100000)
+    description: str | None = Field(None, max_length=2000)
 
 
 class IncidentIn(BaseModel):
@@ -113,7 +131,10 @@ class IncidentIn(BaseModel):
     iccs_context: str | None = None
     misuse_context: str | None = None
     location_type: str | None = None
-    weapon: str | None = None
+    weapon: str | None = Field(None, description="the one weapon's category (or `weapons`)")
+    weapon_legal_status: str | None = None
+    weapon_serial: str | None = Field(None, max_length=100)
+    weapons: list[WeaponIn] = Field(default_factory=list, max_length=100)
     narrative: str | None = Field(None, max_length=20000)
     sensitivity: str = "restricted"
     declared_killed: int | None = Field(None, ge=0, le=100000)
@@ -142,6 +163,9 @@ class IncidentOut(BaseModel):
     weapons: list[dict[str, Any]]
     source: dict[str, Any]
     identities_hidden: bool
+    classification: dict[str, Any] = Field(
+        default_factory=dict, description="derived: femicide (UNODC–UN Women 2022 framework) "
+        "and domestic violence, with one reason per victim")
 
 
 class Saved(BaseModel):

@@ -78,11 +78,25 @@ def _compile(kind: type, parts: list[str], extra: dict[str, Any]) -> Callable[[A
     return encode
 
 
+_OMITTED_WHEN_NONE = frozenset(("related_victim", "serial_number", "registry_uid"))
+"""Fields added to persons and weapons later: left out while None, as ``content_hash`` does."""
+
+
 def _dataclass_encoder(kind: type) -> Callable[[Any], str]:
     names = sorted(f.name for f in dataclasses.fields(kind))
     if not names:
         return _compile(kind, [], {})
-    return _compile(kind, [f'"{n}": ' + _field(n) for n in names], {})
+    parts: list[str] = []
+    for n in names:
+        if n in _OMITTED_WHEN_NONE and parts:  # never the first: see the field lists
+            parts[-1] += '{O("' + n + '", o.' + n + ')}'
+        else:
+            parts.append(f'"{n}": ' + _field(n))
+    return _compile(kind, parts, {"O": _optional})
+
+
+def _optional(name: str, value: Any) -> str:
+    return "" if value is None else f', "{name}": ' + _value(value)
 
 
 def _persons(persons: list[Person]) -> str:
@@ -97,7 +111,7 @@ def _person(p: Any) -> str:
     age = p.age
     key = (p.role, p.sex, age, age.low.__class__, age.high.__class__, p.age_band,
            p.outcome, p.relationship, p.conflict_status, p.nationality, p.given_name,
-           p.family_name, p.date_of_birth, p.date_of_birth.__class__)
+           p.family_name, p.date_of_birth, p.date_of_birth.__class__, p.related_victim)
     try:
         text = _PERSON_TEXT.get(key)
     except TypeError:  # an unhashable value: no caching

@@ -214,8 +214,9 @@ INCIDENT_COLUMNS = (
 SOURCE_COLUMNS = ("incident_id", "source_type", "source_name", "record_id", "url")
 PERSON_COLUMNS = ("incident_id", "role", "sex", "age_min", "age_max", "age_band", "outcome",
                   "relationship", "conflict_status", "nationality", "given_name",
-                  "family_name", "date_of_birth")
-WEAPON_COLUMNS = ("incident_id", "category", "legal_status", "count", "description")
+                  "family_name", "date_of_birth", "related_victim")
+WEAPON_COLUMNS = ("incident_id", "category", "legal_status", "count", "description",
+                  "serial_number", "weapon_uid")
 
 
 def _insert_incidents(conn: sa.Connection, chunk: Sequence[tuple[Incident, str]],
@@ -237,7 +238,8 @@ def _insert_incidents(conn: sa.Connection, chunk: Sequence[tuple[Incident, str]]
         for p in inc.persons:
             persons.append((iid, *_person_values(p, person_rows)))
         for w in inc.weapons:
-            weapons.append((iid, w.category, w.legal_status, w.count, w.description))
+            weapons.append((iid, w.category, w.legal_status, w.count, w.description,
+                            w.serial_number, w.registry_uid))
     _insert_rows(conn, t.incident, INCIDENT_COLUMNS, incidents)
     _insert_rows(conn, t.incident_source, SOURCE_COLUMNS, sources)
     _insert_rows(conn, t.person, PERSON_COLUMNS, persons)
@@ -283,7 +285,7 @@ def _person_values(p: Any, seen: dict[tuple[Any, ...], tuple[Any, ...]]) -> tupl
     age = p.age
     key = (p.role, p.sex, age, age.low.__class__, age.high.__class__, p.age_band, p.outcome,
            p.relationship, p.conflict_status, p.nationality, p.given_name, p.family_name,
-           p.date_of_birth, p.date_of_birth.__class__)
+           p.date_of_birth, p.date_of_birth.__class__, p.related_victim)
     values = seen.get(key)
     if values is None:
         row = _person_row(p, 0)
@@ -300,7 +302,7 @@ def _person_row(p: Any, iid: int) -> dict[str, Any]:
         "age_band": p.age_band, "outcome": p.outcome.value, "relationship": p.relationship,
         "conflict_status": p.conflict_status, "nationality": p.nationality,
         "given_name": p.given_name, "family_name": p.family_name,
-        "date_of_birth": p.date_of_birth,
+        "date_of_birth": p.date_of_birth, "related_victim": p.related_victim,
     }
 
 

@@ -154,6 +154,7 @@ person = sa.Table(
     sa.Column("given_name", sa.String(200), nullable=True),
     sa.Column("family_name", sa.String(200), nullable=True),
     sa.Column("date_of_birth", sa.Date, nullable=True),
+    sa.Column("related_victim", sa.Integer, nullable=True),
     sa.Index("ix_person_incident_role", "incident_id", "role"),
 )
 
@@ -167,6 +168,8 @@ incident_weapon = sa.Table(
     sa.Column("legal_status", sa.String(40), nullable=True),
     sa.Column("count", sa.Integer, nullable=False, default=1),
     sa.Column("description", sa.Text, nullable=True),
+    sa.Column("serial_number", sa.String(100), nullable=True),
+    sa.Column("weapon_uid", sa.String(36), nullable=True, index=True),
 )
 
 audit_event = sa.Table(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, QueryParams
 
 from salus import i18n
@@ -18,6 +18,7 @@ from salus.api.panels import clear as clear_panels
 from salus.domain import taxonomy
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.i18n import N_
+from salus.usecases.area_picker import search_areas
 from salus.usecases.errors import Conflict, ValidationFailed
 from salus.usecases.incidents import detail as incidents
 from salus.usecases.incidents import write as incident_write
@@ -34,13 +35,15 @@ Creator = Annotated[Viewer, Depends(needs(Permission.CREATE_RECORDS))]
 Editor = Annotated[Viewer, Depends(needs(Permission.EDIT_RECORDS))]
 LISTS = ("iccs", "iccs_context", "misuse_context", "weapon", "sensitivity", "sex", "outcome",
          "person_role", "location_type", "source_type", "date_precision", "relationship",
-         "location_precision")
+         "location_precision", "firearm_legal_status")
 EXTRA_PERSON_ROWS = 2
+MAX_PERSON_ROWS = 500
 
 
 PERSON_KEY = re.compile(r"^persons-(\d{1,3})-(\w+)$")
 INCIDENT_FIELDS = ("occurred_on", "date_precision", "area_code", "iccs_code", "attempted",
-                   "iccs_context", "misuse_context", "location_type", "weapon", "narrative",
+                   "iccs_context", "misuse_context", "location_type", "weapon",
+                   "weapon_legal_status", "weapon_serial", "narrative",
                    "sensitivity", "declared_killed", "declared_injured", "reported_on",
                    "longitude", "latitude", "location_precision", "source_type",
                    "source_name", "record_id")
@@ -74,18 +77,23 @@ def incident_filter(params: QueryParams) -> IncidentFilter:
 
 
 def incident_data(form: FormData) -> dict[str, Any]:
-    """Flat incident fields plus ``persons`` (rows ``persons-N-field``; blank rows dropped).
+    """Flat incident fields plus ``persons`` (rows ``persons-N-field``, any number, in the
+    order of N; blank rows and rows ticked ``persons-N-remove`` dropped).
 
     The incident use case reads and checks the raw values itself (it also serves imports and
     the API), so this form does not go through :class:`salus.web.forms.Reader`."""
     data: dict[str, Any] = {k: form.get(k) for k in INCIDENT_FIELDS if form.get(k) is not None}
     data["attempted"] = "on" if form.get("attempted") else ""
     rows: dict[int, dict[str, Any]] = {}
+    removed: set[int] = set()
     for key, value in form.multi_items():
         match = PERSON_KEY.match(key)
-        if match and match.group(2) in PERSON_FIELDS and isinstance(value, str):
+        if match and match.group(2) == "remove":
+            removed.add(int(match.group(1)))
+        elif match and match.group(2) in PERSON_FIELDS and isinstance(value, str):
             rows.setdefault(int(match.group(1)), {})[match.group(2)] = value.strip()
-    data["persons"] = [rows[n] for n in sorted(rows) if _filled(rows[n])]
+    data["persons"] = [rows[n] for n in sorted(rows)
+                       if n not in removed and _filled(rows[n])][:MAX_PERSON_ROWS]
     return data
 
 
@@ -101,7 +109,10 @@ def _field_of(error: str) -> str:
         return f"persons-{int(match.group(1)) - 1}-{match.group(2)}"
     if error == "point":
         return "longitude"
-    return "weapon" if error.startswith("weapons[") else error
+    if error.startswith("weapons["):
+        return {"legal_status": "weapon_legal_status",
+                "serial_number": "weapon_serial"}.get(error.rsplit(".", 1)[-1], "weapon")
+    return error
 
 
 def _options(items: list[Any], lang: str, with_code: bool = False) -> list[tuple[str, str]]:
@@ -121,7 +132,8 @@ def _fields(lists: dict[str, list[Any]]) -> dict[str, Field]:
         Field("occurred_on", N_("Date of occurrence"), "date"),
         select("date_precision", N_("Date precision"), blank=False),
         Field("reported_on", N_("Reported on"), "date"),
-        Field("area_code", N_("Area code"), attrs={"size": "10"}),
+        Field("area_code", N_("Area (code or name)"),
+              attrs={"size": "14", "autocomplete": "off"}),
         Field("latitude", N_("Latitude"), attrs={"size": "9"}),
         Field("longitude", N_("Longitude"), attrs={"size": "9"}),
         select("location_type", N_("Place")),
@@ -130,6 +142,10 @@ def _fields(lists: dict[str, list[Any]]) -> dict[str, Field]:
         select("iccs_context", N_("Context")),
         select("misuse_context", N_("Firearm misuse context")),
         select("weapon", N_("Weapon")),
+        select("weapon_legal_status", N_("Legal status of the weapon"),
+               list_id="firearm_legal_status"),
+        Field("weapon_serial", N_("Serial number (links the registry weapon)"),
+              attrs={"size": "14"}),
         Field("declared_killed", N_("Declared killed"), "integer", attrs={"size": "5"}),
         Field("declared_injured", N_("Declared injured"), "integer", attrs={"size": "5"}),
         select("sensitivity", N_("Sensitivity"), blank=False),
@@ -157,13 +173,32 @@ def _form(request: Request, viewer: Viewer, values: dict[str, Any],
     persons = list(values.get("persons") or []) + [{}] * EXTRA_PERSON_ROWS
     lists = code_lists()
     fields = _fields(lists)
-    person_fields = ("age", "date_of_birth") if viewer.can(Permission.IDENTITIES) else ("age",)
+    person_fields: tuple[str, ...] = ("age", "related_victim", "relationship")
+    if viewer.can(Permission.IDENTITIES):
+        person_fields += ("date_of_birth",)
     shown = {*fields, "persons"} | {f"persons-{n}-{k}" for n in range(len(persons))
                                     for k in person_fields}
     beside, general = place_errors(errors, shown, _field_of)
     return render(request, "incident_form.html", status_code=status, values=values,
                   persons=persons, fields=fields, errors=beside, general=general,
                   refused=bool(errors), uid=uid, lists=lists, warnings=warnings or [])
+
+
+@router.get("/incidents/areas")
+def area_matches(request: Request, viewer: Creator, q: str = "") -> Response:
+    """The area picker's matches for ``q`` (name or code), as JSON [{code, name, level,
+    parent_name}], in the viewer's area scope."""
+    found = search_areas(ctx.engine(request), viewer, q[:100])
+    return JSONResponse([{"code": a.code, "name": a.name, "level": a.level,
+                          "parent_name": a.parent_name} for a in found])
+
+
+def _more_rows(data: dict[str, Any], form: FormData) -> dict[str, Any] | None:
+    """The "Add another person" button (works without JavaScript): the form again, one more
+    row; None for a plain save."""
+    if form.get("add_person") is None:
+        return None
+    return data | {"persons": [*(data.get("persons") or []), {}]}
 
 
 @router.get("/incidents/new")
@@ -175,7 +210,10 @@ def new_form(request: Request, viewer: Creator) -> Response:
 
 @router.post("/incidents/new", dependencies=[Depends(verify_csrf)])
 async def create(request: Request, viewer: Creator) -> Response:
-    data = incident_data(await request.form())
+    form = await request.form()
+    data = incident_data(form)
+    if (more := _more_rows(data, form)) is not None:
+        return _form(request, viewer, more, [], None)
     try:
         uid, warnings = incident_write.create_incident(ctx.engine(request), viewer, data)
     except (ValidationFailed, Conflict) as exc:
@@ -204,7 +242,10 @@ def edit_form(request: Request, viewer: Editor, uid: str) -> Response:
 
 @router.post("/incidents/{uid}/edit", dependencies=[Depends(verify_csrf)])
 async def edit(request: Request, viewer: Editor, uid: str) -> Response:
-    data = incident_data(await request.form())
+    form = await request.form()
+    data = incident_data(form)
+    if (more := _more_rows(data, form)) is not None:
+        return _form(request, viewer, more, [], uid)
     try:
         incident_write.update_incident(ctx.engine(request), viewer, uid, data)
     except (ValidationFailed, Conflict) as exc:

@@ -140,11 +140,17 @@ class Person:
     age_band: str | None = None
     outcome: Outcome = Outcome.UNKNOWN
     relationship: str | None = None
+    """The victim–perpetrator relationship (``relationship`` list). On a perpetrator's row: what
+    the perpetrator is to the victim (``related_victim``, or every victim); on a victim's row:
+    what the perpetrator is to this victim (the ICCS victim disaggregation)."""
     conflict_status: str | None = None
     nationality: str | None = None
     given_name: str | None = None
     family_name: str | None = None
     date_of_birth: dt.date | None = None
+    related_victim: int | None = None
+    """On a perpetrator's row: the victim (1 = the first victim listed) its relationship
+    refers to; None = every victim of the incident."""
 
     @property
     def identifying(self) -> bool:
@@ -160,6 +166,10 @@ class Weapon:
     legal_status: str | None = None
     count: int = 1
     description: str | None = None
+    serial_number: str | None = None
+    """The serial number as read on the weapon (any punctuation)."""
+    registry_uid: str | None = None
+    """The registry weapon this one is (``weapon.uid``), found by its serial number."""
 
 
 @dataclass(slots=True)
@@ -223,8 +233,16 @@ class Incident:
         data.pop("uid")
         if not data["source_attributes"]:
             data.pop("source_attributes")  # digests of records without them stay as they were
+        for item, name in _LATER_FIELDS:  # fields added later: unset, they leave digests alone
+            for row in data[item]:
+                if row[name] is None:
+                    del row[name]
         blob = json.dumps(data, sort_keys=True, default=_json_default, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+_LATER_FIELDS = (("persons", "related_victim"), ("weapons", "serial_number"),
+                 ("weapons", "registry_uid"))
 
 
 @dataclass(slots=True)

@@ -113,8 +113,13 @@ def _area(incident: Incident, known: set[str] | None, inside: PointInArea | None
 
 def _persons(incident: Incident) -> list[Finding]:
     out: list[Finding] = []
+    victims = sum(1 for p in incident.persons if p.role is Role.VICTIM)
     for i, person in enumerate(incident.persons, start=1):
         where = f"persons[{i}]"
+        related = person.related_victim
+        if related is not None and not 1 <= related <= victims:
+            out.append(Finding("person.related_victim", f"{where}.related_victim", related,
+                               f"there is no victim {related}: the incident lists {victims}"))
         low, high = person.age.low, person.age.high
         if low is not None and (low < 0 or low > MAX_HUMAN_AGE):
             out.append(Finding("age.impossible", f"{where}.age", low,

@@ -14,8 +14,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from salus.domain.accounts.roles import Permission, Viewer
+from salus.domain.incidents.classification import Classification, classify_persons, has_context
+from salus.domain.incidents.model import Outcome, Person, Role, Sex
 from salus.storage import repository
 from salus.storage import schema as t
+from salus.storage.weapons.schema import weapon as registry_weapon
 from salus.usecases.accounts.audit import AuditEvent, record_history
 from salus.usecases.errors import NotFound, require
 from salus.usecases.incidents.input import IDENTIFYING
@@ -31,6 +34,14 @@ class IncidentDetail:
     source: dict[str, Any]
     identities_hidden: bool
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    classification: dict[str, Any] = field(default_factory=dict)
+    """Derived femicide / domestic-violence classes with their reasons
+    (:mod:`salus.domain.incidents.classification`): ``femicide``, ``domestic_violence``,
+    ``reasons`` [{kind, victim, basis, perpetrator}]."""
+
+
+REGISTRY = ("uid", "serial_number", "manufacturer", "model", "calibre", "status")
+"""What an incident page shows of a linked registry weapon: its marking, never its owner."""
 
 
 def _load(conn: sa.Connection, uid: str) -> tuple[Any, list[Any], list[Any], Any]:
@@ -42,9 +53,10 @@ def _load(conn: sa.Connection, uid: str) -> tuple[Any, list[Any], list[Any], Any
         raise NotFound("no such incident")
     persons = conn.execute(sa.select(t.person).where(t.person.c.incident_id == row.id)
                            .order_by(t.person.c.id)).all()
-    weapons = conn.execute(sa.select(t.incident_weapon)
-                           .where(t.incident_weapon.c.incident_id == row.id)
-                           .order_by(t.incident_weapon.c.id)).all()
+    w, r = t.incident_weapon, registry_weapon
+    weapons = conn.execute(sa.select(w, *(r.c[k].label(f"registry_{k}") for k in REGISTRY))
+                           .outerjoin(r, r.c.uid == w.c.weapon_uid)
+                           .where(w.c.incident_id == row.id).order_by(w.c.id)).all()
     source = conn.execute(sa.select(t.incident_source)
                           .where(t.incident_source.c.incident_id == row.id)).first()
     return row, list(persons), list(weapons), source
@@ -77,9 +89,29 @@ def _detail(row: Any, persons: list[Any], weapons: list[Any], source: Any,
     hidden = hidden or (not show and bool(attributes))
     src = {k: getattr(source, k) for k in ("source_type", "source_name", "record_id", "url")}
     return IncidentDetail(row.uid, fields, [_person(p, show) for p in persons],
-                          [{k: w._mapping[k] for k in ("category", "legal_status", "count",
-                                                        "description")} for w in weapons],
-                          src, hidden)
+                          [_weapon(w) for w in weapons], src, hidden,
+                          classification=_classification(row, persons))
+
+
+def _weapon(w: Any) -> dict[str, Any]:
+    out = {k: w._mapping[k] for k in ("category", "legal_status", "count", "description",
+                                      "serial_number")}
+    out["registry_uid"] = w.weapon_uid
+    out["registry"] = ({k: w._mapping[f"registry_{k}"] for k in REGISTRY}
+                       if w.registry_uid is not None else None)
+    return out
+
+
+def _classification(row: Any, persons: list[Any]) -> dict[str, Any]:
+    found: Classification = classify_persons(
+        [Person(Role(p.role), Sex(p.sex), outcome=Outcome(p.outcome),
+                relationship=p.relationship, related_victim=p.related_victim)
+         for p in persons],
+        homicide=str(row.iccs_code).startswith("0101") and not row.attempted,
+        context=has_context(row.iccs_context, row.misuse_context, row.sensitivity))
+    return {"femicide": found.femicide, "domestic_violence": found.domestic_violence,
+            "reasons": [{"kind": r.kind, "victim": r.victim, "basis": r.basis,
+                         "perpetrator": r.perpetrator} for r in found.reasons]}
 
 
 def _reads_identities(detail: IncidentDetail) -> bool:

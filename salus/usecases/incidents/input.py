@@ -28,8 +28,12 @@ from salus.domain.incidents.model import (
 )
 from salus.domain.incidents.validation import validate_incident
 
-PERSON_FIELDS = ("role", "sex", "age", "age_band", "outcome", "relationship", "given_name",
-                 "family_name", "date_of_birth")
+PERSON_FIELDS = ("role", "sex", "age", "age_band", "outcome", "relationship", "related_victim",
+                 "given_name", "family_name", "date_of_birth")
+WEAPON_FIELDS = ("category", "legal_status", "serial_number", "count", "description")
+FLAT_WEAPON = {"weapon": "category", "weapon_legal_status": "legal_status",
+               "weapon_serial": "serial_number"}
+"""The form's one weapon as flat fields → the fields of a ``weapons`` row (API, import)."""
 IDENTIFYING = ("given_name", "family_name", "date_of_birth")
 
 
@@ -91,11 +95,35 @@ def parse_person(data: Mapping[str, Any], where: str, errors: _Errors) -> Person
         age_band=_text(data, "age_band"),
         outcome=_choice(Outcome, _text(data, "outcome"), Outcome.UNKNOWN, "outcome", sub),
         relationship=_text(data, "relationship"),
+        related_victim=_number(data, "related_victim", sub),
         given_name=_text(data, "given_name"), family_name=_text(data, "family_name"),
         date_of_birth=_date(data, "date_of_birth", sub))
     for e in sub:
         errors.add(f"{where}.{e['field']}", e["code"], e["message"])
     return person
+
+
+def weapon_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The submitted weapons: the ``weapons`` list, or the form's flat ``weapon*`` fields."""
+    rows = data.get("weapons")
+    if rows:
+        return [dict(r) for r in rows]
+    flat = {target: data.get(key) for key, target in FLAT_WEAPON.items()}
+    return [flat] if any(_text(flat, k) for k in flat) else []
+
+
+def _weapon(data: Mapping[str, Any], where: str, errors: _Errors) -> Weapon:
+    sub = _Errors()
+    count = _number(data, "count", sub)
+    weapon = Weapon(category=_text(data, "category") or "unknown",
+                    legal_status=_text(data, "legal_status"),
+                    count=1 if count is None else count,
+                    description=_text(data, "description"),
+                    serial_number=_text(data, "serial_number"),
+                    registry_uid=_text(data, "registry_uid"))
+    for e in sub:
+        errors.add(f"{where}.{e['field']}", e["code"], e["message"])
+    return weapon
 
 
 def _point(data: Mapping[str, Any], errors: _Errors) -> Point | None:
@@ -137,7 +165,8 @@ def build_incident(data: Mapping[str, Any], *, uid: str | None = None,
     occurred = _occurred(data, errors)
     persons = [parse_person(p, f"persons[{n}]", errors)
                for n, p in enumerate(data.get("persons") or [], start=1)]
-    weapon = _text(data, "weapon")
+    weapons = [_weapon(w, f"weapons[{n}]", errors)
+               for n, w in enumerate(weapon_rows(data), start=1)]
     incident = Incident(
         occurred=occurred or OccurrenceDate(dt.date.today()),
         area_code=_text(data, "area_code") or "", iccs_code=_text(data, "iccs_code") or "",
@@ -147,7 +176,7 @@ def build_incident(data: Mapping[str, Any], *, uid: str | None = None,
         reported_on=_date(data, "reported_on", errors), point=_point(data, errors),
         iccs_context=_text(data, "iccs_context"), misuse_context=_text(data, "misuse_context"),
         location_type=_text(data, "location_type"),
-        weapons=[Weapon(weapon)] if weapon else [], persons=persons,
+        weapons=weapons, persons=persons,
         narrative=_text(data, "narrative"),
         sensitivity=_choice(Sensitivity, _text(data, "sensitivity"), Sensitivity.RESTRICTED,
                             "sensitivity", errors),

@@ -97,6 +97,11 @@ def search_weapons(engine: sa.Engine, viewer: Viewer, query: str,
     """Weapons whose serial number matches ``query`` (see the module docstring)."""
     require(viewer.can(Permission.WEAPONS), "searching the weapons registry needs the "
                                             "'weapons' permission")
+    return _search(engine, viewer, query, manufacturer, limit)
+
+
+def _search(engine: sa.Engine, viewer: Viewer, query: str, manufacturer: str | None,
+            limit: int) -> WeaponSearch:
     pattern = _checked_pattern(query, limit)
     maker = manufacturer_key(manufacturer) if manufacturer and manufacturer.strip() else None
     scope = store.Scope(maker, area_condition(weapon.c.area_id, viewer))
@@ -171,10 +176,30 @@ def weapon_by_serial(engine: sa.Engine, viewer: Viewer, serial: str,
     it (case, spaces, punctuation and confusable characters folded: ``cli 2`` finds
     ``CLI-2``); only ``exact`` matches count. None or several (the same serial from two makers:
     give ``manufacturer``) is a clear error naming the candidates."""
+    require(viewer.can(Permission.WEAPONS), "searching the weapons registry needs the "
+                                            "'weapons' permission")
+    return _by_serial(engine, viewer, serial, manufacturer)
+
+
+def link_by_serial(engine: sa.Engine, viewer: Viewer, serial: str,
+                   manufacturer: str | None = None) -> WeaponHit:
+    """The registry weapon an incident's weapon is, found as :func:`weapon_by_serial` finds it.
+
+    For the people who record incidents (``create_records`` / ``edit_records``) as well as the
+    registry's users: a hit carries the marking and status, never the owner, and only weapons
+    registered in the viewer's area scope are found. The search is audited."""
+    require(viewer.can(Permission.WEAPONS) or viewer.can(Permission.CREATE_RECORDS)
+            or viewer.can(Permission.EDIT_RECORDS),
+            "linking a weapon to the registry needs a role that records incidents or weapons")
+    return _by_serial(engine, viewer, serial, manufacturer)
+
+
+def _by_serial(engine: sa.Engine, viewer: Viewer, serial: str,
+               manufacturer: str | None) -> WeaponHit:
     if parse_pattern(serial).has_wildcards:
         raise ValidationFailed([{"field": "serial", "code": "pattern", "value": serial,
                                  "message": "give the whole serial, without ? or *"}])
-    found = search_weapons(engine, viewer, serial, manufacturer, limit=MAX_LIMIT)
+    found = _search(engine, viewer, serial, manufacturer, limit=MAX_LIMIT)
     exact = [h for h in found.hits if h.match == "exact"]
     if len(exact) == 1:
         return exact[0]
