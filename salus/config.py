@@ -18,8 +18,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from salus.defaults import DEFAULT_DATABASE_URL
 
-__all__ = ["DEFAULT_DATABASE_URL", "ImportSettings", "NotifySettings", "Settings", "SmtpSettings",
-           "secret", "settings"]
+__all__ = ["DEFAULT_DATABASE_URL", "ImportSettings", "NotifySettings", "Settings", "SmsSettings",
+           "SmtpSettings", "secret", "settings"]
 
 
 class SmtpSettings(BaseSettings):
@@ -68,6 +68,35 @@ class NotifySettings(BaseSettings):
     max_attempts: int = 4
     backoff_s: float = 1.0
     timeout_s: float = 10.0
+
+
+class SmsSettings(BaseSettings):
+    """The SMS/messaging provider that carries replies to reporters and alert broadcasts to
+    network members (issue 13): ``SALUS_SMS_<NAME>``.
+
+    Attributes
+    ----------
+    provider_url
+        Where ``salus reports send-outbox`` POSTs each message (the JSON payload of
+        ``docs/citizen-reports.md``); unset: nothing is sent, messages wait in the outbox.
+    provider_token
+        Sent as ``Authorization: Bearer <token>`` (or from the file named in
+        ``SALUS_SMS_PROVIDER_TOKEN_FILE``).
+    timeout_s
+        Seconds to wait for the provider.
+    max_attempts
+        Tries per message, across runs, before it stays ``failed``.
+    backoff_s
+        Seconds before the second try, doubled before each next one (30 s, 60 s, 120 s …).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SALUS_SMS_", env_ignore_empty=True)
+
+    provider_url: str | None = None
+    provider_token: str | None = None
+    timeout_s: float = 10.0
+    max_attempts: int = 5
+    backoff_s: float = 30.0
 
 
 class ImportSettings(BaseSettings):
@@ -133,6 +162,8 @@ class Settings(BaseSettings):
         :class:`NotifySettings` (``SALUS_NOTIFY_*``).
     imports
         :class:`ImportSettings` (``SALUS_IMPORT_*``): limits of imported files.
+    sms
+        :class:`SmsSettings` (``SALUS_SMS_*``): the provider of outbound messages.
     """
 
     model_config = SettingsConfigDict(env_prefix="SALUS_", env_ignore_empty=True)
@@ -143,6 +174,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
+    sms: SmsSettings = Field(default_factory=SmsSettings)
 
 
 def settings() -> Settings:

@@ -28,15 +28,17 @@ from starlette.concurrency import run_in_threadpool
 
 from salus.api import context as ctx
 from salus.api.context import PUBLIC_VIEWER
+from salus.api.deps import Db, RowId, ViewerDep
 from salus.api.errors import problem
-from salus.domain.citizen_reports import MAX_SMS_TEXT
-from salus.usecases.citizen_reports import intake
+from salus.domain.citizen_reports import MAX_SMS_TEXT, parse_reference
+from salus.usecases.citizen_reports import intake, network, operator
 from salus.usecases.citizen_reports import settings as cfg
 from salus.usecases.citizen_reports.input import BAD_CHARS
 from salus.usecases.citizen_reports.public import recent_reports
 from salus.usecases.errors import NotAuthenticated, RateLimited, ValidationFailed
 
 public_router = APIRouter(tags=["citizen reports"])
+router = APIRouter(tags=["citizen reports"])
 MAX_JSON = 64 * 1024
 KEY = re.compile(r"^[\x21-\x7e]{16,200}$")
 SIGNATURE_HEADER = "x-salus-signature"
@@ -153,3 +155,101 @@ def published_reports(request: Request, area: str, limit: int = 10) -> list[dict
     """Verified and published reports of an area's subtree, without identifying data."""
     rows = recent_reports(ctx.engine(request), PUBLIC_VIEWER, area[:64], limit, public=True)
     return [asdict(r) | {"occurred_on": r.occurred_on.isoformat()} for r in rows]
+
+
+@public_router.post("/citizen-reports/status")
+async def report_status(request: Request) -> JSONResponse:
+    """A report's status by its reference: ``{"reference", "status"}`` and nothing else (404
+    when no report has it; 429 with ``Retry-After`` past the look-up limit)."""
+    try:
+        body = await _body(request)
+    except _TooLargeError:
+        return _too_large(request)
+    data, _text = _json_object(body)
+    typed = data.get("reference")
+    reference = parse_reference(typed) if isinstance(typed, str) and len(typed) < 40 else None
+    if reference is None:
+        raise _invalid("reference", "a reference is R- and 8 letters or digits")
+    try:
+        status = await run_in_threadpool(intake.lookup_status, ctx.engine(request), reference,
+                                         "ip:" + (ctx.client_address(request) or ""))
+    except RateLimited as exc:
+        response = problem(429, "Too many attempts", exc.detail, request.url.path)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if status is None:
+        return problem(404, "Not found", f"no report has the reference {reference}",
+                       request.url.path)
+    return JSONResponse({"reference": reference, "status": status})
+
+
+# ---------------------------------------------------------------- signed-in staff
+
+@router.post("/citizen-reports/operator", status_code=201)
+async def operator_report(request: Request, viewer: ViewerDep) -> JSONResponse:
+    """A report a hotline operator enters for a caller: the form's fields plus ``reported_via``
+    (phone, walk_in, radio, letter, other) and ``language``; ``Idempotency-Key`` header."""
+    key = request.headers.get("idempotency-key", "")
+    if not KEY.match(key):
+        raise _invalid("Idempotency-Key", "send an Idempotency-Key header of 16-200 visible "
+                       "ASCII characters", "value.missing" if not key else "value.invalid")
+    try:
+        body = await _body(request)
+    except _TooLargeError:
+        return _too_large(request)
+    data, text = _json_object(body)
+    receipt = await run_in_threadpool(operator.enter_report, ctx.engine(request), viewer, key,
+                                      data, text)
+    return JSONResponse({"reference": receipt.reference, "created": receipt.created},
+                        status_code=201 if receipt.created else 200)
+
+
+@router.get("/network-members")
+def members(viewer: ViewerDep, engine: Db, area: str | None = None,
+            active: bool = False) -> list[dict[str, Any]]:
+    """Safety-network members of the caller's area scope (optionally of one area's subtree)."""
+    return [asdict(m) for m in network.list_members(engine, viewer, area, active)]
+
+
+@router.post("/network-members", status_code=201)
+def add_member(viewer: ViewerDep, engine: Db, body: dict[str, Any]) -> dict[str, Any]:
+    """Register a member: name, area_code, channel, phone/email, languages, role, active."""
+    member_id = network.add_member(engine, viewer, body)
+    return asdict(network.get_member(engine, viewer, member_id))
+
+
+@router.get("/network-members/{member_id}")
+def member(viewer: ViewerDep, engine: Db, member_id: RowId) -> dict[str, Any]:
+    return asdict(network.get_member(engine, viewer, member_id))
+
+
+@router.put("/network-members/{member_id}")
+def update_member(viewer: ViewerDep, engine: Db, member_id: RowId,
+                  body: dict[str, Any]) -> dict[str, Any]:
+    """Replace a member's fields (all of them, as on the form)."""
+    network.update_member(engine, viewer, member_id, body)
+    return asdict(network.get_member(engine, viewer, member_id))
+
+
+@router.delete("/network-members/{member_id}", status_code=204)
+def delete_member(viewer: ViewerDep, engine: Db, member_id: RowId) -> None:
+    network.delete_member(engine, viewer, member_id)
+
+
+@router.post("/network/broadcasts")
+def broadcast(viewer: ViewerDep, engine: Db, body: dict[str, Any]) -> dict[str, Any]:
+    """Send an alert to the active members of its area: ``{"alert_id": 12, "note": "..."}``;
+    the answer says how many messages were queued and each member's delivery status."""
+    alert_id = body.get("alert_id")
+    if not isinstance(alert_id, int) or isinstance(alert_id, bool):
+        raise _invalid("alert_id", "the id of an alert (an integer)")
+    note = body.get("note") if isinstance(body.get("note"), str) else None
+    queued = network.broadcast(engine, viewer, alert_id, note)
+    return {"alert_id": alert_id, "queued": queued,
+            "deliveries": [asdict(d) for d in network.deliveries(engine, viewer, alert_id)]}
+
+
+@router.get("/network/broadcasts/{alert_id}")
+def deliveries(viewer: ViewerDep, engine: Db, alert_id: RowId) -> list[dict[str, Any]]:
+    """Each member's message of an alert's broadcasts and its delivery status."""
+    return [asdict(d) for d in network.deliveries(engine, viewer, alert_id)]

@@ -27,4 +27,5 @@ def routers(public: bool) -> list[APIRouter]:
     return [accounts.router, incidents.router, reference.router, imports.router,
             weapons_collection.router, weapons_collection.public_router, weapons.router,
             plans.router, plans.public_router, citizen_reports.public_router,
-            reconcile.router, alerts.router, surveys.router, surveys.public_router]
+            citizen_reports.router, reconcile.router, alerts.router, surveys.router,
+            surveys.public_router]

@@ -7,7 +7,12 @@
     salus reports duplicate R-7K3M9QX2 --of R-ABCD1234
     salus reports publish R-7K3M9QX2 [--text "edited public text"] [--withdraw]
     salus reports gateway NAME [--secret S]       # register an SMS gateway, print its secret
-    salus reports limits client|phone BURST PER_HOUR
+    salus reports limits client|phone|lookup|operator BURST PER_HOUR
+    salus reports send-outbox                      # send the queued replies and broadcasts
+    salus reports network list [--area R1]
+    salus reports network add NAME --area R1-A --channel sms --phone +234… [--languages fr,en]
+    salus reports network remove ID
+    salus reports broadcast ALERT_ID [--note TEXT]
 
 The CLI acts as ``--actor`` (recorded in the audit log) with the role ``--role``
 (default: admin), as ``salus alerts`` and ``salus plans`` do.
@@ -29,6 +34,11 @@ reports_app = typer.Typer(help="Citizen reports: review queue, verify, publish, 
 ActorOption = Annotated[str, typer.Option(help="who acts (audit log)")]
 RoleOption = Annotated[str, typer.Option(help="the role the actor acts with")]
 NoteOption = Annotated[str | None, typer.Option("--note", help="a note for the record")]
+
+
+network_app = typer.Typer(help="Early-warning and safety-network members.",
+                          no_args_is_help=True)
+reports_app.add_typer(network_app, name="network")
 
 
 def register(app: typer.Typer) -> None:
@@ -175,7 +185,7 @@ def gateway(name: str,
 
 
 @reports_app.command("limits")
-def limits(kind: Annotated[str, typer.Argument(help="client or phone")],
+def limits(kind: Annotated[str, typer.Argument(help="client, phone, lookup or operator")],
            burst: Annotated[float, typer.Argument(help="reports allowed at once")],
            per_hour: Annotated[float, typer.Argument(help="tokens refilled per hour")],
            actor: ActorOption = "cli", db: DbOption = None) -> None:
@@ -187,3 +197,88 @@ def limits(kind: Annotated[str, typer.Argument(help="client or phone")],
     except UseCaseError as exc:
         fail_use_case(exc)
     console.print(f"{kind}: burst {burst:g}, {per_hour:g} per hour")
+
+
+@reports_app.command("send-outbox")
+def send_outbox(db: DbOption = None) -> None:
+    """Send the due replies to reporters and alert broadcasts through the SMS provider
+    (SALUS_SMS_PROVIDER_URL); failures are retried on a later run, with backoff."""
+    from salus import config
+    from salus.usecases.citizen_reports.outbox import send_outbox as run
+    from salus.usecases.citizen_reports.provider import HttpProvider
+
+    settings = config.settings().sms
+    provider = HttpProvider.from_settings(settings)
+    if provider is None:
+        fail("SALUS_SMS_PROVIDER_URL is not set: nothing was sent")
+    result = run(open_db(db), provider, settings)
+    console.print(f"sent {result.sent}, to retry {result.retrying}, failed {result.failed}")
+
+
+@network_app.command("list")
+def network_list(area: Annotated[str | None, typer.Option(help="area code (subtree)")] = None,
+                 actor: ActorOption = "cli", role: RoleOption = "admin",
+                 db: DbOption = None) -> None:
+    """List network members (name, area, role, channel, languages, active)."""
+    from salus.usecases.citizen_reports import network
+
+    try:
+        members = network.list_members(open_db(db), _viewer(actor, role), area)
+    except UseCaseError as exc:
+        fail_use_case(exc)
+    table = Table("id", "name", "area", "role", "channel", "contact", "languages", "active")
+    for m in members:
+        table.add_row(str(m.id), m.name, m.area_code, m.role, m.channel,
+                      m.phone or m.email or "", ",".join(m.languages), "yes" if m.active else "no")
+    console.print(table)
+
+
+@network_app.command("add")
+def network_add(name: str,
+                area: Annotated[str, typer.Option(help="area code of the community")],
+                channel: Annotated[str, typer.Option(help="sms, whatsapp or email")] = "sms",
+                phone: Annotated[str | None, typer.Option(help="phone number")] = None,
+                email: Annotated[str | None, typer.Option(help="e-mail address")] = None,
+                languages: Annotated[str, typer.Option(help="e.g. fr,en (first used)")] = "en",
+                member_role: Annotated[str, typer.Option(
+                    "--member-role", help="focal_point, member, monitor, responder")] = "member",
+                actor: ActorOption = "cli", role: RoleOption = "admin",
+                db: DbOption = None) -> None:
+    """Register a network member."""
+    from salus.usecases.citizen_reports import network
+
+    data = {"name": name, "area_code": area, "channel": channel, "phone": phone,
+            "email": email, "languages": languages, "role": member_role, "active": True}
+    try:
+        member_id = network.add_member(open_db(db), _viewer(actor, role), data)
+    except UseCaseError as exc:
+        fail_use_case(exc)
+    console.print(f"network member {member_id}: {name}")
+
+
+@network_app.command("remove")
+def network_remove(member_id: int, actor: ActorOption = "cli", role: RoleOption = "admin",
+                   db: DbOption = None) -> None:
+    """Remove a network member."""
+    from salus.usecases.citizen_reports import network
+
+    try:
+        network.delete_member(open_db(db), _viewer(actor, role), member_id)
+    except UseCaseError as exc:
+        fail_use_case(exc)
+    console.print(f"removed network member {member_id}")
+
+
+@reports_app.command("broadcast")
+def broadcast(alert_id: int,
+              note: Annotated[str | None, typer.Option(help="added to the message as written")]
+              = None,
+              actor: ActorOption = "cli", role: RoleOption = "admin", db: DbOption = None) -> None:
+    """Queue an alert's message to the active network members of its area."""
+    from salus.usecases.citizen_reports import network
+
+    try:
+        queued = network.broadcast(open_db(db), _viewer(actor, role), alert_id, note)
+    except UseCaseError as exc:
+        fail_use_case(exc)
+    console.print(f"alert {alert_id}: {queued} message(s) queued; run salus reports send-outbox")

@@ -62,7 +62,10 @@ CATEGORIES: dict[str, Category] = {c.code: c for c in (
 
 FORM_CATEGORIES = tuple(code for code in CATEGORIES if code != UNCLASSIFIED)
 
-CHANNELS = ("web", "sms", "api")
+CHANNELS = ("web", "sms", "api", "operator")
+REPORTED_VIA = ("phone", "walk_in", "radio", "letter", "other")
+"""How a caller reached a hotline operator (``citizen_report.reported_via``, issue 13): an
+``operator`` report keeps the reporter's own channel beside the operator who typed it."""
 STATUSES = ("unverified", "verified", "rejected", "duplicate")
 TRANSITIONS: dict[str, frozenset[str]] = {
     "unverified": frozenset({"verified", "rejected", "duplicate"}),
@@ -225,3 +228,164 @@ def spam_signals(text: str, *, honeypot: str = "", repeats: int = 0) -> SpamSign
     if repeats:
         flags.append("repeated_text")
     return SpamSignals(tuple(flags))
+
+
+# ---------------------------------------------------------------- status look-up and replies
+
+STATUS_KEYWORDS: dict[str, str] = {
+    "STATUS": "en", "STATUT": "fr", "ÉTAT": "fr", "ETAT": "fr", "ESTADO": "es",
+    "СТАТУС": "ru", "حالة": "ar", "状态": "zh", "查询": "zh",
+}
+"""First word of a status request (``STATUS R-7K3M9QX2``) and the language of the answer."""
+
+_REFERENCE = re.compile(r"^R-?([0-9A-Z]{8})$")
+
+
+def parse_reference(text: str) -> str | None:
+    """``R-`` and 8 Crockford base32 characters, as typed (any case, with or without the dash,
+    O/I/L read as 0/1/1 as Crockford's decoding does); None when it cannot be a reference."""
+    compact = re.sub(r"\s", "", unicodedata.normalize("NFKC", text)).upper()
+    compact = compact.translate(str.maketrans("OIL", "011"))
+    found = _REFERENCE.match(compact)
+    return "R-" + found.group(1) if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRequest:
+    """``STATUS R-…`` in one of six languages: the answer's language and the reference (None
+    when the second word is not a reference)."""
+
+    language: str
+    reference: str | None
+
+
+def parse_status_request(text: str) -> StatusRequest | None:
+    """The status request ``text`` makes, or None when it is not one (then it is a report)."""
+    words = text.split()
+    if not words or _fold(words[0]) not in STATUS_KEYWORDS:
+        return None
+    return StatusRequest(STATUS_KEYWORDS[_fold(words[0])],
+                         parse_reference("".join(words[1:3])) if len(words) > 1 else None)
+
+
+STATUS_WORDS: dict[str, dict[str, str]] = {
+    "en": {"unverified": "received, waiting to be checked", "verified": "verified",
+           "rejected": "not confirmed", "duplicate": "already reported by someone else"},
+    "fr": {"unverified": "reçu, en attente de vérification", "verified": "vérifié",
+           "rejected": "non confirmé", "duplicate": "déjà signalé par quelqu'un d'autre"},
+    "es": {"unverified": "recibido, pendiente de verificación", "verified": "verificado",
+           "rejected": "no confirmado", "duplicate": "ya reportado por otra persona"},
+    "ru": {"unverified": "получено, ожидает проверки", "verified": "подтверждено",
+           "rejected": "не подтверждено", "duplicate": "уже сообщено другим человеком"},
+    "ar": {"unverified": "تم الاستلام، في انتظار التحقق", "verified": "تم التحقق",
+           "rejected": "لم يتم التأكيد", "duplicate": "تم الإبلاغ عنه من قبل شخص آخر"},
+    "zh": {"unverified": "已收到，等待核实", "verified": "已核实", "rejected": "未证实",
+           "duplicate": "已有他人举报"},
+}
+"""The only thing a status look-up reveals: one of these labels, in the asker's language."""
+
+STATUS_REPLIES: dict[str, tuple[str, str, str]] = {
+    "en": ("Report {ref}: {status}.", "No report has the reference {ref}.",
+           "Send STATUS and your reference, e.g. STATUS R-7K3M9QX2."),
+    "fr": ("Signalement {ref} : {status}.", "Aucun signalement n'a la référence {ref}.",
+           "Envoyez STATUT et votre référence, par ex. STATUT R-7K3M9QX2."),
+    "es": ("Reporte {ref}: {status}.", "Ningún reporte tiene la referencia {ref}.",
+           "Envíe ESTADO y su referencia, p. ej. ESTADO R-7K3M9QX2."),
+    "ru": ("Сообщение {ref}: {status}.", "Нет сообщения с номером {ref}.",
+           "Отправьте СТАТУС и номер, например СТАТУС R-7K3M9QX2."),
+    "ar": ("البلاغ {ref}: {status}.", "لا يوجد بلاغ بالمرجع {ref}.",
+           "أرسل حالة والمرجع، مثلا حالة R-7K3M9QX2."),
+    "zh": ("举报 {ref}：{status}。", "没有编号为 {ref} 的举报。",
+           "请发送 状态 和编号，例如 状态 R-7K3M9QX2。"),
+}
+"""(answer, unknown reference, how to ask) per language."""
+
+LIMIT_LOOKUP: dict[str, str] = {
+    "en": "Too many look-ups from this number. Please try again later.",
+    "fr": "Trop de demandes depuis ce numéro. Réessayez plus tard.",
+    "es": "Demasiadas consultas desde este número. Inténtelo más tarde.",
+    "ru": "Слишком много запросов с этого номера. Попробуйте позже.",
+    "ar": "عدد كبير جدا من الاستعلامات من هذا الرقم. حاول لاحقا.",
+    "zh": "该号码的查询过多，请稍后再试。",
+}
+
+
+def status_reply(language: str, reference: str | None, status: str | None) -> str:
+    """The text answering a status request: the status label only, nothing else."""
+    answer, unknown, usage = STATUS_REPLIES.get(language, STATUS_REPLIES["en"])
+    if reference is None:
+        return usage
+    if status is None:
+        return unknown.format(ref=reference)
+    words = STATUS_WORDS.get(language, STATUS_WORDS["en"])
+    return answer.format(ref=reference, status=words.get(status, status))
+
+
+UPDATE_EVENTS = ("verified", "rejected", "duplicate", "published")
+"""Decisions on a report that send the reporter a message (when they gave a number and agreed):
+checked and confirmed, not confirmed, merged with another report, acted on (made public)."""
+
+UPDATES: dict[str, dict[str, str]] = {
+    "en": {"verified": "Your report {ref} was checked and confirmed. Thank you.",
+           "rejected": "Your report {ref} was checked but could not be confirmed. Thank you.",
+           "duplicate": "Your report {ref} was already reported by someone else. Thank you.",
+           "published": "Your report {ref} was acted on: a summary is now public."},
+    "fr": {"verified": "Votre signalement {ref} a été vérifié et confirmé. Merci.",
+           "rejected": "Votre signalement {ref} a été examiné mais n'a pas pu être confirmé. "
+                       "Merci.",
+           "duplicate": "Votre signalement {ref} avait déjà été fait par quelqu'un d'autre. "
+                        "Merci.",
+           "published": "Votre signalement {ref} a été suivi d'effet : un résumé est public."},
+    "es": {"verified": "Su reporte {ref} fue revisado y confirmado. Gracias.",
+           "rejected": "Su reporte {ref} fue revisado pero no pudo confirmarse. Gracias.",
+           "duplicate": "Su reporte {ref} ya había sido enviado por otra persona. Gracias.",
+           "published": "Se actuó sobre su reporte {ref}: un resumen ya es público."},
+    "ru": {"verified": "Ваше сообщение {ref} проверено и подтверждено. Спасибо.",
+           "rejected": "Ваше сообщение {ref} проверено, но не подтверждено. Спасибо.",
+           "duplicate": "О событии из сообщения {ref} уже сообщил другой человек. Спасибо.",
+           "published": "По вашему сообщению {ref} приняты меры: краткое описание опубликовано."},
+    "ar": {"verified": "تم التحقق من بلاغك {ref} وتأكيده. شكرا.",
+           "rejected": "تمت مراجعة بلاغك {ref} لكن لم يمكن تأكيده. شكرا.",
+           "duplicate": "سبق أن أبلغ شخص آخر عما ورد في بلاغك {ref}. شكرا.",
+           "published": "تم اتخاذ إجراء بشأن بلاغك {ref}: نُشر ملخص له."},
+    "zh": {"verified": "您的举报 {ref} 已核实确认。谢谢。",
+           "rejected": "您的举报 {ref} 已审核，但未能证实。谢谢。",
+           "duplicate": "您举报的 {ref} 已有他人举报。谢谢。",
+           "published": "您的举报 {ref} 已处理：摘要已公开。"},
+}
+
+
+def update_text(language: str | None, event: str, reference: str) -> str:
+    """The message to the reporter after ``event``, in their language (English otherwise)."""
+    return UPDATES.get(language or "en", UPDATES["en"])[event].format(ref=reference)
+
+
+# ---------------------------------------------------------------- early-warning networks
+
+NETWORK_CHANNELS = ("sms", "whatsapp", "email")
+"""How a network member is reached (the provider adapter routes by channel)."""
+NETWORK_ROLES = ("focal_point", "member", "monitor", "responder")
+LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh")
+
+BROADCASTS: dict[str, str] = {
+    "en": "Early warning: {area}, {start} to {end}: {observed} incidents recorded "
+          "(usually {expected}).",
+    "fr": "Alerte précoce : {area}, du {start} au {end} : {observed} incidents enregistrés "
+          "(habituellement {expected}).",
+    "es": "Alerta temprana: {area}, del {start} al {end}: {observed} incidentes registrados "
+          "(normalmente {expected}).",
+    "ru": "Раннее предупреждение: {area}, с {start} по {end}: зарегистрировано {observed} "
+          "инцидентов (обычно {expected}).",
+    "ar": "إنذار مبكر: {area}، من {start} إلى {end}: سُجل {observed} حادثا (عادة {expected}).",
+    "zh": "预警：{area}，{start} 至 {end}：记录到 {observed} 起事件（通常为 {expected} 起）。",
+}
+
+
+def broadcast_text(language: str, *, area: str, start: str, end: str, observed: float,
+                   expected: float | None, note: str | None = None) -> str:
+    """The alert message to one network member, in their language; the sender's note (as
+    written) follows."""
+    template = BROADCASTS.get(language, BROADCASTS["en"])
+    text = template.format(area=area, start=start, end=end, observed=f"{observed:g}",
+                           expected="?" if expected is None else f"{expected:.1f}")
+    return f"{text} {note.strip()}" if note and note.strip() else text

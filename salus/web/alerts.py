@@ -22,6 +22,7 @@ from salus.usecases.alerts import clusters, periods, tension
 from salus.usecases.alerts import hotspots as hotspot_views
 from salus.usecases.alerts import views as alert_views
 from salus.usecases.alerts import workflow as alerts
+from salus.usecases.citizen_reports import network
 from salus.usecases.errors import UseCaseError, ValidationFailed
 from salus.web.pages import needs
 from salus.web.templating import render
@@ -66,7 +67,10 @@ def _alert_page(request: Request, viewer: Viewer, alert_id: int, status: int = 2
     return render(request, "alerts/alert.html", status_code=status, alert=alert, error=error,
                   moves=sorted(alerts.TRANSITIONS[alert["status"]]),
                   series=alert_views.series(engine, alert),
-                  can_manage=alerts.can_manage(viewer))
+                  can_manage=alerts.can_manage(viewer),
+                  can_broadcast=network.can_broadcast(viewer),
+                  deliveries=network.deliveries(engine, viewer, alert_id)
+                  if network.can_manage(viewer) else [])
 
 
 @router.get("/alerts/{alert_id}")
@@ -85,6 +89,14 @@ def move(request: Request, viewer: Reader, alert_id: int, status: Annotated[str,
     except ValidationFailed as exc:
         return _alert_page(request, viewer, alert_id, 422, exc)
     return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
+
+
+@router.post("/alerts/{alert_id}/broadcast", dependencies=[Depends(verify_csrf)])
+def broadcast(request: Request, viewer: Reader, alert_id: int,
+              note: Annotated[str, Form()] = "") -> Response:
+    """Queue the alert's message to the safety-network members of its area (issue 13)."""
+    network.broadcast(ctx.engine(request), viewer, alert_id, note)
+    return RedirectResponse(f"/alerts/{alert_id}#broadcast", status_code=303)
 
 
 @router.post("/alerts/{alert_id}/assign", dependencies=[Depends(verify_csrf)])

@@ -28,9 +28,9 @@ from salus import i18n
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
 from salus.domain.accounts.roles import Viewer
-from salus.domain.citizen_reports import FORM_CATEGORIES, MAX_PHOTO_BYTES
+from salus.domain.citizen_reports import FORM_CATEGORIES, MAX_PHOTO_BYTES, parse_reference
 from salus.i18n import N_
-from salus.usecases.citizen_reports import intake, review
+from salus.usecases.citizen_reports import intake, operator, outbox, review
 from salus.usecases.errors import (
     Conflict,
     PermissionDenied,
@@ -48,7 +48,7 @@ router = APIRouter(include_in_schema=False)
 
 MAX_BODY = MAX_PHOTO_BYTES + 64 * 1024
 FORM_FIELDS = ("category", "description", "area_code", "longitude", "latitude", "occurred_on",
-               "anonymous", "contact", "website")
+               "anonymous", "contact", "reply_consent", "website")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,100}$")
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -81,10 +81,18 @@ MESSAGES = {
     "form.too_large": N_("The submission is too large (the photo may be at most 2 MB)."),
     "form.type": N_("Send the form as a web form."),
     "report.unknown": N_("Give the reference of another report."),
+    "operator.limit": N_("You have entered many reports in a short time; wait a moment."),
+    "consent.phone": N_("Give a phone number to receive messages about your report."),
+    "area.scope": N_("This area is outside the area your account covers."),
 }
 INVALID = N_("This value is not valid.")
 STATUS_LABELS = {"unverified": N_("Unverified"), "verified": N_("Verified"),
                  "rejected": N_("Rejected"), "duplicate": N_("Duplicate")}
+PUBLIC_STATUS = {"unverified": N_("Received, waiting to be checked"),
+                 "verified": N_("Checked and confirmed"),
+                 "rejected": N_("Checked, could not be confirmed"),
+                 "duplicate": N_("Already reported by someone else")}
+"""What the public status look-up says (the reporter's words, not the workflow's)."""
 
 
 def _fields() -> dict[str, Field]:
@@ -101,7 +109,9 @@ def _fields() -> dict[str, Field]:
         Field("occurred_on", N_("When? (optional)"), "date"),
         Field("anonymous", N_("Report anonymously"), "checkbox"),
         Field("contact", N_("Phone or e-mail, if we may contact you (optional)"),
-              attrs={"maxlength": "200", "autocomplete": "tel"})]
+              attrs={"maxlength": "200", "autocomplete": "tel"}),
+        Field("reply_consent", N_("Send me a text message when my report has been checked"),
+              "checkbox")]
     return {f.name: f for f in fields}
 
 
@@ -160,7 +170,7 @@ async def submit(request: Request) -> Response:
         key = secrets.token_urlsafe(24)    # no usable token: this post cannot be deduplicated
     raw = {k: v for k, v in fields.items() if isinstance(v, str)}
     envelope = intake.Envelope("web", f"web:{key}", intake.raw_form(raw),
-                               ctx.client_address(request))
+                               ctx.client_address(request), i18n.current_language.get())
     try:
         receipt = await run_in_threadpool(intake.submit_report, ctx.engine(request), envelope,
                                           fields, photo)
@@ -177,6 +187,32 @@ async def submit(request: Request) -> Response:
         return _form_page(request, 409, values=raw, notice="resent")
     return render(request, "citizen_reports/thanks.html", reference=receipt.reference,
                   repeated=not receipt.created)
+
+
+@public_router.get("/report/status")
+def status_form(request: Request) -> Response:
+    """Look up a report by its reference: the page says its status and nothing else."""
+    return render(request, "citizen_reports/status.html")
+
+
+@public_router.post("/report/status")
+def status_lookup(request: Request, reference: Annotated[str, Form()] = "") -> Response:
+    typed = reference.strip()[:40]
+    parsed = parse_reference(typed)
+    if parsed is None:
+        return render(request, "citizen_reports/status.html", status_code=422, typed=typed,
+                      outcome="invalid")
+    try:
+        status = intake.lookup_status(ctx.engine(request), parsed,
+                                      "ip:" + (ctx.client_address(request) or ""))
+    except RateLimited as exc:
+        page = render(request, "citizen_reports/status.html", status_code=429, typed=typed,
+                      outcome="limited")
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    return render(request, "citizen_reports/status.html", status_code=200 if status else 404,
+                  typed=parsed, outcome="found" if status else "unknown",
+                  label=PUBLIC_STATUS.get(status or "", ""))
 
 
 @public_router.get("/report/areas.geojson")
@@ -219,9 +255,10 @@ def _report_page(request: Request, viewer: Viewer, report_id: int, status: int =
                  error: UseCaseError | None = None) -> Response:
     detail = review.get_report(ctx.engine(request), viewer, report_id)
     errors = error.by_field() if isinstance(error, ValidationFailed) else {}
+    replies = outbox.messages(ctx.engine(request), report_id=report_id)
     return render(request, "citizen_reports/report.html", status_code=status, r=detail,
                   categories=CATEGORY_LABELS, statuses=STATUS_LABELS, error=error,
-                  errors=errors)
+                  errors=errors, replies=replies)
 
 
 @router.get("/reports/review/{report_id}")
@@ -262,3 +299,74 @@ def decide(request: Request, viewer: Reviewer, report_id: int, action: Text,
     except (ValidationFailed, Conflict) as exc:
         return _report_page(request, viewer, report_id, exc.status, exc)
     return RedirectResponse(f"/reports/review/{report_id}", status_code=303)
+
+
+# ---------------------------------------------------------------- hotline operators
+
+VIA_LABELS = {"phone": N_("Phone call"), "walk_in": N_("In person"), "radio": N_("Radio"),
+              "letter": N_("Letter"), "other": N_("Other")}
+
+
+def _operator_viewer(request: Request) -> Viewer:
+    viewer = page_viewer(request)
+    if not operator.can_enter(viewer):
+        raise PermissionDenied("your role does not enter reports for callers")
+    return viewer
+
+
+OperatorViewer = Annotated[Viewer, Depends(_operator_viewer)]
+
+
+def _operator_fields() -> dict[str, Field]:
+    extra = [Field("reported_via", N_("How did the caller reach you?"), "select",
+                   list(VIA_LABELS.items()), translate=True),
+             Field("language", N_("Caller's language"), "select",
+                   list(i18n.LANGUAGES.items())),
+             Field("contact", N_("Caller's phone or e-mail (optional)"),
+                   attrs={"maxlength": "200"}),
+             Field("reply_consent", N_("The caller agrees to receive text messages about the "
+                                       "report"), "checkbox")]
+    return _fields() | {f.name: f for f in extra}
+
+
+def _operator_page(request: Request, status: int = 200, values: dict[str, Any] | None = None,
+                   errors: dict[str, list[str]] | None = None,
+                   reference: str | None = None) -> Response:
+    beside = {name: [{"field": name, "message": i18n.gettext(MESSAGES.get(code, INVALID))}
+                     for code in codes] for name, codes in (errors or {}).items()}
+    lang = i18n.current_language.get()
+    return render(request, "citizen_reports/operator.html", status_code=status,
+                  fields=_operator_fields(), areas=intake.area_choices(ctx.engine(request), lang),
+                  values=values or {"reported_via": "phone", "language": lang}, errors=beside,
+                  key=secrets.token_urlsafe(24), reference=reference)
+
+
+@router.get("/reports/operator")
+def operator_form(request: Request, viewer: OperatorViewer) -> Response:
+    return _operator_page(request)
+
+
+OPERATOR_FIELDS = (*FORM_FIELDS, "reported_via", "language")
+
+
+@router.post("/reports/operator", dependencies=[Depends(verify_csrf)])
+async def operator_submit(request: Request, viewer: OperatorViewer) -> Response:
+    form = await request.form(max_files=0, max_fields=40, max_part_size=64 * 1024)
+    fields = {k: v for k in OPERATOR_FIELDS if isinstance(v := form.get(k), str)}
+    key = str(form.get("submission_key") or "")
+    if not KEY_PATTERN.match(key):
+        key = secrets.token_urlsafe(24)
+    try:
+        receipt = await run_in_threadpool(operator.enter_report, ctx.engine(request), viewer,
+                                          key, fields, intake.raw_form(fields))
+    except ValidationFailed as exc:
+        errors: dict[str, list[str]] = {}
+        for e in exc.errors:
+            errors.setdefault(str(e["field"]), []).append(str(e["code"]))
+        return _operator_page(request, 422, values=fields, errors=errors)
+    except RateLimited as exc:
+        page = _operator_page(request, 429, values=fields, errors={"form": ["operator.limit"]})
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    return _operator_page(request, 201 if receipt.created else 200,
+                          reference=receipt.reference)

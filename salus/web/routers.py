@@ -7,7 +7,7 @@ overlap: the form modules come before the pages whose ``/{id}`` routes would cat
 
 from __future__ import annotations
 
-from salus.web import citizen_reports, imports, incidents, reconcile
+from salus.web import citizen_reports, citizen_reports_network, imports, incidents, reconcile
 from salus.web import public as pages_public
 from salus.web.accounts import admin, auth
 from salus.web.indicators import dashboard, reference
@@ -24,5 +24,6 @@ ROUTERS = [auth.router, admin.router, dashboard.router, incidents.router, import
            reference.router, weapons.router, plan_forms.router, plans.router,
            citizen_reports.router, reconcile.router, weapon_forms.router,
            plans.public_router, citizen_reports.public_router, survey_forms.router,
-           surveys.router, survey_estimates.router, survey_assessments.router]
+           surveys.router, survey_estimates.router, survey_assessments.router,
+           citizen_reports_network.router]
 PUBLIC_ROUTERS = [pages_public.router, plans.public_router, citizen_reports.public_router]

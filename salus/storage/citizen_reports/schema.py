@@ -50,6 +50,11 @@ citizen_report = sa.Table(
     sa.Column("public_text", sa.Text, nullable=True),
     sa.Column("published_by", sa.String(100), nullable=True),
     sa.Column("published_at", TZ, nullable=True),
+    sa.Column("language", sa.String(8), nullable=True),
+    sa.Column("reply_consent", sa.Boolean, nullable=False, default=False,
+              server_default=sa.false()),
+    sa.Column("entered_by", sa.String(100), nullable=True),
+    sa.Column("reported_via", sa.String(16), nullable=True),
     sa.Index("ix_citizen_report_status", "status", "received_at"),
     sa.Index("ix_citizen_report_area", "area_id"),
     sa.Index("ix_citizen_report_text", "text_hash"),
@@ -90,3 +95,54 @@ intake_bucket = sa.Table(
 )
 """Token buckets (``client:<hash>``, ``phone:<hash>``); ``stamp`` in Unix seconds so the refill
 is plain arithmetic in SQL on every backend."""
+
+
+network_member = sa.Table(
+    "network_member",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("area_id", sa.Integer, sa.ForeignKey("area.id"), nullable=False, index=True),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("phone", sa.String(32), nullable=True),
+    sa.Column("email", sa.String(254), nullable=True),
+    sa.Column("languages", sa.JSON, nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_by", sa.String(100), nullable=False),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("updated_at", TZ, nullable=False),
+)
+"""Members of early-warning and safety networks (issue 13): focal points by community."""
+
+outbound_message = sa.Table(
+    "outbound_message",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("dedupe_key", sa.String(120), nullable=False, unique=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("recipient", sa.String(254), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", TZ, nullable=False),
+    sa.Column("claimed_at", TZ, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("provider_id", sa.String(200), nullable=True),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("sent_at", TZ, nullable=True),
+    sa.Column("report_id", sa.Integer, sa.ForeignKey("citizen_report.id", ondelete="CASCADE"),
+              nullable=True, index=True),
+    sa.Column("alert_id", sa.Integer, sa.ForeignKey("alert.id", ondelete="CASCADE"),
+              nullable=True, index=True),
+    sa.Column("member_id", sa.Integer,
+              sa.ForeignKey("network_member.id", ondelete="CASCADE"), nullable=True),
+    sa.Index("ix_outbound_message_due", "status", "next_attempt_at"),
+)
+"""The outbox (issue 13): replies to reporters and alert broadcasts to network members.
+``dedupe_key`` is unique (``report:<id>:<event>``, ``alert:<id>:member:<id>``), so a message is
+queued once however often the decision or the broadcast is repeated; ``status`` is
+``pending`` → ``sending`` (claimed by a worker) → ``sent`` | ``pending`` again (retry after
+``next_attempt_at``) | ``failed`` (attempts used up)."""

@@ -49,6 +49,10 @@ class ReportInput:
     phone: str | None
     honeypot: str
     photo: Photo | None
+    reply_consent: bool = False
+    """The reporter agreed to receive messages about the report (needs a phone number)."""
+    language: str | None = None
+    reported_via: str | None = None
 
 
 class _Errors(list[dict[str, Any]]):
@@ -171,8 +175,12 @@ def check_report(data: Mapping[str, Any], photo: bytes | None, *,
     occurred = _occurred(data, today, errors)
     honeypot = _text(data, "website", 500, _Errors()) or ""
     checked = check_photo(photo, errors)
+    consent = str(data.get("reply_consent") or "").strip().lower() in TRUE
+    if consent and phone is None and not _has(errors, "contact"):
+        errors.add("reply_consent", "consent.phone",
+                   "give a phone number to receive messages about the report")
     if errors:
         return None, list(errors)
     assert category is not None and description is not None
     return ReportInput(category, description, area, lon, lat, occurred, anonymous, contact,
-                       phone, honeypot, checked), []
+                       phone, honeypot, checked, consent), []

@@ -27,12 +27,16 @@ import sqlalchemy as sa
 from shapely.geometry import Point, shape
 
 from salus.domain.citizen_reports import (
+    LANGUAGES,
+    LIMIT_LOOKUP,
     MAX_DESCRIPTION,
     REPLIES,
     new_reference,
     normalise_phone,
     parse_message,
+    parse_status_request,
     spam_signals,
+    status_reply,
 )
 from salus.storage import repository
 from salus.storage import schema as t
@@ -54,6 +58,8 @@ class Envelope:
     key: str
     raw: str
     client_ip: str | None = None
+    language: str | None = None
+    """The reporter's language (the page's, the keyword's): replies are written in it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,10 +122,23 @@ def submit_report(engine: sa.Engine, envelope: Envelope, data: Mapping[str, Any]
     return _store(engine, envelope, checked, checked.phone)
 
 
+def _language(value: object) -> str | None:
+    return value if isinstance(value, str) and value in LANGUAGES else None
+
+
 def submit_message(engine: sa.Engine, gateway: str, message_id: str, sender: str, text: str,
                    raw: str) -> MessageReceipt:
     """Store one text message from an authenticated gateway. Never rejected for its form: an
-    unparsable message becomes an ``unclassified`` report, its text kept whole."""
+    unparsable message becomes an ``unclassified`` report, its text kept whole.
+
+    A status request (``STATUS R-…`` and its equivalents, :data:`STATUS_KEYWORDS`) stores
+    nothing: the reply carries the report's status label and nothing else.
+
+    The sender is answered on the number they wrote from, so an SMS report counts as consent to
+    receive the messages about it (``reply_consent``); they are in the keyword's language."""
+    request = parse_status_request(text)
+    if request is not None:
+        return _status_message(engine, sender, request.language, request.reference)
     key = f"sms:{gateway}:{message_id}"
     parsed = parse_message(text, known_areas(engine))
     earlier = find_receipt(engine, key)
@@ -128,16 +147,54 @@ def submit_message(engine: sa.Engine, gateway: str, message_id: str, sender: str
         description = BAD_CHARS.sub("\ufffd", parsed.description)[:MAX_DESCRIPTION]
         report = ReportInput(parsed.category, description, parsed.area_code, None, None, None,
                              False, BAD_CHARS.sub("", sender)[:200] or None, phone or sender,
-                             "", None)
-        earlier = _store(engine, Envelope("sms", key, raw), report, report.phone,
-                         actor=f"sms:{gateway}")
+                             "", None, reply_consent=phone is not None)
+        earlier = _store(engine, Envelope("sms", key, raw, language=parsed.language), report,
+                         report.phone, actor=f"sms:{gateway}")
     reply = REPLIES.get(parsed.language, REPLIES["en"])[0].format(ref=earlier.reference)
     return MessageReceipt(earlier, reply, parsed.category)
 
 
 def limit_reply(text: str) -> str:
     """The reply to a sender over the limit, in the language of the message's keyword."""
+    request = parse_status_request(text)
+    if request is not None:
+        return LIMIT_LOOKUP.get(request.language, LIMIT_LOOKUP["en"])
     return REPLIES.get(parse_message(text, set()).language, REPLIES["en"])[1]
+
+
+def _status_message(engine: sa.Engine, sender: str, language: str,
+                    reference: str | None) -> MessageReceipt:
+    status = None
+    if reference is not None:
+        phone = normalise_phone(sender) or sender
+        status = lookup_status(engine, reference, "phone:" + phone)
+    reply = status_reply(language, reference, status)
+    return MessageReceipt(Receipt(reference or "", False), reply, "status")
+
+
+def lookup_status(engine: sa.Engine, reference: str, requester: str) -> str | None:
+    """The status of the report ``reference`` (``unverified``, ``verified``, ``rejected`` or
+    ``duplicate``) and nothing else, or None when no report has it.
+
+    ``requester`` (``ip:<address>`` or ``phone:<number>``, kept only as a keyed hash) takes a
+    token from its ``lookup`` bucket first, so guessing references is slow: with 40 random bits
+    per reference (2^40 ≈ 1.1e12), 30 guesses an hour from one address or number hit one of
+    10,000 stored reports about once in 400 years (one of a million: once in 4 years), and a
+    hit reveals one status word.
+    RateLimited when the bucket is empty.
+    """
+    digest = cfg.keyed_hash(cfg.hash_key(engine), requester)
+    with engine.begin() as conn:
+        limit = cfg.limits(conn)["lookup"]
+        bucket = f"lookup:{digest}"
+        now = time.time()
+        if not intake_buckets.take(conn, bucket, limit.capacity, limit.per_second, now):
+            wait = intake_buckets.seconds_until_token(conn, bucket, limit.per_second, now)
+            raise RateLimited("too many look-ups from this device or number; try again later",
+                              retry_after=wait)
+    with engine.connect() as conn:
+        found = conn.scalar(sa.select(cr.c.status).where(cr.c.reference == reference))
+    return str(found) if found is not None else None
 
 
 def _text_hash(text: str) -> str:
@@ -154,15 +211,16 @@ def raw_form(fields: Mapping[str, Any]) -> str:
 
 
 def _store(engine: sa.Engine, envelope: Envelope, report: ReportInput, phone: str | None,
-           actor: str = "public") -> Receipt:
+           actor: str = "public", operator: str | None = None) -> Receipt:
     key = cfg.hash_key(engine)
     client_hash = cfg.keyed_hash(key, "ip:" + envelope.client_ip) if envelope.client_ip else None
     phone_hash = cfg.keyed_hash(key, "phone:" + phone) if phone else None
     for _attempt in range(3):
         try:
             with engine.begin() as conn:
-                _rate_limit(conn, envelope.channel, client_hash, phone_hash)
-                reference = _insert(conn, envelope, report, client_hash, phone_hash, actor)
+                _rate_limit(conn, envelope.channel, client_hash, phone_hash, operator)
+                reference = _insert(conn, envelope, report, client_hash, phone_hash, actor,
+                                    operator)
             return Receipt(reference, True)
         except sa.exc.IntegrityError:
             raw = None if envelope.channel == "sms" else envelope.raw
@@ -173,14 +231,18 @@ def _store(engine: sa.Engine, envelope: Envelope, report: ReportInput, phone: st
 
 
 def _rate_limit(conn: sa.Connection, channel: str, client_hash: str | None,
-                phone_hash: str | None) -> None:
-    """Take a token from each bucket that applies (all or none: the transaction rolls back)."""
+                phone_hash: str | None, operator: str | None = None) -> None:
+    """Take a token from each bucket that applies (all or none: the transaction rolls back).
+    A signed-in operator's reports take from that operator's own bucket only: many callers
+    share one hotline desk's address, and the caller's number is not the operator's."""
     now = time.time()
     limit = cfg.limits(conn)
     buckets = []
-    if client_hash and channel != "sms":   # a gateway's address is the gateway's, not a person's
+    if operator is not None:
+        buckets.append((f"operator:{operator}", limit["operator"]))
+    elif client_hash and channel != "sms":   # a gateway's address is the gateway's
         buckets.append((f"client:{client_hash}", limit["client"]))
-    if phone_hash:
+    if phone_hash and operator is None:
         buckets.append((f"phone:{phone_hash}", limit["phone"]))
     for bucket, lim in buckets:
         if not intake_buckets.take(conn, bucket, lim.capacity, lim.per_second, now):
@@ -202,7 +264,8 @@ def _repeats(conn: sa.Connection, text_hash: str, client_hash: str | None,
 
 
 def _insert(conn: sa.Connection, envelope: Envelope, report: ReportInput,
-            client_hash: str | None, phone_hash: str | None, actor: str) -> str:
+            client_hash: str | None, phone_hash: str | None, actor: str,
+            operator: str | None = None) -> str:
     text_hash = _text_hash(report.description)
     flags = spam_signals(report.description, honeypot=report.honeypot,
                          repeats=_repeats(conn, text_hash, client_hash, phone_hash)).flags
@@ -216,6 +279,8 @@ def _insert(conn: sa.Connection, envelope: Envelope, report: ReportInput,
         contact=report.contact, client_ip=None if report.anonymous or envelope.channel == "sms"
         else envelope.client_ip, client_hash=client_hash, phone_hash=phone_hash,
         text_hash=text_hash, spam_flags=list(flags), status="unverified", published=False,
+        language=_language(envelope.language), reply_consent=report.reply_consent,
+        entered_by=operator, reported_via=report.reported_via,
     )).inserted_primary_key[0]  # type: ignore[index]
     if report.photo is not None:
         conn.execute(ph.insert().values(
@@ -227,7 +292,9 @@ def _insert(conn: sa.Connection, envelope: Envelope, report: ReportInput,
                                     to_status="unverified", note=None))
     repository.audit(conn, actor, "submit", "citizen_report", reference, None,
                      {"channel": envelope.channel, "category": report.category,
-                      "area_id": area_id, "spam_flags": list(flags)})
+                      "area_id": area_id, "spam_flags": list(flags)}
+                     | ({"entered_by": operator, "reported_via": report.reported_via}
+                        if operator else {}))
     return reference
 
 

@@ -7,8 +7,9 @@ separate step, by a separate permission — with an optional edited public text.
 the report into an incident (source type ``citizen_report``, record id = the reference) through
 :func:`salus.usecases.incidents.write.create_incident`, then runs the early-warning rules as a
 committed import does (:func:`salus.usecases.alerts.workflow.after_import`). Every change is a
-``citizen_report_event`` row and an audit-log entry. A verifier bound to an area sees and
-decides only reports located in its subtree.
+``citizen_report_event`` row and an audit-log entry; a decision also queues the reporter's
+reply (issue 13) when they gave a number and agreed to be contacted. A verifier bound to an
+area sees and decides only reports located in its subtree.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from salus.storage import schema as t
 from salus.storage.citizen_reports.schema import citizen_report as cr
 from salus.storage.citizen_reports.schema import citizen_report_event as ev
 from salus.storage.citizen_reports.schema import citizen_report_photo as ph
+from salus.usecases.citizen_reports.outbox import queue_report_update
 from salus.usecases.citizen_reports.public import coarse_areas
 from salus.usecases.errors import Conflict, NotFound, ValidationFailed, require
 from salus.usecases.incidents.write import create_incident
@@ -33,6 +35,10 @@ from salus.usecases.paging import Page, PageRequest
 from salus.usecases.scope import area_condition, area_id_of, area_in_scope, subtree
 
 SOURCE_NAME = "salus-citizen-reports"
+REPLY_EVENTS = {"verified": "verified", "rejected": "rejected", "duplicate": "duplicate",
+                "publish": "published"}
+"""Decisions that send the reporter a message (with consent and a number), in the decision's
+transaction (:mod:`salus.usecases.citizen_reports.outbox`)."""
 
 
 def can_review(viewer: Viewer) -> bool:
@@ -205,6 +211,7 @@ def _move(conn: sa.Connection, viewer: Viewer, row: dict[str, Any], action: str,
     after = {k: _jsonable(v) for k, v in changes.items()}
     repository.audit(conn, viewer.username, action, "citizen_report", row["reference"],
                      before, after | ({"note": note} if note else {}))
+    queue_report_update(conn, row, REPLY_EVENTS.get(action, ""))
 
 
 def _jsonable(value: Any) -> Any:

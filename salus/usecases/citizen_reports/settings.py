@@ -7,7 +7,8 @@
   as ``_``), else the observatory setting ``citizen_reports.gateways`` (``{name: secret}``),
   written by ``salus reports gateway NAME``.
 * Rate limits: the observatory setting ``citizen_reports.limits``
-  (``{"client": [burst, per_hour], "phone": [burst, per_hour]}``), else :data:`DEFAULT_LIMITS`.
+  (``{"client": [burst, per_hour], "phone": [burst, per_hour], "lookup": …, "operator": …}``),
+  else :data:`DEFAULT_LIMITS`.
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ from salus.usecases.errors import ValidationFailed, require
 HASH_KEY_SETTING = "citizen_reports.hash_key"
 GATEWAYS_SETTING = "citizen_reports.gateways"
 LIMITS_SETTING = "citizen_reports.limits"
-DEFAULT_LIMITS: dict[str, tuple[float, float]] = {"client": (10, 20), "phone": (5, 10)}
-"""Per bucket kind: (burst capacity, tokens per hour)."""
+DEFAULT_LIMITS: dict[str, tuple[float, float]] = {
+    "client": (10, 20), "phone": (5, 10), "lookup": (10, 30), "operator": (200, 300)}
+"""Per bucket kind: (burst capacity, tokens per hour). ``lookup``: status look-ups per client
+address or phone number (against guessing references); ``operator``: reports a signed-in hotline
+operator enters for callers, per staff account (issue 13)."""
 _GATEWAY_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
