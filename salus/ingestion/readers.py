@@ -34,8 +34,6 @@ from typing import Any
 
 import charset_normalizer
 
-from salus.ingestion import limits as bounds
-from salus.ingestion import textfile
 from salus.ingestion.errors import FileImportError, failure
 from salus.ingestion.framing import (
     HeaderRule,
@@ -44,8 +42,15 @@ from salus.ingestion.framing import (
     frame_grid,
     frame_records,
 )
-from salus.ingestion.limits import Limits
-from salus.ingestion.textfile import CP1252_UNDEFINED, WESTERN_SHARE
+from salus.ingestion.limits import Limits, check_file_size, check_zip, json_depth
+from salus.ingestion.limits import current as current_limits
+from salus.ingestion.textfile import (
+    CP1252_UNDEFINED,
+    WESTERN_SHARE,
+    csv_records,
+    sample,
+    sniff_encoding,
+)
 
 FORMATS = ("csv", "hxl", "xlsx", "xls", "json", "geojson")
 DELIMITERS = ",;\t|"
@@ -84,13 +89,13 @@ def read_table(path: str | Path, options: ReadOptions | None = None,
     at the row that goes past it.
     """
     opts = options or ReadOptions()
-    bound = limits or bounds.current()
+    bound = limits or current_limits()
     source = Path(path)
     if not source.is_file():
         raise failure("file.not_found", f"no file at {source}", value=str(source))
     fmt = detect_format(source, opts.format)
     whole = fmt in ("json", "geojson", "xls")
-    bounds.check_file_size(source, bound.max_parsed_bytes if whole else bound.max_file_bytes,
+    check_file_size(source, bound.max_parsed_bytes if whole else bound.max_file_bytes,
                            fmt.upper() if whole else "")
     stats = ReadStats()
     if fmt in ("json", "geojson"):
@@ -100,7 +105,7 @@ def read_table(path: str | Path, options: ReadOptions | None = None,
     if fmt in ("csv", "hxl"):
         raw, hint, encoding = _csv_rows(source, opts, bound)
     elif fmt == "xlsx":
-        bounds.check_zip(source, bound)
+        check_zip(source, bound)
         raw, hint = _xlsx_rows(source, opts.sheet, bound)
     else:
         raw, hint = _xls_rows(source, opts.sheet)
@@ -185,9 +190,9 @@ def _decode_strict(data: bytes, encoding: str) -> str:
 def _csv_rows(path: Path, opts: ReadOptions, limits: Limits
               ) -> tuple[Iterator[tuple[int, list[Any]]], int, str]:
     """Records of a CSV file as a stream (the encoding found first, in one pass)."""
-    codec, encoding, lines = textfile.sniff_encoding(path, opts.encoding)
-    delim = opts.delimiter or _sniff_delimiter(textfile.sample(path, codec))
-    return textfile.csv_records(path, codec, delim, limits), lines, encoding
+    codec, encoding, lines = sniff_encoding(path, opts.encoding)
+    delim = opts.delimiter or _sniff_delimiter(sample(path, codec))
+    return csv_records(path, codec, delim, limits), lines, encoding
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -396,7 +401,7 @@ def _read_json(path: Path, fmt: str, opts: ReadOptions, stats: ReadStats,
     except RecursionError:
         doc = None
     del text
-    if doc is None or bounds.json_depth(doc, limits.max_json_depth) > limits.max_json_depth:
+    if doc is None or json_depth(doc, limits.max_json_depth) > limits.max_json_depth:
         raise failure("file.too_deep", f"{path.name} nests arrays and objects more than "
                       f"{limits.max_json_depth} levels deep (SALUS_IMPORT_MAX_JSON_DEPTH)",
                       column="(file)") from None

@@ -16,8 +16,9 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from salus.ingestion import limits
 from salus.ingestion.errors import failure
+from salus.ingestion.limits import check_zip
+from salus.ingestion.limits import current as current_limits
 from salus.ingestion.readers import decode
 
 DELIMITERS = ",;\t|"
@@ -52,7 +53,7 @@ def _delimiter(text: str) -> str:
 
 def _workbook(content: bytes, file_name: str) -> list[Sheet]:
     if content.startswith(b"PK"):  # calamine holds every sheet: no zip bombs (issue 15)
-        limits.check_zip(content, limits.current(), file_name)
+        check_zip(content, current_limits(), file_name)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
         sheets = [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False))

@@ -26,8 +26,9 @@ from salus.domain.surveys.forms import (
     Form,
     Question,
 )
-from salus.ingestion import limits
 from salus.ingestion.errors import FileImportError
+from salus.ingestion.limits import check_zip
+from salus.ingestion.limits import current as current_limits
 
 TYPES = {"select one": SELECT_ONE, "select all that apply": SELECT_MULTIPLE,
          "select one from file": SELECT_ONE, "select multiple from file": SELECT_MULTIPLE}
@@ -46,7 +47,7 @@ def read_xlsform(content: bytes, file_name: str = "form.xlsx") -> Form:
         raise FormReadError(f"{file_name}: the form is larger than {MAX_BYTES:,} bytes")
     if content.startswith(b"PK"):  # an XLSX: its zip directory first (issue 15, zip bombs)
         try:
-            limits.check_zip(content, limits.current(), file_name)
+            check_zip(content, current_limits(), file_name)
         except FileImportError as exc:
             raise FormReadError(str(exc)) from None
     warnings: list[str] = []
