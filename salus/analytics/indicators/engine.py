@@ -27,11 +27,11 @@ from salus.analytics.change import change, previous_in_sequence
 from salus.analytics.grid import complete_grid
 from salus.analytics.indicators import query
 from salus.analytics.indicators.definitions import IndicatorDefinition
-from salus.analytics.indicators.filters import CODED_FILTERS, INCIDENT_DIMENSIONS, Filters, Grouping
+from salus.analytics.indicators.filters import CODED_DIMENSIONS, CODED_FILTERS, Filters, Grouping
 from salus.analytics.indicators.metadata import describe
 from salus.analytics.indicators.population import DenominatorPlan, attach_population
 from salus.analytics.indicators.request import Request
-from salus.analytics.indicators.result import IndicatorResult
+from salus.analytics.indicators.result import VALUE_FIELDS, IndicatorResult
 from salus.analytics.indicators.rows import build_rows
 from salus.analytics.indicators.scope import Scope, load_areas, resolve_scope
 from salus.analytics.poisson import garwood_interval, rate, rate_interval
@@ -42,9 +42,14 @@ SEXES = ("female", "male")
 
 
 def run(
-    con: ibis.BaseBackend, definition: IndicatorDefinition, request: Request
+    con: ibis.BaseBackend, definition: IndicatorDefinition, request: Request,
+    *, counts_only: bool = False,
 ) -> IndicatorResult:
-    """Compute ``definition`` for ``request`` on the backend ``con`` (see the module doc)."""
+    """Compute ``definition`` for ``request`` on the backend ``con`` (see the module doc).
+
+    ``counts_only``: the counts of every group and nothing else (no population, rate or
+    interval: the linked tables of :mod:`salus.analytics.indicators.linked` need only those).
+    """
     db = query.Source(con)
     filters = definition.filters.merge(request.filters, "request")
     scope = resolve_scope(load_areas(db), request.grouping, filters.area)
@@ -54,6 +59,12 @@ def run(
     observed, unplaced = _place(observed, scope, timeline, request.grouping.time_grain)
     frame = complete_grid(observed, _axes(request.grouping, scope, timeline, filters), COUNTS)
     frame = _with_previous(frame, definition.measure, timeline)
+    if counts_only:
+        frame = frame.assign(**{name: np.nan for name in VALUE_FIELDS if name not in frame})
+        rows, columns = build_rows(frame, request.grouping, scope, timeline,
+                                   definition.measure, request.public, request.threshold)
+        return IndicatorResult(definition.id, definition.title, definition.measure, columns,
+                               rows, {})
     spans = {i: step.span for i, step in enumerate(timeline) if step.current}
     denominators = DenominatorPlan(
         spans,
@@ -142,7 +153,7 @@ def _axes(
             axes["sex"] = [filters.sex] if filters.sex else list(SEXES)
         elif key == "age_band":
             axes["age_band"] = [b.code for b in taxonomy.age_bands(grouping.age_scheme)]
-        elif key in INCIDENT_DIMENSIONS:
+        elif key in CODED_DIMENSIONS:
             axes[key] = _codes(key, filters)
     axes.setdefault("step", list(range(len(timeline))))
     return axes

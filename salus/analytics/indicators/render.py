@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.table import Table
 
-from salus.analytics.disclosure import suppressed_label
+from salus.analytics.disclosure import COMPLEMENTARY_LABEL, suppressed_label
 from salus.analytics.indicators.result import VALUE_FIELDS, IndicatorResult, IndicatorRow
 from salus.domain.spreadsheet import safe_cell
 
@@ -37,7 +37,7 @@ def plain_values(result: IndicatorResult, row: IndicatorRow) -> dict[str, Any]:
     for name in VALUE_FIELDS:
         value = getattr(row, name)
         if value is None and name in COUNT_FIELDS and result.public:
-            out[name] = suppressed_label(result.threshold)
+            out[name] = row.hidden_label(name, result.threshold)
         elif isinstance(value, float) and name in DECIMALS:
             out[name] = round(value, DECIMALS[name])
         else:
@@ -108,19 +108,18 @@ def to_table(result: IndicatorResult) -> Table:
 
 
 def _cells(result: IndicatorResult, row: IndicatorRow) -> list[str]:
-    label = suppressed_label(result.threshold)
-
-    def count(value: int | None) -> str:
-        return label if value is None else f"{value:,}"
+    def count(name: str) -> str:
+        value = getattr(row, name)
+        return row.hidden_label(name, result.threshold) if value is None else f"{value:,}"
 
     ci = "" if row.ci_low is None or row.ci_high is None else f"{row.ci_low:.2f}–{row.ci_high:.2f}"
     return [
-        count(row.incidents),
-        count(row.victims),
+        count("incidents"),
+        count("victims"),
         "" if row.population is None else f"{row.population:,.0f}",
         "" if row.rate is None else f"{row.rate:.2f}",
         ci,
-        count(row.previous),
+        count("previous"),
         "" if row.change is None else f"{row.change:+,}",
         "" if row.change_pct is None else f"{row.change_pct:+.1f}%",
     ]
@@ -136,7 +135,9 @@ def _caption(result: IndicatorResult) -> str:
     if result.public:
         lines.append(
             f"Counts from 1 to {result.threshold - 1} are shown as "
-            f"{suppressed_label(result.threshold)}; their rates are withheld."
+            f"{suppressed_label(result.threshold)}; their rates are withheld. Counts shown as "
+            f"{COMPLEMENTARY_LABEL} are withheld so that no small count can be worked out "
+            "from the published totals."
         )
     unplaced = meta.get("unplaced", {})
     if unplaced.get("incidents"):

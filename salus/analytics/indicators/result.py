@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from salus.analytics.disclosure import COMPLEMENTARY_LABEL, suppressed_label
+
 VALUE_FIELDS = (
     "incidents",
     "victims",
@@ -31,7 +33,9 @@ class IndicatorRow:
     suppressed (``suppressed`` tells which). ``ci_low``/``ci_high`` bound the rate,
     ``count_ci_low``/``count_ci_high`` the measure's count (Garwood 1936). ``previous`` is the
     measure in the previous period (or the preceding time bucket) and ``change`` /
-    ``change_pct`` the difference to it.
+    ``change_pct`` the difference to it. ``withheld`` names the counts hidden by complementary
+    suppression (shown as ``c``, not ``<k``: they are not small; see
+    :mod:`salus.analytics.indicators.linked`).
     """
 
     group: Mapping[str, str]
@@ -47,6 +51,11 @@ class IndicatorRow:
     change: int | None
     change_pct: float | None
     suppressed: bool = False
+    withheld: tuple[str, ...] = ()
+
+    def hidden_label(self, name: str, threshold: int) -> str:
+        """How the hidden count ``name`` reads: ``c`` if withheld as a complement, else ``<k``."""
+        return COMPLEMENTARY_LABEL if name in self.withheld else suppressed_label(threshold)
 
     def values(self) -> dict[str, Any]:
         """Group columns then value columns, as plain data."""
