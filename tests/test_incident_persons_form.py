@@ -153,3 +153,50 @@ def test_the_api_takes_persons_relationships_and_a_weapon_list(observatory: sa.E
                )
     assert r.status_code == 422 and "ZB-4041" in r.text
 
+
+
+IMPORT_MAPPING = """name: partner-killings
+kind: incidents
+columns:
+  record_id: id
+  occurred_on: date
+  area_code: area
+  iccs_code: offence
+  sex: victim_sex
+  outcome: victim_outcome
+  relationship: perpetrator_is
+  weapon: weapon
+  weapon_legal_status: weapon_status
+  weapon_serial: serial
+defaults:
+  source_type: police
+  source_name: partner file
+"""
+
+
+def test_an_imported_row_carries_the_relationship_the_weapon_status_and_its_serial(
+        observatory: sa.Engine, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from salus.usecases.imports.files import import_file
+    from salus.usecases.incidents.detail import get_incident
+
+    folder = Path(str(tmp_path))
+    (folder / "m.yaml").write_text(IMPORT_MAPPING, encoding="utf-8")
+    (folder / "f.csv").write_text(
+        "id,date,area,offence,victim_sex,victim_outcome,perpetrator_is,weapon,weapon_status,"
+        "serial\nP1,2024-02-01,R1-A,0101,female,killed,intimate_partner,revolver_pistol,"
+        "stolen,ZB 40417\nP2,2024-02-02,R1-A,0101,female,killed,stranger,,,\n",
+        encoding="utf-8")
+    report = import_file(observatory, "incidents", folder / "f.csv", folder / "m.yaml")
+    assert report.inserted == 2 and not report.errors, report.errors
+    with observatory.connect() as conn:
+        uids = dict(conn.execute(sa.text(
+            "select s.record_id, i.uid from incident i join incident_source s "
+            "on s.incident_id = i.id where s.source_name = 'partner file'")).all())
+    first = get_incident(observatory, SYSTEM_VIEWER, uids["P1"])
+    assert first.classification["femicide"] and first.classification["domestic_violence"]
+    assert first.weapons[0]["legal_status"] == "stolen"
+    assert first.weapons[0]["serial_number"] == "ZB 40417"
+    second = get_incident(observatory, SYSTEM_VIEWER, uids["P2"])
+    assert not second.classification["femicide"] and not second.classification["reasons"]

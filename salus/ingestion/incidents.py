@@ -259,6 +259,7 @@ def _person_kwargs(values: dict[str, Any]) -> dict[str, Any]:
             "sex": _SEXES[values.get("sex", "unknown")], "age": age_range, "age_band": band,
             "outcome": _OUTCOMES[values.get("outcome", "unknown")],
             "relationship": values.get("relationship"),
+            "related_victim": values.get("related_victim"),
             "conflict_status": values.get("conflict_status"),
             "nationality": values.get("nationality"), "given_name": values.get("given_name"),
             "family_name": values.get("family_name"),
@@ -289,7 +290,8 @@ def _weapons(values: dict[str, Any]) -> list[Weapon]:
     if category is None:
         return []
     return [Weapon(category=category, legal_status=values.get("weapon_legal_status"),
-                   description=values.get("weapon_description"))]
+                   description=values.get("weapon_description"),
+                   serial_number=values.get("weapon_serial"))]
 
 
 def _cell_getter(key: str) -> Callable[[dict[str, Any]], Any]:
