@@ -124,6 +124,12 @@ FINDING_MESSAGES = {
     "point.invalid": N_("The coordinates are not valid."),
     "point.outside_area": N_("The point lies outside the area."),
     "conflict": N_("Another record has this source record id."),
+    "area.ambiguous": N_("Several areas have this name: give the code of one."),
+    "person.related_victim": N_("No victim has this number."),
+    "weapon.not_found": N_("No weapon of the registry has this serial number."),
+    "weapon.ambiguous": N_("Several weapons of the registry have this serial number."),
+    "weapon.pattern": N_("Give the whole serial number, without ? or *."),
+    "weapon.too_vague": N_("Give at least two letters or digits of the serial number."),
 }
 
 
