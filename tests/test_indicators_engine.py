@@ -185,8 +185,6 @@ def test_a_multi_year_period_uses_the_mean_population_and_counts_every_year(
 def test_public_output_hides_counts_from_one_to_four_and_shows_zero(store: sa.Engine) -> None:
     result = sdg(store, by="area", public=True)
     alfa, beta, gamma = result.rows
-    assert (alfa.victims, alfa.suppressed) == (5, False) and alfa.rate is not None
-    assert alfa.incidents is None and alfa.previous is None  # 4 incidents, 2 before
     assert (beta.victims, beta.rate, beta.ci_low, beta.count_ci_high, beta.suppressed) == (
         None,
         None,
@@ -194,8 +192,15 @@ def test_public_output_hides_counts_from_one_to_four_and_shows_zero(store: sa.En
         None,
         True,
     )
-    assert (gamma.victims, gamma.rate, gamma.suppressed) == (0, 0.0, False)
-    assert gamma.change is None  # the previous count (1) is small
+    assert beta.hidden_label("victims", 5) == "<5"
+    # their complements (issue 15, item 3) read "c": alfa (5) beside beta in Norte, gamma (0)
+    # beside the victim located in Sur itself, so neither is Norte or Sur minus the rest
+    assert (alfa.victims, alfa.rate, alfa.suppressed) == (None, None, True)
+    assert alfa.hidden_label("victims", 5) == gamma.hidden_label("victims", 5) == "c"
+    assert alfa.incidents is None and alfa.previous is None  # 4 incidents, 2 before
+    by_sex = sdg(store, by="area,sex", period="2022", public=True)
+    male = by_sex.find(area="XC0102", sex="male")
+    assert (male.victims, male.rate, male.suppressed) == (0, 0.0, False)
     stricter = sdg(store, by="area", public=True, suppression_threshold=6)
     assert stricter.rows[0].victims is None
 

@@ -38,10 +38,12 @@ def _codes(column: str) -> set[str]:
 
 
 def count_text(row: IndicatorRow, attr: str, threshold: int) -> str:
-    """A count for display: ``<5`` where suppressed, locale digits otherwise."""
+    """A count for display: ``<5`` where suppressed, ``c`` where withheld as a complement,
+    locale digits otherwise."""
     value = getattr(row, attr)
     if value is None:
-        return f"<{threshold}" if row.suppressed else "—"
+        return row.hidden_label(attr, threshold) if row.suppressed or attr in row.withheld \
+            else "—"
     return i18n.number(value)
 
 
@@ -66,7 +68,7 @@ def table(result: IndicatorResult, skip_empty: bool = False) -> list[dict[str, A
                     "incidents": count_text(row, "incidents", result.threshold),
                     "rate": i18n.number(row.rate, 1) if row.rate is not None else "—",
                     "change": i18n.percent(row.change_pct / 100) if row.change_pct is not None
-                    else "—", "suppressed": row.suppressed})
+                    else "—", "suppressed": row.suppressed, "withheld": bool(row.withheld)})
     return out
 
 

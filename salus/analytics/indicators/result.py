@@ -33,8 +33,9 @@ class IndicatorRow:
     suppressed (``suppressed`` tells which). ``ci_low``/``ci_high`` bound the rate,
     ``count_ci_low``/``count_ci_high`` the measure's count (Garwood 1936). ``previous`` is the
     measure in the previous period (or the preceding time bucket) and ``change`` /
-    ``change_pct`` the difference to it. ``withheld`` names the counts hidden by complementary
-    suppression (shown as ``c``, not ``<k``: they are not small; see
+    ``change_pct`` the difference to it. ``withheld`` names the hidden counts that read ``c``, not
+    ``<k``: complements withheld so that no small count can be worked out from other public
+    tables, and small counts whose ``<k`` would give them away (see
     :mod:`salus.analytics.indicators.linked`).
     """
 
@@ -54,7 +55,7 @@ class IndicatorRow:
     withheld: tuple[str, ...] = ()
 
     def hidden_label(self, name: str, threshold: int) -> str:
-        """How the hidden count ``name`` reads: ``c`` if withheld as a complement, else ``<k``."""
+        """How the hidden count ``name`` reads: ``c`` if in ``withheld``, else ``<k``."""
         return COMPLEMENTARY_LABEL if name in self.withheld else suppressed_label(threshold)
 
     def values(self) -> dict[str, Any]:

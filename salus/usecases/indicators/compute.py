@@ -28,6 +28,7 @@ from salus.analytics.indicators.result import IndicatorResult
 from salus.analytics.periods import Period, PeriodError, parse_period
 from salus.storage.db import normalise_url
 from salus.usecases.errors import NotFound, UseCaseError
+from salus.usecases.indicators.protection import protect
 
 if TYPE_CHECKING:
     import ibis
@@ -82,7 +83,9 @@ def compute_indicator(
     level : int, optional
         Admin level of ``area`` rows (default: the finest level).
     public : bool
-        Suppress counts from 1 to ``suppression_threshold - 1`` and what derives from them.
+        Suppress counts from 1 to ``suppression_threshold - 1`` and what derives from them,
+        and withhold the complements that stop them being recovered from any other public
+        table (:mod:`salus.usecases.indicators.protection`).
     annualise : bool
         Rates per person-year instead of per population (for periods other than a year).
     definitions : list of paths
@@ -96,9 +99,20 @@ def compute_indicator(
             definition, period, by, filters, level, public, suppression_threshold, annualise
         )
         with connect(engine_or_url) as con:
-            return run(con, definition, with_primary_series(con, request))
+            request = with_primary_series(con, request)
+            result = run(con, definition, request)
+            if request.public:
+                result = protect(con, definition, request, result, _store_key(engine_or_url))
+            return result
     except (DefinitionError, PeriodError) as exc:
         raise IndicatorRequestError(str(exc)) from exc
+
+
+def _store_key(store: Store) -> str | None:
+    """What the cube cache knows a store by (None: an ibis connection, not cached)."""
+    if isinstance(store, sa.Engine):
+        return store.url.render_as_string(hide_password=True)
+    return store if isinstance(store, str) else None
 
 
 def _definition(indicator_id: str, folders: Sequence[str | Path]) -> IndicatorDefinition:

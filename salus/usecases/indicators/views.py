@@ -46,7 +46,7 @@ def indicator(engine: sa.Engine, viewer: Viewer, indicator_id: str, *, period: s
 
 
 def result_table(result: IndicatorResult) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows for tables and CSV; suppressed counts read ``<k``."""
+    """Header and rows for tables and CSV; suppressed counts read ``<k``, complements ``c``."""
     value_cols = ["incidents", "victims", "population", "rate", "ci_low", "ci_high",
                   "previous", "change", "change_pct"]
     header = [*result.group_columns, *value_cols]
@@ -56,8 +56,9 @@ def result_table(result: IndicatorResult) -> tuple[list[str], list[list[Any]]]:
         row = [values.get(c) for c in result.group_columns]
         for c in value_cols:
             v = values.get(c)
-            if v is None and r.suppressed and c in ("incidents", "victims", "previous"):
-                v = f"<{result.threshold}"
+            if v is None and c in ("incidents", "victims", "previous") and (
+                    r.suppressed or c in r.withheld):
+                v = r.hidden_label(c, result.threshold)
             row.append(v)
         rows.append(row)
     return header, rows
