@@ -2,22 +2,20 @@
 reporters through the outbox and a real HTTP provider, the hotline operator channel, and alert
 broadcasts to safety-network members (SQLite and PostgreSQL).
 
-The provider is a real HTTP server on loopback in a thread (:class:`Provider`), not a stand-in
-for our code: the outbox worker posts to it over the network stack.
+The provider is a real HTTP server on loopback in a thread (:class:`sms_provider_support.Provider`),
+not a stand-in for our code: the outbox worker posts to it over the network stack.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from citizen_reports_support import ANA, GOOD, SECRET, message, observatory, row, signed
+from sms_provider_support import Provider
 from web_support import client, csrf_from, sign_in
 
 from salus.config import SmsSettings
@@ -30,45 +28,6 @@ from salus.usecases.citizen_reports import review
 from salus.usecases.citizen_reports import settings as cfg
 from salus.usecases.citizen_reports.outbox import send_outbox
 from salus.usecases.citizen_reports.provider import HttpProvider
-
-
-class Provider:
-    """An SMS provider on 127.0.0.1: records every POST; answers with ``statuses`` in turn
-    (then 200)."""
-
-    def __init__(self, statuses: list[int] | None = None) -> None:
-        self.received: list[dict[str, Any]] = []
-        self.headers: list[dict[str, str]] = []
-        self.statuses = list(statuses or [])
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.received.append(json.loads(body))
-                outer.headers.append(dict(self.headers))
-                status = outer.statuses.pop(0) if outer.statuses else 200
-                answer = json.dumps({"id": f"P{len(outer.received)}"}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/messages"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
