@@ -198,5 +198,6 @@ def test_an_imported_row_carries_the_relationship_the_weapon_status_and_its_seri
     assert first.classification["femicide"] and first.classification["domestic_violence"]
     assert first.weapons[0]["legal_status"] == "stolen"
     assert first.weapons[0]["serial_number"] == "ZB 40417"
+    assert first.weapons[0]["registry"]["serial_number"] == "ZB-40417"    # linked on import
     second = get_incident(observatory, SYSTEM_VIEWER, uids["P2"])
     assert not second.classification["femicide"] and not second.classification["reasons"]

@@ -31,6 +31,7 @@ from salus.ingestion.pipeline import PipelineResult, Progress, StoreContext, run
 from salus.storage import repository as repo
 from salus.storage import schema as t
 from salus.usecases.scope import subtree
+from salus.usecases.weapons.search import link_imported_weapons
 
 WRITE_CHUNK = 5000
 SQLITE_CACHE_KIB = 256 * 1024
@@ -106,7 +107,7 @@ def import_file(engine: sa.Engine, kind: str, path: str | Path, mapping: str | P
             return report
         _fill(report, result)
         if result.objects and (skip_invalid or not report.errors):
-            _write(engine, report, result, m, source, actor, progress, file_name)
+            _write(engine, report, result, m, source, actor, progress, file_name, viewer)
     if report.written and kind == "incidents":
         run_alerts_after_import(engine, today)
     report.seconds = time.perf_counter() - started
@@ -188,12 +189,12 @@ def _order(error: RowError) -> tuple[int, str]:
 
 def _write(engine: sa.Engine, report: ImportReport, result: PipelineResult, m: Mapping,
            source: Path, actor: str, progress: Progress | None,
-           file_name: str | None = None) -> None:
+           file_name: str | None = None, viewer: Viewer | None = None) -> None:
     """One transaction: batch row, records, batch totals, audit event (all or nothing)."""
     name = file_name or source.name
     with engine.begin() as conn:
         batch = repo.start_batch(conn, report.kind, name, file_sha256(source), m.name, actor)
-        counts = _save(conn, result, batch, progress)
+        counts = _save(conn, result, batch, progress, viewer)
         repo.finish_batch(conn, batch, report.rows_read, counts, report.rows_rejected)
         report.batch_id = batch
         report.inserted, report.updated, report.unchanged = (counts.inserted, counts.updated,
@@ -208,7 +209,7 @@ def _write(engine: sa.Engine, report: ImportReport, result: PipelineResult, m: M
 
 
 def _save(conn: sa.Connection, result: PipelineResult, batch: int,
-          progress: Progress | None) -> repo.WriteCounts:
+          progress: Progress | None, viewer: Viewer | None = None) -> repo.WriteCounts:
     if result.kind == "areas":
         return repo.save_areas(conn, result.objects)
     if result.kind == "population":
@@ -224,6 +225,7 @@ def _save(conn: sa.Connection, result: PipelineResult, batch: int,
                                           digest_of=lambda inc: digests[id(inc)], area_id=ids)
             if progress is not None:
                 progress("write", min(start + WRITE_CHUNK, total), total)
+    link_imported_weapons(conn, batch, viewer)  # serials read in the file → registry weapons
     return counts
 
 

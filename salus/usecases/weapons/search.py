@@ -39,6 +39,7 @@ from salus.domain.weapons.serials import (
     parse_pattern,
 )
 from salus.storage import repository as repo
+from salus.storage import schema as t
 from salus.storage.weapons import search as store
 from salus.storage.weapons.schema import weapon
 from salus.usecases.errors import ValidationFailed, require
@@ -57,6 +58,8 @@ MAX_EXPANSION = 2500
 and a known prefix under three characters is looked up as its expanded keys: at 5M weapons that
 is 2-17 ms where a one-character prefix range or a single trigram takes 50-350 ms."""
 MAX_LIMIT = 500
+LINK_CHUNK = 2000
+"""Serial keys looked up per query when an import links its weapons to the registry."""
 MAX_QUERY = 100
 
 
@@ -212,3 +215,36 @@ def _by_serial(engine: sa.Engine, viewer: Viewer, serial: str,
     raise ValidationFailed([{"field": "serial", "code": "ambiguous", "value": serial,
                              "message": f"{len(exact)} weapons have serial {serial!r}: {which};"
                                         " give the manufacturer or the uid"}])
+
+
+def link_imported_weapons(conn: sa.Connection, batch_id: int, viewer: Viewer | None) -> int:
+    """Link the weapons of one incident import batch to the registry by their serial numbers.
+
+    Read as :func:`link_by_serial` reads them (folded key, exact matches only, the importer's
+    area scope); a serial that matches no weapon or several is left unlinked (the serial stays
+    on the record). Runs in the import's transaction; returns how many weapons were linked."""
+    iw, inc = t.incident_weapon, t.incident
+    rows = conn.execute(sa.select(iw.c.id, iw.c.serial_number)
+                        .join(inc, inc.c.id == iw.c.incident_id)
+                        .where(inc.c.import_batch_id == batch_id,
+                               iw.c.serial_number.is_not(None), iw.c.weapon_uid.is_(None))).all()
+    keys: dict[str, list[int]] = {}
+    for row_id, serial in rows:
+        pattern = parse_pattern(str(serial))
+        if not pattern.has_wildcards and pattern.known_characters >= MIN_KNOWN:
+            keys.setdefault(pattern.text, []).append(row_id)
+    if not keys:
+        return 0
+    scope = store.Scope(None, area_condition(weapon.c.area_id, viewer) if viewer else [])
+    found: dict[str, list[str]] = {}
+    wanted = sorted(keys)
+    for start in range(0, len(wanted), LINK_CHUNK):
+        chunk = wanted[start:start + LINK_CHUNK]
+        for hit in store.find_keys(conn, chunk, scope, limit=2**62):  # every match counts
+            found.setdefault(hit["serial_key"], []).append(hit["uid"])
+    linked = 0
+    for key, uids in found.items():
+        if len(uids) == 1:
+            conn.execute(iw.update().where(iw.c.id.in_(keys[key])).values(weapon_uid=uids[0]))
+            linked += len(keys[key])
+    return linked
