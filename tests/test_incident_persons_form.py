@@ -78,6 +78,24 @@ def test_a_data_entry_user_records_six_persons_and_the_page_shows_a_femicide(
     assert "serial zb 40417" in weapons and "registry weapon" in weapons and "ZB-40417" in weapons
 
 
+def test_the_edit_form_shows_every_person_with_the_relationship_and_the_serial(
+        observatory: sa.Engine) -> None:
+    c = client(observatory)
+    csrf = sign_in(c, "dora")
+    saved = c.post("/incidents/new", data=_form(csrf), follow_redirects=False)
+    uid = saved.headers["location"].split("/")[2].split("?")[0]
+    page = c.get(f"/incidents/{uid}/edit").text
+    assert page.count('class="row person"') == len(PERSONS) + 2
+    row = page.split('id="person-3"')[1].split('id="person-4"')[0]
+    assert '<option value="intimate_partner" selected>' in row
+    assert 'name="persons-3-related_victim"' in row and 'value="1"' in row
+    assert 'value="zb 40417"' in page
+    r = c.post(f"/incidents/{uid}/edit", data=_form(csrf, **{"persons-0-sex": "male"}),
+               follow_redirects=True)
+    assert 'id="saved"' in r.text and 'id="femicide"' not in r.text    # victim 1 now a man
+    assert 'id="domestic-violence"' in r.text
+
+
 def test_the_same_perpetrator_related_to_the_male_victim_is_domestic_violence_not_femicide(
         observatory: sa.Engine) -> None:
     c = client(observatory)
