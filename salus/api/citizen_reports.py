@@ -20,9 +20,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -151,7 +151,8 @@ async def receive_message(request: Request) -> JSONResponse:
 
 
 @public_router.get("/citizen-reports/published")
-def published_reports(request: Request, area: str, limit: int = 10) -> list[dict[str, Any]]:
+def published_reports(request: Request, area: str,
+                      limit: Annotated[int, Query(ge=1, le=100)] = 10) -> list[dict[str, Any]]:
     """Verified and published reports of an area's subtree, without identifying data."""
     rows = recent_reports(ctx.engine(request), PUBLIC_VIEWER, area[:64], limit, public=True)
     return [asdict(r) | {"occurred_on": r.occurred_on.isoformat()} for r in rows]

@@ -2,7 +2,10 @@
 browser session with the CSRF header on writes, or the public), the store, and paging.
 
 Routers declare ``viewer: ViewerDep, engine: Db, page: Page = 1, per_page: PerPage = 50`` and
-id path parameters as ``RowId``.
+id path parameters as ``RowId``. Every integer path or query parameter, in the API and in the web
+pages, is bounded (these aliases, or ``Query(ge=…, le=…)``) so that no number reaches the
+database beyond what its column holds; ``tests/test_route_bounds.py`` walks the app's routes and
+fails on an unbounded one.
 """
 
 from __future__ import annotations
@@ -53,4 +56,11 @@ PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE)]
 MAX_ROW_ID = 2**31 - 1
 """The largest id a record can have (a larger number would overflow the database's integer)."""
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
-"""A record's id in the path (plans, assessments, problems, reconciliation jobs)."""
+"""A record's id in the path (plans, assessments, problems, reconciliation jobs, alerts…): an id
+beyond :data:`MAX_ROW_ID` (say 2**63, which SQLite cannot even bind) is a 422, never a 500."""
+OptionalRowId = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
+"""A record's id in the query string, optional."""
+MAX_DAYS = 36_600
+"""The longest window in days a page takes (a century)."""
+Days = Annotated[int, Query(ge=0, le=MAX_DAYS)]
+"""A number of days in the query string (licences expiring within, stock counts due within)."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
+from salus.api.deps import RowId
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.storage.alerts import TENSION_THEMES
 from salus.usecases.alerts import clusters, periods, tension
@@ -29,6 +30,9 @@ from salus.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Viewer, Depends(needs(Permission.READ_RECORDS))]
+Level = Annotated[int, Query(ge=0, le=20)]
+Days = Annotated[int, Query(ge=1, le=hotspot_views.MAX_DAYS)]
+Replicates = Annotated[int, Query(ge=0, le=9999)]
 
 
 @router.get("/alerts")
@@ -40,7 +44,7 @@ def inbox(request: Request, viewer: Reader, status: str = "open") -> Response:
 
 
 @router.get("/hotspots")
-def hotspot_map(request: Request, viewer: Reader, level: int = 1, days: int = 365,
+def hotspot_map(request: Request, viewer: Reader, level: Level = 1, days: Days = 365,
                 end: dt.date | None = None) -> Response:
     latest = None if end else periods.latest_incident(ctx.engine(request), viewer)
     first, last = hotspot_views.window(days, end or latest or dt.date.today())
@@ -50,8 +54,8 @@ def hotspot_map(request: Request, viewer: Reader, level: int = 1, days: int = 36
 
 
 @router.get("/clusters")
-def cluster_map(request: Request, viewer: Reader, level: int = 1, days: int = 365,
-                offence: str = "", replicates: int = clusters.REPLICATES) -> Response:
+def cluster_map(request: Request, viewer: Reader, level: Level = 1, days: Days = 365,
+                offence: str = "", replicates: Replicates = clusters.REPLICATES) -> Response:
     offence = "".join(ch for ch in offence if ch.isalnum())[:10]
     replicates = 999 if replicates >= 999 else clusters.REPLICATES
     view = clusters.clusters(ctx.engine(request), viewer, level, days, offence or None,
@@ -60,7 +64,7 @@ def cluster_map(request: Request, viewer: Reader, level: int = 1, days: int = 36
                   offence=offence, replicates=replicates)
 
 
-def _alert_page(request: Request, viewer: Viewer, alert_id: int, status: int = 200,
+def _alert_page(request: Request, viewer: Viewer, alert_id: RowId, status: int = 200,
                 error: UseCaseError | None = None) -> Response:
     engine = ctx.engine(request)
     alert = alerts.get_alert(engine, alert_id, viewer)
@@ -74,12 +78,12 @@ def _alert_page(request: Request, viewer: Viewer, alert_id: int, status: int = 2
 
 
 @router.get("/alerts/{alert_id}")
-def alert_page(request: Request, viewer: Reader, alert_id: int) -> Response:
+def alert_page(request: Request, viewer: Reader, alert_id: RowId) -> Response:
     return _alert_page(request, viewer, alert_id)
 
 
 @router.post("/alerts/{alert_id}/transition", dependencies=[Depends(verify_csrf)])
-def move(request: Request, viewer: Reader, alert_id: int, status: Annotated[str, Form()],
+def move(request: Request, viewer: Reader, alert_id: RowId, status: Annotated[str, Form()],
          note: Annotated[str, Form()] = "", response: Annotated[str, Form()] = "",
          assignee: Annotated[str, Form()] = "") -> Response:
     try:
@@ -92,7 +96,7 @@ def move(request: Request, viewer: Reader, alert_id: int, status: Annotated[str,
 
 
 @router.post("/alerts/{alert_id}/broadcast", dependencies=[Depends(verify_csrf)])
-def broadcast(request: Request, viewer: Reader, alert_id: int,
+def broadcast(request: Request, viewer: Reader, alert_id: RowId,
               note: Annotated[str, Form()] = "") -> Response:
     """Queue the alert's message to the safety-network members of its area (issue 13)."""
     network.broadcast(ctx.engine(request), viewer, alert_id, note)
@@ -100,7 +104,7 @@ def broadcast(request: Request, viewer: Reader, alert_id: int,
 
 
 @router.post("/alerts/{alert_id}/assign", dependencies=[Depends(verify_csrf)])
-def assign(request: Request, viewer: Reader, alert_id: int,
+def assign(request: Request, viewer: Reader, alert_id: RowId,
            assignee: Annotated[str, Form()] = "") -> Response:
     alerts.assign(ctx.engine(request), alert_id, assignee.strip(), viewer)
     return RedirectResponse(f"/alerts/{alert_id}", status_code=303)

@@ -27,6 +27,7 @@ from starlette.formparsers import MultiPartException
 from salus import i18n
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
+from salus.api.deps import Page, RowId
 from salus.domain.accounts.roles import Viewer
 from salus.domain.citizen_reports import FORM_CATEGORIES, MAX_PHOTO_BYTES, parse_reference
 from salus.i18n import N_
@@ -241,7 +242,7 @@ def _flag(value: str) -> bool | None:
 @router.get("/reports/review")
 def queue(request: Request, viewer: Reviewer, status: str = "unverified", category: str = "",
           channel: str = "", area: str = "", spam: str = "", published: str = "",
-          page: int = 1) -> Response:
+          page: Page = 1) -> Response:
     f = review.ReportFilter(status if status in STATUS_LABELS else None, category[:32] or None,
                             channel[:8] or None, area[:64] or None, _flag(spam),
                             _flag(published))
@@ -262,12 +263,12 @@ def _report_page(request: Request, viewer: Viewer, report_id: int, status: int =
 
 
 @router.get("/reports/review/{report_id}")
-def report_page(request: Request, viewer: Reviewer, report_id: int) -> Response:
+def report_page(request: Request, viewer: Reviewer, report_id: RowId) -> Response:
     return _report_page(request, viewer, report_id)
 
 
 @router.get("/reports/review/{report_id}/photo/{photo_id}")
-def report_photo(request: Request, viewer: Reviewer, report_id: int, photo_id: int) -> Response:
+def report_photo(request: Request, viewer: Reviewer, report_id: RowId, photo_id: RowId) -> Response:
     mime, data = review.photo(ctx.engine(request), viewer, report_id, photo_id)
     return Response(data, media_type=mime, headers={
         "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
@@ -278,7 +279,7 @@ Text = Annotated[str, Form()]
 
 
 @router.post("/reports/review/{report_id}/decide", dependencies=[Depends(verify_csrf)])
-def decide(request: Request, viewer: Reviewer, report_id: int, action: Text,
+def decide(request: Request, viewer: Reviewer, report_id: RowId, action: Text,
            note: Text = "", iccs_code: Text = "", area_code: Text = "", occurred_on: Text = "",
            duplicate_of: Text = "", public_text: Text = "") -> Response:
     engine = ctx.engine(request)

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
+from salus.api.deps import RowId
 from salus.domain.accounts.roles import Viewer
 from salus.domain.citizen_reports import NETWORK_CHANNELS, NETWORK_ROLES
 from salus.i18n import LANGUAGES, N_
@@ -111,12 +112,12 @@ def _member_page(request: Request, viewer: Viewer, member_id: int, status: int =
 
 
 @router.get("/network/{member_id}")
-def member_page(request: Request, viewer: Manager, member_id: int) -> Response:
+def member_page(request: Request, viewer: Manager, member_id: RowId) -> Response:
     return _member_page(request, viewer, member_id)
 
 
 @router.post("/network/{member_id}", dependencies=[Depends(verify_csrf)])
-async def edit(request: Request, viewer: Manager, member_id: int) -> Response:
+async def edit(request: Request, viewer: Manager, member_id: RowId) -> Response:
     data = await _posted(request)
     try:
         await run_in_threadpool(network.update_member, ctx.engine(request), viewer, member_id,
@@ -127,6 +128,6 @@ async def edit(request: Request, viewer: Manager, member_id: int) -> Response:
 
 
 @router.post("/network/{member_id}/delete", dependencies=[Depends(verify_csrf)])
-def remove(request: Request, viewer: Manager, member_id: int) -> Response:
+def remove(request: Request, viewer: Manager, member_id: RowId) -> Response:
     network.delete_member(ctx.engine(request), viewer, member_id)
     return RedirectResponse("/network", status_code=303)

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData, QueryParams
 from salus import i18n
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
+from salus.api.deps import Page, PerPage
 from salus.api.panels import clear as clear_panels
 from salus.domain import taxonomy
 from salus.domain.accounts.roles import Permission, Viewer
@@ -157,8 +158,8 @@ def _fields(lists: dict[str, list[Any]]) -> dict[str, Field]:
 
 
 @router.get("/incidents")
-def incident_list(request: Request, viewer: Reader, page: int = 1,
-                  per_page: int = 50) -> Response:
+def incident_list(request: Request, viewer: Reader, page: Page = 1,
+                  per_page: PerPage = 50) -> Response:
     f = incident_filter(request.query_params)
     result = list_incidents(ctx.engine(request), viewer, f, PageRequest(page, per_page))
     export_query = urlencode([(k, v) for k, v in request.query_params.multi_items()

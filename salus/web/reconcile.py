@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from salus.analytics.reconcile.linkage.periods import MARGIN_DAYS
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
+from salus.api.deps import Page
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.i18n import N_
 from salus.usecases.errors import ValidationFailed
@@ -127,7 +128,7 @@ def export(request: Request, viewer: Reader, job_id: JobId, fmt: Literal["csv", 
 @router.get("/reconciliation/{job_id}/clusters")
 def cluster_list(request: Request, viewer: Reader, job_id: JobId,
                  sources: Annotated[int, Query(ge=0, le=20)] = 0,
-                 page: Annotated[int, Query(ge=1)] = 1,
+                 page: Page = 1,
                  per_page: Annotated[int, Query(ge=1, le=200)] = 25) -> Response:
     engine = ctx.engine(request)
     job = views.get_job(engine, viewer, job_id)

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
+from salus.api.deps import Page
 from salus.domain.accounts.roles import Permission, UserRole, Viewer
 from salus.usecases.accounts import audit as audit_uc
 from salus.usecases.accounts import users as accounts
@@ -69,7 +70,7 @@ def reset(request: Request, viewer: Admin, username: str) -> Response:
 
 @router.get("/audit")
 def audit_log(request: Request, viewer: Auditor, actor: str = "", action: str = "",
-              entity: str = "", entity_id: str = "", page: int = 1) -> Response:
+              entity: str = "", entity_id: str = "", page: Page = 1) -> Response:
     f = audit_uc.AuditFilter(actor or None, action or None, entity or None, entity_id or None)
     events = audit_uc.list_events(ctx.engine(request), viewer, f, PageRequest(page, 100))
     return render(request, "audit.html", events=events, filters=f)

@@ -22,6 +22,7 @@ from salus import i18n
 from salus.analytics.indicators.definitions import load_definitions
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
+from salus.api.deps import OptionalRowId, RowId
 from salus.domain import plans as sp
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.taxonomy import load as load_taxonomy
@@ -153,14 +154,14 @@ def _consultation_page(request: Request, view: ua.AssessmentView, values: Values
 
 
 @router.get("/assessments/{assessment_id}/consultations/new")
-def consultation_form(request: Request, viewer: Editor, assessment_id: int) -> Response:
+def consultation_form(request: Request, viewer: Editor, assessment_id: RowId) -> Response:
     view = ua.get_assessment(ctx.engine(request), viewer, assessment_id)
     return _consultation_page(request, view, {})
 
 
 @router.post("/assessments/{assessment_id}/consultations/new",
              dependencies=[Depends(verify_csrf)])
-async def consultation_create(request: Request, viewer: Editor, assessment_id: int) -> Response:
+async def consultation_create(request: Request, viewer: Editor, assessment_id: RowId) -> Response:
     engine = ctx.engine(request)
     view = ua.get_assessment(engine, viewer, assessment_id)
     r = await _read(request)
@@ -209,13 +210,13 @@ def _problem_page(request: Request, view: ua.AssessmentView, values: Values,
 
 
 @router.get("/assessments/{assessment_id}/problems/new")
-def problem_form(request: Request, viewer: Editor, assessment_id: int) -> Response:
+def problem_form(request: Request, viewer: Editor, assessment_id: RowId) -> Response:
     view = ua.get_assessment(ctx.engine(request), viewer, assessment_id)
     return _problem_page(request, view, {})
 
 
 @router.post("/assessments/{assessment_id}/problems/new", dependencies=[Depends(verify_csrf)])
-async def problem_create(request: Request, viewer: Editor, assessment_id: int) -> Response:
+async def problem_create(request: Request, viewer: Editor, assessment_id: RowId) -> Response:
     engine = ctx.engine(request)
     view = ua.get_assessment(engine, viewer, assessment_id)
     r = await _read(request)
@@ -249,7 +250,7 @@ def _plan_page(request: Request, values: Values, errors: Sequence[Finding] = (),
 
 
 @router.get("/plans/new")
-def plan_form(request: Request, viewer: Editor, assessment: int | None = None) -> Response:
+def plan_form(request: Request, viewer: Editor, assessment: OptionalRowId = None) -> Response:
     values: dict[str, Any] = {"status": "adopted"}
     subject = None
     if assessment is not None:
@@ -279,7 +280,7 @@ async def plan_create(request: Request, viewer: Editor) -> Response:
 # ---------------------------------------------------------------- objective, action, indicator
 
 
-def _plan_view(request: Request, viewer: Viewer, plan_id: int) -> plan_views.PlanView:
+def _plan_view(request: Request, viewer: Viewer, plan_id: RowId) -> plan_views.PlanView:
     return plan_views.get_plan(ctx.engine(request), viewer, plan_id)
 
 
@@ -300,12 +301,12 @@ def _objective_page(request: Request, viewer: Viewer, plan: Any, values: Values,
 
 
 @router.get("/plans/{plan_id}/objectives/new")
-def objective_form(request: Request, viewer: Editor, plan_id: int) -> Response:
+def objective_form(request: Request, viewer: Editor, plan_id: RowId) -> Response:
     return _objective_page(request, viewer, _plan_view(request, viewer, plan_id), {})
 
 
 @router.post("/plans/{plan_id}/objectives/new", dependencies=[Depends(verify_csrf)])
-async def objective_create(request: Request, viewer: Editor, plan_id: int) -> Response:
+async def objective_create(request: Request, viewer: Editor, plan_id: RowId) -> Response:
     plan = _plan_view(request, viewer, plan_id)
     r = await _read(request)
 
@@ -337,12 +338,12 @@ def _action_page(request: Request, plan: Any, values: Values,
 
 
 @router.get("/plans/{plan_id}/actions/new")
-def action_form(request: Request, viewer: Editor, plan_id: int) -> Response:
+def action_form(request: Request, viewer: Editor, plan_id: RowId) -> Response:
     return _action_page(request, _plan_view(request, viewer, plan_id), {"status": "planned"})
 
 
 @router.post("/plans/{plan_id}/actions/new", dependencies=[Depends(verify_csrf)])
-async def action_create(request: Request, viewer: Editor, plan_id: int) -> Response:
+async def action_create(request: Request, viewer: Editor, plan_id: RowId) -> Response:
     plan = _plan_view(request, viewer, plan_id)
     r = await _read(request)
 
@@ -416,13 +417,13 @@ def _link(r: FormReader) -> Mapping[str, Any] | None:
 
 
 @router.get("/plans/{plan_id}/indicators/new")
-def indicator_form(request: Request, viewer: Editor, plan_id: int) -> Response:
+def indicator_form(request: Request, viewer: Editor, plan_id: RowId) -> Response:
     return _indicator_page(request, _plan_view(request, viewer, plan_id),
                            {"link_months": "12", "direction": "decrease"})
 
 
 @router.post("/plans/{plan_id}/indicators/new", dependencies=[Depends(verify_csrf)])
-async def indicator_create(request: Request, viewer: Editor, plan_id: int) -> Response:
+async def indicator_create(request: Request, viewer: Editor, plan_id: RowId) -> Response:
     plan = _plan_view(request, viewer, plan_id)
     r = await _read(request)
 

@@ -18,6 +18,7 @@ from salus import i18n
 from salus.analytics.indicators.result import IndicatorResult
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
+from salus.api.deps import RowId
 from salus.domain import plans as sp
 from salus.domain.accounts.roles import PUBLIC_VIEWER, Permission, Viewer
 from salus.i18n import N_
@@ -53,7 +54,7 @@ def plans_index(request: Request, viewer: Reader) -> Response:
                   communities=community_page.communities(engine, viewer))
 
 
-def _plan_page(request: Request, viewer: Viewer, plan_id: int, status: int = 200,
+def _plan_page(request: Request, viewer: Viewer, plan_id: RowId, status: int = 200,
                error: ValidationFailed | None = None) -> Response:
     plan = plan_views.get_plan(ctx.engine(request), viewer, plan_id)
     return render(request, "plans/plan.html", status_code=status, plan=plan, error=error,
@@ -63,12 +64,12 @@ def _plan_page(request: Request, viewer: Viewer, plan_id: int, status: int = 200
 
 
 @router.get("/plans/{plan_id}")
-def plan_page(request: Request, viewer: Reader, plan_id: int) -> Response:
+def plan_page(request: Request, viewer: Reader, plan_id: RowId) -> Response:
     return _plan_page(request, viewer, plan_id)
 
 
 @router.get("/plans/{plan_id}/export.{fmt}")
-def plan_export(request: Request, viewer: Reader, plan_id: int, fmt: str,
+def plan_export(request: Request, viewer: Reader, plan_id: RowId, fmt: str,
                 lang: str | None = None) -> Response:
     if fmt not in report.FORMATS:
         raise NotFound(f"no export format {fmt}")
@@ -95,7 +96,7 @@ def _int(text: str) -> int | None:
 
 
 @router.post("/plans/{plan_id}/progress", dependencies=[Depends(verify_csrf)])
-def plan_progress(request: Request, viewer: Reader, plan_id: int,
+def plan_progress(request: Request, viewer: Reader, plan_id: RowId,
                   target: Annotated[str, Form(max_length=40)],
                   status: Annotated[str, Form(max_length=20)] = "",
                   value: Annotated[str, Form(max_length=40)] = "",
@@ -139,12 +140,12 @@ CRITERIA = {"frequency": N_("Frequency"), "severity": N_("Severity"),
 
 
 @router.get("/assessments/{assessment_id}")
-def assessment_page(request: Request, viewer: Reader, assessment_id: int) -> Response:
+def assessment_page(request: Request, viewer: Reader, assessment_id: RowId) -> Response:
     return _assessment_page(request, viewer, assessment_id)
 
 
 @router.post("/assessments/{assessment_id}/weights", dependencies=[Depends(verify_csrf)])
-async def assessment_weights(request: Request, viewer: Reader, assessment_id: int) -> Response:
+async def assessment_weights(request: Request, viewer: Reader, assessment_id: RowId) -> Response:
     """Re-weight the prioritisation matrix; the ranking is recomputed on the page."""
     form = await request.form()
     try:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from salus.api import context as ctx
+from salus.api.deps import Days, Page
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases.paging import PageRequest
 from salus.usecases.weapons import owners as weapons_owners
@@ -26,7 +27,7 @@ WINDOWS = (30, 60, 90, 180, 365)
 
 @router.get("/weapons/owners")
 def owner_list(request: Request, viewer: OwnerReader, name: str = "",
-               page: int = 1) -> Response:
+               page: Page = 1) -> Response:
     name = name.strip()[:100]
     result = weapons_owners.list_owners(ctx.engine(request), viewer, name or None,
                                         PageRequest(page, 50))
@@ -40,7 +41,7 @@ def owner_page(request: Request, viewer: OwnerReader, uid: str) -> Response:
 
 
 @router.get("/weapons/licences")
-def expiring(request: Request, viewer: Reader, days: int = 60, area: str = "") -> Response:
+def expiring(request: Request, viewer: Reader, days: Days = 60, area: str = "") -> Response:
     """Active licences expiring within ``days`` (the renewal reminder list)."""
     days = days if days in WINDOWS else 60
     area = area.strip()[:64]

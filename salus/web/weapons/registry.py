@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from salus.api import context as ctx
+from salus.api.deps import Page
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.weapons.registry import weapon_categories
 from salus.usecases.errors import ValidationFailed
@@ -54,7 +55,7 @@ def lists() -> dict[str, Any]:
 
 
 @router.get("/weapons")
-def weapon_list(request: Request, viewer: Reader, page: int = 1) -> Response:
+def weapon_list(request: Request, viewer: Reader, page: Page = 1) -> Response:
     """Every weapon in scope (filters, pages), or the serial search's ranked hits."""
     f, values = weapon_filter(request)
     engine = ctx.engine(request)

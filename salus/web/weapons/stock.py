@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from salus.api import context as ctx
+from salus.api.deps import Days, RowId
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases.weapons import stock_counts, stockpiles
 from salus.web.pages import needs
@@ -22,7 +23,7 @@ Reader = Annotated[Viewer, Depends(needs(Permission.WEAPONS))]
 
 
 @router.get("/weapons/stockpiles")
-def sites(request: Request, viewer: Reader, within: int = 90) -> Response:
+def sites(request: Request, viewer: Reader, within: Days = 90) -> Response:
     """Every site in scope, the lots past or within ``within`` days of their shelf life, and
     the latest counts with their discrepancies."""
     within = max(0, min(within, 3650))
@@ -35,7 +36,7 @@ def sites(request: Request, viewer: Reader, within: int = 90) -> Response:
 
 
 @router.get("/weapons/stockpiles/counts/{count_id}")
-def count_page(request: Request, viewer: Reader, count_id: int) -> Response:
+def count_page(request: Request, viewer: Reader, count_id: RowId) -> Response:
     report = stock_counts.count_report(ctx.engine(request), viewer, count_id)
     return render(request, "weapons/count.html", report=report, wlabel=wlabel)
 
