@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
 class Provider:
     """An SMS provider on 127.0.0.1: records every POST; answers with ``statuses`` in turn
-    (then 200)."""
+    (then 200), each after ``delay_s`` seconds."""
 
-    def __init__(self, statuses: list[int] | None = None) -> None:
+    def __init__(self, statuses: list[int] | None = None, delay_s: float = 0.0) -> None:
         self.received: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.statuses = list(statuses or [])
@@ -22,6 +23,7 @@ class Provider:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                time.sleep(delay_s)
                 outer.received.append(json.loads(body))
                 outer.headers.append(dict(self.headers))
                 status = outer.statuses.pop(0) if outer.statuses else 200

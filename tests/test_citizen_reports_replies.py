@@ -9,6 +9,7 @@ not a stand-in for our code: the outbox worker posts to it over the network stac
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -407,3 +408,67 @@ def test_the_migration_creates_the_outbox_and_network_tables_exactly_as_the_sche
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_object": ours})
         assert compare_metadata(context, metadata) == []
+
+
+# ---------------------------------------------------------------- command line and workers
+
+def test_the_command_line_registers_members_broadcasts_and_sends_the_outbox(
+        store: sa.Engine, provider: Provider, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from salus.cli.app import app
+
+    runner = CliRunner()
+    db = store.url.render_as_string(hide_password=False)
+    alert_id = _alert(store)
+
+    def salus(*args: str) -> str:
+        result = runner.invoke(app, [*args, "--db", db])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "network member" in salus("reports", "network", "add", "Awa", "--area", "R1-A",
+                                     "--phone", "+2348000000301", "--languages", "ar,en",
+                                     "--member-role", "focal_point")
+    refused = runner.invoke(app, ["reports", "network", "add", "Bad", "--area", "R1-A",
+                                  "--channel", "pigeon", "--db", db])
+    assert refused.exit_code != 0 and "'pigeon' is not one of sms, whatsapp, email" in (
+        refused.output)
+    assert "Awa" in salus("reports", "network", "list", "--area", "R1")
+    assert f"alert {alert_id}: 1 message(s) queued" in salus("reports", "broadcast",
+                                                              str(alert_id))
+    monkeypatch.delenv("SALUS_SMS_PROVIDER_URL", raising=False)
+    unset = runner.invoke(app, ["reports", "send-outbox", "--db", db])
+    assert unset.exit_code != 0 and "SALUS_SMS_PROVIDER_URL is not set" in unset.output
+    monkeypatch.setenv("SALUS_SMS_PROVIDER_URL", provider.url)
+    assert "sent 1, to retry 0, failed 0" in salus("reports", "send-outbox")
+    assert "sent 0, to retry 0, failed 0" in salus("reports", "send-outbox")
+    assert [(p["to"], p["language"], p["kind"]) for p in provider.received] == [
+        ("+2348000000301", "ar", "broadcast")]
+    assert provider.received[0]["text"].startswith("إنذار مبكر")
+
+
+def test_two_workers_running_at_once_send_each_message_once(store: sa.Engine) -> None:
+    slow = Provider(delay_s=0.3)
+    try:
+        references = [_web_report(client(store), contact=f"+23480000004{i:02d}",
+                                  reply_consent="1") for i in range(4)]
+        for reference in references:
+            review.reject(store, ANA, review.report_id_for(store, reference))
+        barrier = threading.Barrier(2)
+        runs: list[Any] = []
+
+        def work() -> None:
+            barrier.wait()
+            runs.append(send_outbox(store, _http(slow), SmsSettings()))
+
+        workers = [threading.Thread(target=work) for _ in range(2)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    finally:
+        slow.close()
+    assert sum(r.sent for r in runs) == 4
+    assert sorted(p["id"] for p in slow.received) == sorted(
+        f"report:{review.report_id_for(store, ref)}:rejected" for ref in references)

@@ -28,4 +28,5 @@ def insert_once(conn: sa.Connection, values: dict[str, Any]) -> bool:
         if found.first() is not None:
             return False
         stmt = m.insert().values(**values)
-    return conn.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: with an implicit RETURNING PostgreSQL's driver reports no count
+    return conn.execute(stmt.returning(m.c.id)).first() is not None
