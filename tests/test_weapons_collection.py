@@ -304,3 +304,20 @@ def test_a_glock_is_found_by_serial_as_read(engine: sa.Engine) -> None:
     uid = weapons.record_weapon(engine, reg.officer, glock("XK-77"))
     with engine.connect() as conn:
         assert uc.resolve_weapon(conn, reg.officer, "xk 77") == uid
+
+
+def test_control_characters_are_refused_by_field_before_the_database_sees_them(
+        engine: sa.Engine) -> None:
+    reg = seed_registry(engine)
+    before = table_counts(engine)
+    with pytest.raises(ValidationFailed) as campaign:
+        _campaign(engine, reg.officer, "Amnesty\x00 2024")
+    assert campaign.value.errors[0] == campaign.value.errors[0] | {
+        "field": "name", "code": "text.control"}
+    with pytest.raises(ValidationFailed) as batch:
+        uc.get_batch(engine, reg.officer, "DC\x00")
+    assert batch.value.errors[0]["code"] == "text.control"
+    with pytest.raises(ValidationFailed) as report:
+        collection_report(engine, reg.officer, "2024", "R1\x00")
+    assert report.value.errors[0]["field"] == "area"
+    assert table_counts(engine) == before

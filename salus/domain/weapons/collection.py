@@ -20,6 +20,8 @@ Pure Python: no I/O.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -87,10 +89,26 @@ def item_errors(item: DestructionItem) -> list[ArmsRuleError]:
     elif not (item.calibre or "").strip():
         out.append(ArmsRuleError("required", "calibre", item.calibre,
                                  "ammunition is counted by calibre"))
+    out += text_errors({"calibre": item.calibre, "description": item.description})
     if isinstance(item.quantity, bool) or not isinstance(item.quantity, int) \
             or not 1 <= item.quantity <= MAX_QUANTITY:
         out.append(ArmsRuleError("item.quantity", "quantity", item.quantity,
                                  f"a whole number from 1 to {MAX_QUANTITY:,}"))
+    return out
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def text_errors(values: dict[str, str | Sequence[str] | None]) -> list[ArmsRuleError]:
+    """Text fields holding NUL or other control characters (PostgreSQL refuses NUL; none
+    belongs in a record): one error per field, naming it."""
+    out = []
+    for name, value in values.items():
+        items = [value] if isinstance(value, str) else list(value or ())
+        if any(_CONTROL.search(v) for v in items):
+            out.append(ArmsRuleError("text.control", name, value,
+                                     "contains control characters"))
     return out
 
 

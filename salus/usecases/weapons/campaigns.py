@@ -37,6 +37,7 @@ from salus.domain.weapons.collection import (
     ItemKind,
     item_errors,
     method_errors,
+    text_errors,
 )
 from salus.domain.weapons.registry import ArmsRuleError, DestructionMethod, EventType
 from salus.domain.weapons.serials import manufacturer_key, serial_key
@@ -167,6 +168,9 @@ def add_campaign(engine: sa.Engine, viewer: Viewer, c: CampaignInput) -> int:
     if c.kind not in {k.value for k in CampaignKind}:
         errors.append(ArmsRuleError("campaign.kind", "kind", c.kind,
                                     f"one of {', '.join(k.value for k in CampaignKind)}"))
+    errors += text_errors({"name": c.name, "description": c.description,
+                           "collecting_agency": c.collecting_agency, "locations": c.locations,
+                           "area_code": c.area_code})
     if c.ends_on < c.starts_on:
         errors.append(ArmsRuleError("campaign.end_before_start", "ends_on", c.ends_on,
                                     f"the campaign starts on {c.starts_on.isoformat()}"))
@@ -215,6 +219,7 @@ def list_campaigns(engine: sa.Engine, viewer: Viewer) -> list[CampaignView]:
 def get_campaign(engine: sa.Engine, viewer: Viewer, name: str) -> CampaignView:
     """One campaign in the viewer's scope (NotFound otherwise)."""
     can_read(viewer)
+    check(text_errors({"name": name}))
     with engine.connect() as conn:
         row = conn.execute(_campaign_query(viewer).where(
             w.collection_campaign.c.name == name)).first()
@@ -230,6 +235,7 @@ def record_surrender(engine: sa.Engine, viewer: Viewer, campaign: str, weapon: s
     ``campaign`` on ``on``: a ``surrendered`` event through the lifecycle rules (the campaign's
     dates bound the day; its collecting agency is the event's unless ``agency`` is given)."""
     can_edit(viewer)
+    check(text_errors({"campaign": campaign, "place": place, "agency": agency}))
     with engine.begin() as conn:
         uid = resolve_weapon(conn, viewer, weapon, manufacturer)
         return record_event_in(conn, viewer, uid, EventInput(
@@ -248,6 +254,7 @@ def resolve_weapon(conn: sa.Connection, viewer: Viewer, ref: str,
     ref = (ref or "").strip()
     if not ref:
         fail(ArmsRuleError("required", field_name, ref, "give a uid or a serial number"))
+    check(text_errors({field_name: ref, "manufacturer": manufacturer}))
     wt = w.weapon
     in_scope = scoped(wt.c.area_id, viewer)
     uid = conn.scalar(sa.select(wt.c.uid).where(wt.c.uid == ref, *in_scope))
@@ -305,6 +312,10 @@ def _batch_errors(b: BatchInput) -> list[ArmsRuleError]:
         if not str(getattr(b, name) or "").strip():
             out.append(ArmsRuleError("required", name, getattr(b, name), "is required"))
     out += method_errors(str(b.method))
+    out += text_errors({"certificate_number": b.certificate_number, "place": b.place,
+                        "witnesses": b.witnesses, "notes": b.notes, "area_code": b.area_code,
+                        "verifying_body": b.verifying_body,
+                        "collecting_agency": b.collecting_agency})
     if b.destroyed_on > dt.datetime.now(dt.UTC).date():
         out.append(ArmsRuleError("date.future", "destroyed_on", b.destroyed_on,
                                  "the destruction date is in the future"))
@@ -313,6 +324,7 @@ def _batch_errors(b: BatchInput) -> list[ArmsRuleError]:
 
 def batch_row(conn: sa.Connection, viewer: Viewer, certificate_number: str) -> sa.Row[Any]:
     """The batch with this certificate in the viewer's scope (``batch.unknown`` otherwise)."""
+    check(text_errors({"destruction_certificate": certificate_number}))
     db = w.destruction_batch
     row = conn.execute(sa.select(db).where(db.c.certificate_number == certificate_number,
                                            *scoped(db.c.area_id, viewer))).first()
@@ -460,6 +472,7 @@ def get_batch(engine: sa.Engine, viewer: Viewer, certificate_number: str) -> Bat
     """A destruction batch in the viewer's scope with the weapons, parts and ammunition
     destroyed in it."""
     can_read(viewer)
+    check(text_errors({"destruction_certificate": certificate_number}))
     db, e, di = w.destruction_batch, w.weapon_event, w.destruction_item
     with engine.connect() as conn:
         row = conn.execute(sa.select(db, t.area.c.code.label("area_code"))

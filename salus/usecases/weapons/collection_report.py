@@ -41,7 +41,13 @@ from salus.analytics import disclosure
 from salus.analytics.periods import Period, PeriodError, bucket_label, parse_period, truncate
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.spreadsheet import safe_record
-from salus.domain.weapons.collection import COLLECTED_PARTS, EVENT_MEASURES, MEASURES, Measure
+from salus.domain.weapons.collection import (
+    COLLECTED_PARTS,
+    EVENT_MEASURES,
+    MEASURES,
+    Measure,
+    text_errors,
+)
 from salus.domain.weapons.lifecycle import effective_history
 from salus.domain.weapons.registry import ArmsRuleError, EventType
 from salus.storage import schema as t
@@ -179,7 +185,7 @@ def collection_report(engine: sa.Engine, viewer: Viewer, period: str,
                                    "permission")
         public = True
     disclosure.check_threshold(threshold)
-    span = _checked(period, grain, by)
+    span = _checked(period, grain, by, area_code)
     with engine.connect() as conn:
         root = area_for(conn, viewer, area_code) if area_code else viewer.area_id
         areas = _Areas(conn, root, area_level)
@@ -205,8 +211,8 @@ def collection_report(engine: sa.Engine, viewer: Viewer, period: str,
                             dict(items), threshold)
 
 
-def _checked(period: str, grain: str, by: tuple[str, ...]) -> Period:
-    errors = []
+def _checked(period: str, grain: str, by: tuple[str, ...], area_code: str | None) -> Period:
+    errors = text_errors({"area": area_code})
     span = None
     try:
         span = parse_period(period)
