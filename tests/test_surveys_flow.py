@@ -223,3 +223,19 @@ def test_a_design_variable_with_a_quote_and_a_repeated_domain_are_refused_not_cr
     with pytest.raises(ValidationFailed, match="nor a question"):
         estimates.estimate_indicator(engine, ADMIN, "CSS", "2024", "sdg-16-1-4",
                                      estimates.Options(by=("shoe_size",)))
+
+
+def test_16_1_4_by_disability_and_age_group_equals_the_estimator(engine: sa.Engine) -> None:
+    _survey(engine)
+    got = estimates.estimate_indicator(engine, ADMIN, "CSS", "2024", "sdg-16-1-4",
+                                       estimates.Options(by=("disability", "age_band")))
+    df = frame(sample())
+    df["age_band"] = pd.cut(df["age"], [-1, 14, 29, 44, 59, 200], labels=[
+        "sdg:0-14", "sdg:15-29", "sdg:30-44", "sdg:45-59", "sdg:60+"]).astype(str)
+    df["y"] = df["safe_walk"].isin(["very_safe", "fairly_safe"]).astype(float)
+    d = SurveyDesign.from_frame(df, weights="weight", strata="stratum", psu="cluster")
+    want = proportion(d, "y", by=["disability", "age_band"])
+    assert [(r.domain["disability"], r.domain["age_band"]) for r in got.rows] == list(
+        zip(want["disability"], want["age_band"], strict=True))
+    np.testing.assert_allclose([r.estimate for r in got.rows], want["estimate"], rtol=1e-10)
+    np.testing.assert_allclose([r.se for r in got.rows], want["se"], rtol=1e-10)

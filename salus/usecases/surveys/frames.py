@@ -43,7 +43,8 @@ def load_frame(conn: sa.Connection, wave_id: int, answers: Sequence[str],
     cols += [r.c.extra[key].as_string().label(f"e{i}") for i, key in enumerate(extras)]
     result = conn.execute(sa.select(*cols).where(r.c.wave_id == wave_id).order_by(r.c.id))
     names = list(result.keys())
-    rows = result.fetchall()
+    rows = result.cursor.fetchall()  # plain tuples: no Row objects (a third of the time at 1M)
+    result.close()
     data: dict[str, list[Any]] = ({n: list(c) for n, c in zip(names, zip(*rows, strict=True),
                                                               strict=True)}
                                   if rows else {n: [] for n in names})
