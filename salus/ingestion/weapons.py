@@ -218,9 +218,10 @@ def read_file(path: str | Path, mapping: WeaponsMapping) -> ParsedFile:
         out.errors.append(RowError(None, " | ".join(mapping.columns[name]), "",
                                    "column.missing", f"no column for {name} in the header"))
     out.unmapped_columns = unmapped_columns(table.columns, set(bound.values()))
+    convert = _Converters(mapping)
     for number, cells in table.rows:
         out.rows_read += 1
-        parsed = _row(number, cells, bound, mapping, out.errors)
+        parsed = _row(number, cells, bound, mapping, out.errors, convert)
         if parsed is not None and out.unmapped_columns:
             attributes = source_attributes(cells, out.unmapped_columns)
             parsed = dataclasses.replace(parsed, weapon=dataclasses.replace(
@@ -247,16 +248,51 @@ def _first(names: tuple[str, ...], index: dict[str, str], tags: dict[str, str]) 
     return None
 
 
+class _Converters:
+    """:func:`_convert` for one file, remembering the result (or the error) of each distinct
+    cell of the fields whose values repeat (codes, value maps, numbers, dates): a national
+    registry file has millions of rows but few distinct dates, categories or licence types.
+    Free text without a value map is only trimmed (:func:`cell_text`), as :func:`_convert`
+    does."""
+
+    LIMIT = 200_000
+    """Distinct cells remembered per field at most (memory stays bounded)."""
+
+    def __init__(self, mapping: WeaponsMapping) -> None:
+        self.mapping = mapping
+        self.seen: dict[str, dict[tuple[type, Any], Any]] = {}
+
+    def __call__(self, name: str, raw: Any) -> Any:
+        kind, codes = FIELDS[name]
+        if kind == TEXT and codes is None and name not in self.mapping.values:
+            return cell_text(raw)
+        seen = self.seen.setdefault(name, {})
+        key = (raw.__class__, raw)
+        try:
+            found = seen[key]
+        except KeyError:
+            try:
+                found = _convert(name, raw, self.mapping)
+            except CellError as exc:
+                found = exc
+            if len(seen) < self.LIMIT:
+                seen[key] = found
+        if isinstance(found, CellError):
+            raise CellError(found.code, found.message)
+        return found
+
+
 def _row(number: int, cells: dict[str, Any], bound: dict[str, str], mapping: WeaponsMapping,
-         errors: list[RowError]) -> ParsedRow | None:
+         errors: list[RowError], convert: _Converters | None = None) -> ParsedRow | None:
     values: dict[str, Any] = dict(mapping.defaults)
     before, failed = len(errors), set()
+    convert = convert or _Converters(mapping)
     for name, column in bound.items():
         raw = cells.get(column)
         if cell_text(raw) is None:
             continue
         try:
-            values[name] = _convert(name, raw, mapping)
+            values[name] = convert(name, raw)
         except CellError as exc:
             failed.add(name)
             errors.append(RowError(number, column, cell_text(raw) or "", exc.code, str(exc)))

@@ -306,8 +306,35 @@ def _person_row(p: Any, iid: int) -> dict[str, Any]:
     }
 
 
+def reserve_ids(conn: sa.Connection, table: sa.Table, n: int) -> list[int]:
+    """The next ``n`` ids of ``table``, in order, for a bulk insert that writes them itself
+    (rows that reference each other are then written without reading ids back).
+
+    SQLite gives a new row ``max(id) + 1`` (an ``INTEGER PRIMARY KEY`` without AUTOINCREMENT)
+    and a bulk write holds the write lock for its whole transaction, so ``max(id)`` read once is
+    exact; PostgreSQL draws them from the column's sequence (as :func:`_reserve_ids`)."""
+    if n == 0:
+        return []
+    if conn.dialect.name == "sqlite":
+        top = conn.exec_driver_sql(f'SELECT max(id) FROM "{table.name}"').scalar() or 0
+        return list(range(top + 1, top + 1 + n))
+    if conn.dialect.name == "postgresql":
+        q = sa.text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) "
+                    "FROM generate_series(1, :n)")
+        return sorted(int(i) for i in conn.execute(q, {"t": table.name, "n": n}).scalars())
+    raise NotImplementedError(f"bulk insert on {conn.dialect.name}")
+
+
+def insert_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str],
+                rows: list[tuple[Any, ...]]) -> None:
+    """Insert plain tuples in one multi-row write (``executemany`` on SQLite, ``COPY`` on
+    PostgreSQL), each value bound as SQLAlchemy's insert binds it — a ``None`` in a JSON column
+    included (JSON ``null`` unless the column says ``none_as_null``)."""
+    _insert_rows(conn, table, columns, rows, json_none=True)
+
+
 def _insert_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str],
-                 rows: list[tuple[Any, ...]]) -> None:
+                 rows: list[tuple[Any, ...]], *, json_none: bool = False) -> None:
     """Insert plain tuples, each value converted as SQLAlchemy's column type would bind it.
 
     SQLite: ``executemany`` on the connection's own DBAPI cursor (same transaction).
@@ -315,7 +342,7 @@ def _insert_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str],
     """
     if not rows:
         return
-    rows = _bind(conn.dialect, table, columns, rows)
+    rows = _bind(conn.dialect, table, columns, rows, json_none=json_none)
     names = ", ".join(f'"{c}"' for c in columns)
     raw = conn.connection.driver_connection
     dbapi = conn.dialect.loaded_dbapi
@@ -350,8 +377,10 @@ _PROCESSORS: dict[tuple[str, str, tuple[str, ...]], list[tuple[int, Any]]] = {}
 
 
 def _bind(dialect: sa.Dialect, table: sa.Table, columns: Sequence[str],
-          rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Rows with each column's bind processor applied (those columns only, column-wise)."""
+          rows: list[tuple[Any, ...]], *, json_none: bool = False) -> list[tuple[Any, ...]]:
+    """Rows with each column's bind processor applied (those columns only, column-wise);
+    ``json_none``: a ``None`` in a JSON column is bound too (JSON ``null`` or SQL NULL, as the
+    column says), not passed on as SQL NULL."""
     key = (dialect.name, table.name, tuple(columns))
     processors = _PROCESSORS.get(key)
     if processors is None:
@@ -364,9 +393,10 @@ def _bind(dialect: sa.Dialect, table: sa.Table, columns: Sequence[str],
     for i, f in processors:
         cache: dict[Any, Any] = {}
         out: list[Any] = []
+        none = f(None) if json_none and isinstance(table.c[columns[i]].type, sa.JSON) else None
         for v in cols[i]:
             if v is None:
-                out.append(None)
+                out.append(none)
                 continue
             if v.__class__ is dict:  # a JSON object (source attributes): not hashable
                 out.append(f(v))

@@ -38,6 +38,7 @@ from salus.usecases.weapons.common import (
     can_edit,
     fail,
 )
+from salus.usecases.weapons.imports_bulk import COMPARED, BulkImport, normalised
 from salus.usecases.weapons.lifecycle import (
     EventInput,
     current_holding,
@@ -48,9 +49,6 @@ from salus.usecases.weapons.lifecycle import (
 from salus.usecases.weapons.owners import add_owner_in, issue_licence_in, owner_uid_by_identity
 from salus.usecases.weapons.records import keys_of, record_weapon_in
 
-COMPARED = ("category", "model", "calibre", "country_of_manufacture", "year_of_manufacture",
-            "import_country", "import_year")
-"""Weapon fields a re-imported row must agree with (where both the row and the store have one)."""
 FIELD_OF = {"licence": "licence_number", "expires_on": "licence_expires_on",
             "occurred_on": "event_date", "owner": "id_document_number", "number":
             "licence_number", "from_owner": "id_document_number", "to_owner": "id_document_number",
@@ -84,12 +82,15 @@ class _Rollback(Exception):  # noqa: N818 - a control-flow signal, not an error
 
 def import_registry(engine: sa.Engine, viewer: Viewer, path: str | Path,
                     mapping: str | Path = "weapons-registry", *,
-                    dry_run: bool = False, file_name: str | None = None) -> ImportReport:
+                    dry_run: bool = False, file_name: str | None = None,
+                    bulk: bool = True) -> ImportReport:
     """Import a registry file (see the module docstring). Rows that could be read are checked
     against the registry even when other rows could not, so one run reports every error.
     Raises ``FileImportError`` for a file that cannot be read, ``MappingError`` for a bad
     mapping. ``file_name`` names the file in the batch and the report (an upload's own name,
-    where ``path`` is the staged copy)."""
+    where ``path`` is the staged copy). ``bulk`` (the default) takes the set-based path of
+    :mod:`salus.usecases.weapons.imports_bulk`; ``bulk=False`` sends every row through the use
+    cases one by one (the same outcome and the same refusals, much slower)."""
     can_edit(viewer)
     parsed = reader.read_file(path, reader.load(mapping))
     if file_name:
@@ -104,8 +105,12 @@ def import_registry(engine: sa.Engine, viewer: Viewer, path: str | Path,
             # the batch row first, so that its started_at is when the import started
             batch = repo.start_batch(conn, "weapons", parsed.file_name, parsed.sha256,
                                      parsed.mapping, viewer.username)
-            for row in parsed.rows:
-                _apply_row(conn, viewer, row, report)
+            if bulk:
+                BulkImport(conn, viewer, report,
+                           lambda row: _apply_row(conn, viewer, row, report)).run(parsed.rows)
+            else:
+                for row in parsed.rows:
+                    _apply_row(conn, viewer, row, report)
             if report.errors or dry_run:
                 raise _Rollback
             _finish_batch(conn, viewer, batch, report)
@@ -187,7 +192,7 @@ def _weapon(conn: sa.Connection, viewer: Viewer, row: reader.ParsedRow) -> tuple
     if found is None:
         return record_weapon_in(conn, viewer, row.weapon), True
     probe = dataclasses.replace(row.weapon, markings=())
-    stored_new = _normalised(probe)
+    stored_new = normalised(probe)
     for name in COMPARED:
         mine, theirs = stored_new.get(name), found[name]
         if mine is not None and theirs is not None and mine != theirs:
@@ -210,16 +215,6 @@ def _attributes(conn: sa.Connection, viewer: Viewer, weapon_uid: str,
     audit(conn, viewer.username, "update", "weapon", weapon_uid, {"source_attributes": old},
           {"source_attributes": new})
     return True
-
-
-def _normalised(record: Any) -> dict[str, Any]:
-    from salus.domain.weapons.rules import country_code
-
-    out = {name: getattr(record, name) for name in COMPARED}
-    for name in ("country_of_manufacture", "import_country"):
-        if out[name]:
-            out[name] = country_code(out[name], name)
-    return out
 
 
 def _has_event(conn: sa.Connection, weapon_uid: str, row: reader.ParsedRow) -> bool:

@@ -174,7 +174,7 @@ def record_weapon_in(conn: sa.Connection, viewer: Viewer, record: WeaponRecord) 
     maker_key, serial_key = keys_of(record)
     _refuse_duplicate(conn, record, maker_key, serial_key)
     uid, stamp = str(uuid.uuid4()), repo.now()
-    values = _weapon_values(record, maker_key, serial_key) | {
+    values = weapon_values(record, maker_key, serial_key) | {
         "uid": uid, "area_id": area_for(conn, viewer, record.area_code), "status": None,
         "created_by": viewer.username, "created_at": stamp, "updated_at": stamp}
     weapon_id = new_id(conn.execute(w.weapon.insert(), dict(**values)))
@@ -185,7 +185,7 @@ def record_weapon_in(conn: sa.Connection, viewer: Viewer, record: WeaponRecord) 
     return uid
 
 
-def _weapon_values(r: WeaponRecord, maker_key: str | None, serial_key: str | None
+def weapon_values(r: WeaponRecord, maker_key: str | None, serial_key: str | None
                    ) -> dict[str, Any]:
     return {
         "category": r.category, "manufacturer": _text(r.manufacturer),
