@@ -10,7 +10,7 @@ PYTEST := $(VENV)/bin/pytest -n $(WORKERS) --dist loadscope
 # process (and every `salus` command) compiles pandas, SciPy, SQLAlchemy… from source again.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install demo test test-fast test-sqlite test-postgresql lint bench lock
+.PHONY: install demo test test-fast test-sqlite test-postgresql lint bench lock fuzz
 install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -41,6 +41,13 @@ test-sqlite: install
 
 test-postgresql: install
 	$(PYTEST) --backend postgresql
+
+# A longer, randomised schemathesis run over the whole API (the suite's run is derandomised and
+# short). FUZZ_EXAMPLES cases per operation; SALUS_FUZZ_SEED=<seed> replays a failing run.
+FUZZ_EXAMPLES ?= 200
+fuzz: install
+	SALUS_FUZZ_RANDOM=1 SALUS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest \
+		tests/test_api_schemathesis.py --backend sqlite -k no_generated_input -p no:cacheprovider
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:
