@@ -156,6 +156,13 @@ class Settings(BaseSettings):
     suppression_threshold
         The web app's and the API's smallest count shown in published figures (counts from 1 to
         ``threshold - 1`` are shown as ``<threshold``).
+    public
+        Serve only the public site (as ``salus serve --public``); how the option reaches the
+        worker processes of ``salus serve --workers N``.
+    db_pool_size, db_max_overflow
+        The web app's connection pool per process (SQLAlchemy ``QueuePool``: connections kept
+        open, and opened beyond them under load); a server holds at most
+        ``workers × (pool_size + max_overflow)`` connections (``docs/deploy.md``).
     smtp
         :class:`SmtpSettings` (``SALUS_SMTP_*``).
     notify
@@ -171,6 +178,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     user: str | None = None
     suppression_threshold: int = 5
+    public: bool = False
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)

@@ -17,15 +17,24 @@ def serve(db: DbOption = None,
           port: int = typer.Option(8000, "--port", help="port to listen on"),
           public: bool = typer.Option(False, "--public",
                                       help="publish only the dashboard and indicators: no "
-                                           "login, small counts suppressed, no records")) -> None:
+                                           "login, small counts suppressed, no records"),
+          workers: int = typer.Option(1, "--workers", min=1,
+                                      help="worker processes (about one per core; see "
+                                           "docs/deploy.md)"),
+          forwarded_allow_ips: str | None = typer.Option(
+              None, "--forwarded-allow-ips",
+              help="comma-separated addresses of the reverse proxies whose X-Forwarded-For and "
+                   "X-Forwarded-Proto are believed ('*': any; default 127.0.0.1)")) -> None:
     """Serve the web app and the REST API (/api/v1, OpenAPI at /api/docs)."""
     from salus.web.app import serve as run
 
     url = database_url(db)
     open_db(url).dispose()
     console.print(f"Salus on [bold]http://{host}:{port}/[/bold]"
-                  + (" (public: published figures only)" if public else ""))
-    run(url, host=host, port=port, public=public)
+                  + (" (public: published figures only)" if public else "")
+                  + (f", {workers} worker processes" if workers > 1 else ""))
+    run(url, host=host, port=port, public=public, workers=workers,
+        forwarded_allow_ips=forwarded_allow_ips)
 
 
 @users_app.command("add")

@@ -105,8 +105,22 @@ def upgrade(engine: sa.Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def open_store(url: str) -> sa.Engine:
-    """Engine for ``url`` with its schema at the newest revision."""
-    engine = create_engine(url)
+def open_store(url: str, *, pool_size: int | None = None,
+               max_overflow: int | None = None) -> sa.Engine:
+    """Engine for ``url`` with its schema at the newest revision.
+
+    ``pool_size`` and ``max_overflow`` size the connection pool (SQLAlchemy ``QueuePool``: the
+    connections kept open, and those opened beyond them under load and closed when returned);
+    unset, SQLAlchemy's defaults (5 and 10). An in-memory SQLite store has no such pool and
+    ignores them.
+    """
+    kwargs: dict[str, Any] = {}
+    in_memory = sa.make_url(normalise_url(url)).get_backend_name() == "sqlite" and (
+        sa.make_url(url).database in (None, "", ":memory:"))
+    if pool_size is not None and not in_memory:
+        kwargs["pool_size"] = pool_size
+    if max_overflow is not None and not in_memory:
+        kwargs["max_overflow"] = max_overflow
+    engine = create_engine(url, **kwargs)
     upgrade(engine)
     return engine

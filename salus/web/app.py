@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 
 import sqlalchemy as sa
@@ -37,12 +38,15 @@ def create_app(engine: sa.Engine | str, *, public: bool = False,
     ``public``: only the published dashboard and indicators, no login, small counts suppressed,
     no record-level data. ``secure_cookies``: force the ``Secure`` flag (default: when the
     request came over HTTPS). ``suppression_threshold``: the smallest count published (default:
-    ``SALUS_SUPPRESSION_THRESHOLD``, else 5; see :mod:`salus.config`).
+    ``SALUS_SUPPRESSION_THRESHOLD``, else 5; see :mod:`salus.config`). A URL is opened with
+    the pool of ``SALUS_DB_POOL_SIZE`` and ``SALUS_DB_MAX_OVERFLOW``.
     """
+    config = settings()
     if suppression_threshold is None:
-        suppression_threshold = settings().suppression_threshold
+        suppression_threshold = config.suppression_threshold
     if isinstance(engine, str):
-        engine = open_store(engine)
+        engine = open_store(engine, pool_size=config.db_pool_size,
+                            max_overflow=config.db_max_overflow)
     app = SalusApp(title="Salus", version="1", description=API_DESCRIPTION,
                    docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json")
     app.state.salus = AppState(engine=engine, public=public, secure_cookies=secure_cookies,
@@ -72,10 +76,35 @@ def _install_routes(app: FastAPI, public: bool) -> None:
         app.include_router(router)
 
 
+def app_from_environment() -> FastAPI:
+    """The app that each worker process of ``salus serve --workers N`` builds (uvicorn's
+    ``factory``): the store of ``SALUS_DATABASE_URL``, the public site if ``SALUS_PUBLIC``."""
+    config = settings()
+    return create_app(config.database_url, public=config.public)
+
+
 def serve(engine_url: str, host: str = "127.0.0.1", port: int = 8000,
-          public: bool = False) -> None:
-    """Run the web app with uvicorn until interrupted (used by ``salus serve`` / ``salus demo``)."""
+          public: bool = False, *, workers: int = 1,
+          forwarded_allow_ips: str | None = None) -> None:
+    """Run the web app with uvicorn until interrupted (used by ``salus serve`` / ``salus demo``).
+
+    With ``workers`` above 1, uvicorn starts that many processes on one socket, each building
+    its app through :func:`app_from_environment`: the URL and ``public`` reach them as
+    ``SALUS_DATABASE_URL`` and ``SALUS_PUBLIC`` (spawned processes inherit the environment).
+    ``forwarded_allow_ips``: the proxies whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are
+    believed (uvicorn's default: ``FORWARDED_ALLOW_IPS``, else 127.0.0.1).
+    """
     import uvicorn
 
-    app = create_app(engine_url, public=public)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    if workers < 1:
+        raise ValueError(f"workers must be 1 or more, not {workers}")
+    if workers == 1:
+        uvicorn.run(create_app(engine_url, public=public), host=host, port=port,
+                    log_level="info", proxy_headers=True,
+                    forwarded_allow_ips=forwarded_allow_ips)
+        return
+    os.environ["SALUS_DATABASE_URL"] = engine_url
+    os.environ["SALUS_PUBLIC"] = "true" if public else "false"
+    uvicorn.run("salus.web.app:app_from_environment", factory=True, workers=workers,
+                host=host, port=port, log_level="info", proxy_headers=True,
+                forwarded_allow_ips=forwarded_allow_ips)
