@@ -261,10 +261,12 @@ class _Converters:
     def __init__(self, mapping: WeaponsMapping) -> None:
         self.mapping = mapping
         self.seen: dict[str, dict[tuple[type, Any], Any]] = {}
+        self.plain = frozenset(name for name, (kind, codes) in FIELDS.items()
+                               if kind == TEXT and codes is None and name not in mapping.values)
+        """Free-text fields without a value map: their value is the trimmed cell."""
 
     def __call__(self, name: str, raw: Any) -> Any:
-        kind, codes = FIELDS[name]
-        if kind == TEXT and codes is None and name not in self.mapping.values:
+        if name in self.plain:
             return cell_text(raw)
         seen = self.seen.setdefault(name, {})
         key = (raw.__class__, raw)
@@ -287,9 +289,14 @@ def _row(number: int, cells: dict[str, Any], bound: dict[str, str], mapping: Wea
     values: dict[str, Any] = dict(mapping.defaults)
     before, failed = len(errors), set()
     convert = convert or _Converters(mapping)
+    plain = convert.plain
     for name, column in bound.items():
         raw = cells.get(column)
-        if cell_text(raw) is None:
+        text = cell_text(raw)
+        if text is None:
+            continue
+        if name in plain:  # free text: what _convert returns for it
+            values[name] = text
             continue
         try:
             values[name] = convert(name, raw)

@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -285,10 +285,12 @@ def build_manufacturer_table(doc: dict[str, Any]) -> ManufacturerTable:
     return ManufacturerTable(str(doc.get("version", "")), generic, makers, by_alias)
 
 
+@lru_cache(maxsize=16384)
 def manufacturer_key(name: str) -> str:
     """Search key of a manufacturer name: the maker's key from the alias table, or, for a maker
     not in the table, the name folded (lower case, no diacritics, punctuation, legal-form or
-    generic words, no spaces). ``""`` for a blank name."""
+    generic words, no spaces). ``""`` for a blank name. Remembered per name (a registry file
+    names a few hundred makers in a million rows)."""
     table = manufacturer_table()
     folded = _compact(name, table.generic_words)
     return table.by_alias.get(folded, folded)

@@ -38,7 +38,7 @@ from salus.usecases.weapons.common import (
     can_edit,
     fail,
 )
-from salus.usecases.weapons.imports_bulk import COMPARED, BulkImport, normalised
+from salus.usecases.weapons.imports_bulk import COMPARED, BulkImport, gc_paused, normalised
 from salus.usecases.weapons.lifecycle import (
     EventInput,
     current_holding,
@@ -92,6 +92,12 @@ def import_registry(engine: sa.Engine, viewer: Viewer, path: str | Path,
     :mod:`salus.usecases.weapons.imports_bulk`; ``bulk=False`` sends every row through the use
     cases one by one (the same outcome and the same refusals, much slower)."""
     can_edit(viewer)
+    with gc_paused(bulk):
+        return _import(engine, viewer, path, mapping, dry_run, file_name, bulk)
+
+
+def _import(engine: sa.Engine, viewer: Viewer, path: str | Path, mapping: str | Path,
+            dry_run: bool, file_name: str | None, bulk: bool) -> ImportReport:
     parsed = reader.read_file(path, reader.load(mapping))
     if file_name:
         parsed.file_name = file_name

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -75,6 +77,22 @@ def normalised(record: Any) -> dict[str, Any]:
         if out[name]:
             out[name] = country_code(out[name], name)
     return out
+
+
+@contextmanager
+def gc_paused(pause: bool = True) -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a large file is read and written: the
+    parsed rows and the chunk's records are millions of live objects that each full collection
+    would walk again, for nothing (they hold no cycles); a third of the CPU time of a 10,000-row
+    import. Collection resumes as it was afterwards."""
+    was = gc.isenabled()
+    if pause:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if pause and was:
+            gc.enable()
 
 
 class Counts(Protocol):
@@ -231,7 +249,7 @@ class BulkImport:
                 for r in self.conn.execute(sa.select(
                         c.id, c.uid, c.area_id, c.status, c.manufacturer_key, c.serial_key,
                         c.source_record, c.source_attributes, *(c[n] for n in COMPARED))
-                        .where(column.in_(part))).mappings():
+                        .where(column.in_(part))).mappings().all():
                     found[r["id"]] = r
         weapons = {i: self._stored_weapon(r) for i, r in found.items()}
         self._histories(weapons)
@@ -257,7 +275,7 @@ class BulkImport:
             for r in self.conn.execute(
                     sa.select(e.c.id, e.c.weapon_id, e.c.event_type, e.c.occurred_on,
                               e.c.details, e.c.corrects_event_id, e.c.incident_uid)
-                    .where(e.c.weapon_id.in_(part)).order_by(e.c.weapon_id, e.c.id)):
+                    .where(e.c.weapon_id.in_(part)).order_by(e.c.weapon_id, e.c.id)).all():
                 weapons[r.weapon_id].history.append(LifecycleEvent(
                     EventType(r.event_type), r.occurred_on, id=r.id, corrects=r.corrects_event_id,
                     incident_uid=r.incident_uid, details=dict(r.details or {})))
@@ -270,7 +288,7 @@ class BulkImport:
                 for r in self.conn.execute(sa.select(
                         o.c.id, o.c.uid, o.c.kind, o.c.family_name, o.c.entity_name,
                         o.c.area_id, o.c.registration_number, o.c.id_document_type,
-                        o.c.id_document_number).where(column.in_(part)).order_by(o.c.id)):
+                        o.c.id_document_number).where(column.in_(part)).order_by(o.c.id)).all():
                     if r.id in out:
                         continue
                     owner = out[r.id] = _Owner(r.id, str(r.uid), r.kind, r.family_name,
@@ -288,7 +306,7 @@ class BulkImport:
                     lic.c.id, lic.c.number, lic.c.owner_id, lic.c.issued_on, lic.c.expires_on,
                     lic.c.status, o.c.uid, o.c.kind, o.c.family_name, o.c.entity_name,
                     o.c.area_id).join(o, o.c.id == lic.c.owner_id)
-                    .where(lic.c.number.in_(part))):
+                    .where(lic.c.number.in_(part))).all():
                 owner = owners.get(r.owner_id) or _Owner(
                     r.owner_id, str(r.uid), r.kind, r.family_name, r.entity_name, r.area_id,
                     id=r.owner_id)
@@ -303,7 +321,7 @@ class BulkImport:
                     sa.select(h.c.id, h.c.weapon_id, h.c.owner_id, o.c.uid, o.c.kind,
                               o.c.family_name, o.c.entity_name, o.c.area_id)
                     .join(o, o.c.id == h.c.owner_id)
-                    .where(h.c.weapon_id.in_(part), h.c.to_date.is_(None)).order_by(h.c.id)):
+                    .where(h.c.weapon_id.in_(part), h.c.to_date.is_(None)).order_by(h.c.id)).all():
                 owner = owners.setdefault(r.owner_id, _Owner(
                     r.owner_id, str(r.uid), r.kind, r.family_name, r.entity_name, r.area_id,
                     id=r.owner_id))
