@@ -124,7 +124,7 @@ def test_an_analyst_bound_to_r2_sees_no_r1_figure_on_the_pages_or_in_the_api(
     api = {"hotspots": rita.get(f"/api/v1/hotspots?{window}").json(),
            "clusters": rita.get("/api/v1/clusters?level=2&days=90&replicates=19").json(),
            "tension": rita.get("/api/v1/tension").json(),
-           "alerts": rita.get("/api/v1/alerts").json()}
+           "alerts": rita.get("/api/v1/alerts").json()["items"]}
     assert sorted(api["hotspots"]["values"]) == [f"R2-{x}{y}" for x in range(3) for y in range(3)]
     assert api["clusters"]["last"] == DAY.isoformat() and api["alerts"] == []
     assert {p["area_code"] for p in api["tension"]} == {"R2-00"}
@@ -135,7 +135,7 @@ def test_an_analyst_bound_to_r2_sees_no_r1_figure_on_the_pages_or_in_the_api(
     assert seen["R1-00"]["class"] == "hot" and len(seen) == 18
     assert "R1-00" in ana.get(f"/hotspots?{window}").text
     assert "R1-00" in ana.get("/tension").text
-    assert [a["area_code"] for a in ana.get("/api/v1/alerts").json()] == ["R1-00"]
+    assert [a["area_code"] for a in ana.get("/api/v1/alerts").json()["items"]] == ["R1-00"]
     assert ana.get(f"/api/v1/alerts/{alert_id}").json()["status"] == "new"
 
 

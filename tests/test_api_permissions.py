@@ -45,6 +45,7 @@ GET_ENDPOINTS: dict[str, tuple[str, ...]] = {
     "/api/v1/dashboard/headline?year=2024": ALL,
     "/api/v1/dashboard/map?year=2024&format=csv": ALL,
     "/api/v1/alerts": READERS,
+    "/api/v1/alerts?status=open&area=R1&page=1&per_page=5": READERS,
     "/api/v1/hotspots?level=2&days=3660&end=2024-12-31": READERS,
     "/api/v1/clusters?level=2&days=730&replicates=19": READERS,
     "/api/v1/tension": READERS,
@@ -150,3 +151,39 @@ def test_an_editor_without_the_grant_cannot_erase_hidden_identities(
 def _reference(path: str) -> bool:
     """Areas and population are reference data, the same for every role."""
     return "/areas" in path or "/population" in path
+
+
+def _tension_alert(engine: sa.Engine, code: str = "R1-A") -> int:
+    """An alert in ``code``: the tension index jumps from 2 to 5 in the sixth month."""
+    import datetime as dt
+
+    from salus.domain.accounts.roles import SYSTEM_VIEWER
+    from salus.storage.alerts import TENSION_THEMES
+    from salus.usecases.alerts import tension
+
+    for i, level in enumerate((2, 2, 3, 2, 2, 5)):
+        tension.submit(engine, SYSTEM_VIEWER, code, dt.date(2024, 1 + i, 1),
+                       dict.fromkeys(TENSION_THEMES, level))
+    (fired,) = tension.run_tension_alerts(engine).fired
+    return int(fired["id"])
+
+
+def test_alert_writes_follow_the_roles(observatory: sa.Engine) -> None:
+    """Assigning, escalating and moving an alert through the API: analysts and administrators
+    only, as on the alert's page."""
+    alert_id = _tension_alert(observatory)
+    allowed = {"admin": 200, "ana": 200, "dora": 403, "monty": 403, "pub": 403}
+    for username in ALL:
+        c = client(observatory)
+        headers = {"X-CSRF-Token": sign_in(c, username)}
+        writes = {"assign": {"assignee": username}, "escalate": {"note": username}}
+        for action, body in writes.items():
+            r = c.post(f"/api/v1/alerts/{alert_id}/{action}", json=body, headers=headers)
+            assert r.status_code == allowed[username], (username, action, r.text[:200])
+        r = c.post(f"/api/v1/alerts/{alert_id}/transition", json={"status": "acknowledged"},
+                   headers=headers)
+        assert r.status_code == {"admin": 200, "ana": 409}.get(username, 403), (username, r.text)
+    without_csrf = client(observatory)
+    sign_in(without_csrf, "ana")
+    r = without_csrf.post(f"/api/v1/alerts/{alert_id}/escalate", json={})
+    assert r.status_code == 403

@@ -2,8 +2,8 @@
 notifications, and social-tension reports.
 
 Defined on :data:`salus.storage.schema.metadata` (migration ``0005``). Natural keys keep every
-run idempotent: one alert per (rule, area, period start), one notification per (alert, channel,
-target), one tension report per (locality, period, monitor).
+run idempotent: one alert per (rule, area, period start), one notification per (alert, event,
+channel, target) (migration ``0017``), one tension report per (locality, period, monitor).
 """
 
 from __future__ import annotations
@@ -81,12 +81,13 @@ notification = sa.Table(
               nullable=False),
     sa.Column("channel", sa.String(10), nullable=False),
     sa.Column("target", sa.String(500), nullable=False),
+    sa.Column("event", sa.String(12), nullable=False, server_default="fired"),
     sa.Column("status", sa.String(10), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("created_at", TZ, nullable=False),
     sa.Column("sent_at", TZ, nullable=True),
-    sa.UniqueConstraint("alert_id", "channel", "target", name="uq_notification_key"),
+    sa.UniqueConstraint("alert_id", "event", "channel", "target", name="uq_notification_key"),
 )
 
 tension_report = sa.Table(

@@ -203,6 +203,7 @@ app_user = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("email", sa.String(200), nullable=True),  # alert notifications (0017)
 )
 
 user_session = sa.Table(

@@ -6,6 +6,7 @@ Each function takes an engine and runs its own transaction; every write lands in
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,9 @@ from salus.domain.accounts.roles import Permission, UserRole, Viewer
 from salus.storage import schema as t
 from salus.storage.repository import audit, now
 from salus.usecases.errors import Conflict, NotFound, ValidationFailed, require
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+"""A plausible e-mail address (one @, a dot in the domain, no spaces)."""
 
 SESSION_TTL = dt.timedelta(hours=12)
 LOGIN_WINDOW = dt.timedelta(minutes=15)
@@ -120,13 +124,21 @@ def _check_fields(username: str, password: str | None, role: str, language: str 
         raise ValidationFailed(errors)
 
 
+def _check_email(email: str | None) -> None:
+    if email and (len(email) > 200 or not EMAIL.match(email)):
+        raise ValidationFailed([{"field": "email", "code": "value.invalid",
+                                 "message": f"{email!r} is not an e-mail address"}])
+
+
 def create_user(engine: sa.Engine, actor: Viewer, username: str, password: str, role: str,
                 *, area_code: str | None = None, display_name: str | None = None,
-                language: str | None = None) -> UserInfo:
-    """Add a user (admins only); the password is stored as an argon2id hash."""
+                language: str | None = None, email: str | None = None) -> UserInfo:
+    """Add a user (admins only); the password is stored as an argon2id hash. ``email``: where
+    alert notifications for this user go (:mod:`salus.usecases.alerts.notify`)."""
     require(actor.can(Permission.MANAGE_USERS), "only administrators manage users")
     _check_fields(username, password, role, language,
                   [display_name, area_code, *_site_words(engine)])
+    _check_email(email)
     with engine.begin() as conn:
         taken = conn.execute(sa.select(t.app_user.c.id)
                              .where(t.app_user.c.username == username)).first()
@@ -136,7 +148,7 @@ def create_user(engine: sa.Engine, actor: Viewer, username: str, password: str, 
         values = {"username": username, "display_name": display_name, "role": role,
                   "password_hash": sec.hash_password(password), "language": language or None,
                   "area_id": _area_id(conn, area_code), "active": True,
-                  "created_at": stamp, "password_changed_at": stamp}
+                  "created_at": stamp, "password_changed_at": stamp, "email": email or None}
         key = conn.execute(t.app_user.insert().values(**values)).inserted_primary_key
         uid = key[0] if key else None
         audit(conn, actor.username, "create", "user", username, None,
@@ -147,9 +159,11 @@ def create_user(engine: sa.Engine, actor: Viewer, username: str, password: str, 
 
 def update_user(engine: sa.Engine, actor: Viewer, username: str, *, role: str | None = None,
                 area_code: str | None = None, active: bool | None = None,
-                language: str | None = None) -> UserInfo:
-    """Change a user's role, area scope (``""`` clears it), activity or language."""
+                language: str | None = None, email: str | None = None) -> UserInfo:
+    """Change a user's role, area scope (``""`` clears it), activity, language or e-mail
+    address (``""`` clears it)."""
     require(actor.can(Permission.MANAGE_USERS), "only administrators manage users")
+    _check_email(email)
     with engine.begin() as conn:
         old = _get_row(conn, username)
         _check_fields(username, None, role or old.role, language)
@@ -162,6 +176,8 @@ def update_user(engine: sa.Engine, actor: Viewer, username: str, *, role: str | 
             values["active"] = active
         if language is not None:
             values["language"] = language or None
+        if email is not None:
+            values["email"] = email or None
         conn.execute(t.app_user.update().where(t.app_user.c.id == old.id).values(**values))
         if active is False or role is not None:
             conn.execute(t.user_session.delete().where(t.user_session.c.user_id == old.id))

@@ -1,7 +1,13 @@
 """Alert notifications by e-mail (SMTP) and webhook (JSON POST), with bounded retries.
 
-One ``notification`` row per (alert, channel, target) — the unique key makes a second run, or a
-second process, unable to queue a duplicate — and a row once ``sent`` is never sent again.
+An alert notifies when it fires (the rule's recipients and webhook) and when its state changes
+(issue 13): ``assigned`` tells the assignee, ``escalated`` the administrators whose area scope
+holds the alert's area, ``resolved`` the rule's creator, the assignee and the rule's recipients
+(its watchers) and webhook. People are named by username (their account's ``email``) or by an
+e-mail address; someone with no address is not told (nothing to send to).
+One ``notification`` row per (alert, event, channel, target) — the unique key makes a second
+run, a second process or a second identical move unable to queue a duplicate — and a row once
+``sent`` is never sent again.
 Delivery tries up to ``max_attempts`` times with exponential backoff (``backoff_s``, doubled
 each time) and records the attempt count and the last error; attempts count across runs, so a
 row that used them all up stays ``failed`` (with ``last_error``) and is never retried.
@@ -12,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import smtplib
 import time
 import urllib.request
@@ -27,27 +34,85 @@ from salus.storage import alerts as a
 from salus.storage import schema as t
 
 Sender = Callable[[str, dict[str, Any]], None]
+EVENTS = ("fired", "assigned", "escalated", "resolved")
+"""What a notification tells: the alert fired, or its state changed."""
+ESCALATION_ROLE = "admin"
+"""Who an escalated alert goes to: the administrators of its area (or of the whole country)."""
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def queue(conn: sa.Connection, alert_id: int, rule: Any) -> int:
     """Queue one notification per recipient and webhook of ``rule``; return how many are new."""
-    targets = [("email", r) for r in (rule.recipients or [])]
+    return queue_event(conn, alert_id, "fired", _rule_targets(rule))
+
+
+def _rule_targets(rule: Any) -> list[tuple[str, str]]:
+    targets = [("email", str(r)) for r in (rule.recipients or [])]
     if rule.webhook_url:
-        targets.append(("webhook", rule.webhook_url))
+        targets.append(("webhook", str(rule.webhook_url)))
+    return targets
+
+
+def queue_event(conn: sa.Connection, alert_id: int, event: str,
+                targets: list[tuple[str, str]]) -> int:
+    """Queue ``event`` for each ``(channel, target)`` not told of it yet; return how many."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown notification event {event!r}")
+    n = a.notification
     existing = {(r.channel, r.target) for r in conn.execute(
-        sa.select(a.notification.c.channel, a.notification.c.target)
-        .where(a.notification.c.alert_id == alert_id))}
-    new = [(c, tg) for c, tg in targets if (c, tg) not in existing]
+        sa.select(n.c.channel, n.c.target).where(n.c.alert_id == alert_id, n.c.event == event))}
+    new = list(dict.fromkeys(tg for tg in targets if tg not in existing))
     now = dt.datetime.now(dt.UTC)
     for channel, target in new:
-        conn.execute(a.notification.insert().values(
-            alert_id=alert_id, channel=channel, target=target, status="pending", attempts=0,
-            created_at=now))
+        conn.execute(n.insert().values(
+            alert_id=alert_id, event=event, channel=channel, target=target, status="pending",
+            attempts=0, created_at=now))
     return len(new)
 
 
-def payload(conn: sa.Connection, alert_id: int) -> dict[str, Any]:
-    """What a notification says: the alert, its area, rule and why it fired."""
+def addresses(conn: sa.Connection, people: list[str | None]) -> list[str]:
+    """E-mail addresses of ``people``: an active user's ``email`` by username, or the text
+    itself when it is an e-mail address; in order, without repeats."""
+    names = [p.strip() for p in people if p and p.strip()]
+    u = t.app_user
+    known = {str(r.username): str(r.email) for r in conn.execute(
+        sa.select(u.c.username, u.c.email).where(
+            u.c.username.in_(names), u.c.active.is_(True), u.c.email.is_not(None)))}
+    found = [known.get(name) or (name if EMAIL.match(name) else None) for name in names]
+    return list(dict.fromkeys(f for f in found if f))
+
+
+def escalation_addresses(conn: sa.Connection, area_id: int) -> list[str]:
+    """Addresses of the active administrators whose scope holds ``area_id`` (unbound, or bound
+    to the area or one of its ancestors)."""
+    u = t.app_user
+    above = sa.select(t.area_ancestor.c.ancestor_id).where(t.area_ancestor.c.area_id == area_id)
+    rows = conn.execute(sa.select(u.c.email).where(
+        u.c.role == ESCALATION_ROLE, u.c.active.is_(True), u.c.email.is_not(None),
+        sa.or_(u.c.area_id.is_(None), u.c.area_id.in_(above))).order_by(u.c.username))
+    return list(dict.fromkeys(str(r.email) for r in rows))
+
+
+def queue_state_change(conn: sa.Connection, alert_id: int, event: str) -> int:
+    """Queue ``event`` (assigned, escalated, resolved) to the people concerned (module doc)."""
+    row = conn.execute(sa.select(a.alert.c.area_id, a.alert.c.assignee, a.alert_rule)
+                       .join(a.alert_rule, a.alert_rule.c.id == a.alert.c.rule_id)
+                       .where(a.alert.c.id == alert_id)).one()
+    if event == "assigned":
+        targets = [("email", m) for m in addresses(conn, [row.assignee])]
+    elif event == "escalated":
+        targets = [("email", m) for m in escalation_addresses(conn, row.area_id)]
+    elif event == "resolved":
+        people = addresses(conn, [row.created_by, row.assignee, *(row.recipients or [])])
+        targets = [("email", m) for m in people]
+        targets += [tg for tg in _rule_targets(row) if tg[0] == "webhook"]
+    else:
+        raise ValueError(f"not a state change: {event!r}")
+    return queue_event(conn, alert_id, event, targets)
+
+
+def payload(conn: sa.Connection, alert_id: int, event: str = "fired") -> dict[str, Any]:
+    """What a notification says: the event, the alert, its area, rule and why it fired."""
     row = conn.execute(
         sa.select(a.alert, t.area.c.code.label("area_code"), t.area.c.name.label("area_name"),
                   a.alert_rule.c.name.label("rule_name"))
@@ -55,8 +120,9 @@ def payload(conn: sa.Connection, alert_id: int) -> dict[str, Any]:
         .join(a.alert_rule, a.alert_rule.c.id == a.alert.c.rule_id)
         .where(a.alert.c.id == alert_id)).mappings().one()
     keys = ("id", "rule_name", "area_code", "area_name", "observed", "expected", "upper_bound",
-            "score", "method", "parameters", "status")
+            "score", "method", "parameters", "status", "assignee", "response")
     out = {k: row[k] for k in keys}
+    out["event"] = event
     out.update(period_start=row["period_start"].isoformat(),
                period_end=row["period_end"].isoformat())
     return out
@@ -65,8 +131,9 @@ def payload(conn: sa.Connection, alert_id: int) -> dict[str, Any]:
 def send_email(target: str, body: dict[str, Any], smtp: SmtpSettings | None = None) -> None:
     smtp = smtp or SmtpSettings()
     msg = EmailMessage()
-    msg["Subject"] = (f"[Salus] alert {body['id']}: {body['rule_name']} in {body['area_name']}"
-                      f" ({body['period_start']})")
+    what = "" if body.get("event", "fired") == "fired" else f" {body['event']}"
+    msg["Subject"] = (f"[Salus] alert {body['id']}{what}: {body['rule_name']} in "
+                      f"{body['area_name']} ({body['period_start']})")
     msg["From"], msg["To"] = smtp.sender, target
     msg.set_content(_email_text(body))
     with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_s) as client:
@@ -79,7 +146,11 @@ def send_email(target: str, body: dict[str, Any], smtp: SmtpSettings | None = No
 
 def _email_text(body: dict[str, Any]) -> str:
     bound = body["upper_bound"]
-    return (f"Rule: {body['rule_name']}\nArea: {body['area_name']} ({body['area_code']})\n"
+    change = ""
+    if body.get("event", "fired") != "fired":
+        change = (f"Alert {body['event']}: status {body['status']}, assignee "
+                  f"{body.get('assignee') or '-'}, response {body.get('response') or '-'}\n")
+    return change + (f"Rule: {body['rule_name']}\nArea: {body['area_name']} ({body['area_code']})\n"
             f"Period: {body['period_start']} .. {body['period_end']}\n"
             f"Observed {body['observed']:g}, expected {body['expected']}, "
             f"threshold {bound}, score {body['score']}\n"
@@ -87,7 +158,9 @@ def _email_text(body: dict[str, Any]) -> str:
 
 
 def send_webhook(target: str, body: dict[str, Any], timeout_s: float = 10.0) -> None:
-    data = json.dumps({"event": "salus.alert", "alert": body}, default=str).encode()
+    event = body.get("event", "fired")
+    name = "salus.alert" if event == "fired" else f"salus.alert.{event}"
+    data = json.dumps({"event": name, "alert": body}, default=str).encode()
     request = urllib.request.Request(target, data=data, method="POST",
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=timeout_s) as response:
@@ -119,7 +192,7 @@ def deliver_pending(engine: sa.Engine, settings: NotifySettings | None = None,
 
 def _deliver_one(engine: sa.Engine, row: Any, settings: NotifySettings, send: Sender) -> bool:
     with engine.connect() as conn:
-        body = payload(conn, row.alert_id)
+        body = payload(conn, row.alert_id, row.event)
     attempts, delay, error = row.attempts, settings.backoff_s, None
     while attempts < settings.max_attempts:
         attempts += 1

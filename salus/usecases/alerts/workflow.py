@@ -9,7 +9,10 @@ workflow::
       ↘──────────↘────────────────↘──────→ dismissed
 
 with assignee, notes and the response taken; every change is an ``alert_event`` row and an
-entry in the audit log. Only admins and analysts (:func:`can_manage`) change alerts.
+entry in the audit log. Only admins and analysts (:func:`can_manage`) change alerts. An open
+alert can also be escalated (:func:`escalate`: an event, the status unchanged). Giving an alert
+to someone, escalating it and resolving it queue notifications to the people concerned
+(:func:`salus.usecases.alerts.notify.queue_state_change`), in the same transaction, once each.
 Call :func:`after_import` once an import has committed.
 """
 
@@ -37,6 +40,7 @@ from salus.usecases.alerts.series import (
     period_start,
 )
 from salus.usecases.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from salus.usecases.paging import Page, PageRequest
 
 log = logging.getLogger(__name__)
 STATUSES = ("new", "acknowledged", "response_planned", "resolved", "dismissed")
@@ -220,6 +224,10 @@ def transition(engine: sa.Engine, alert_id: int, new_status: str, viewer: Viewer
         add_event(conn, alert_id, viewer.username, before["status"], new_status, note)
         repo.audit(conn, viewer.username, "transition", "alert", str(alert_id),
                    _audited(before), _audited({**before, **changes}))
+        if changes.get("assignee") and changes["assignee"] != before["assignee"]:
+            notify.queue_state_change(conn, alert_id, "assigned")
+        if new_status == "resolved":
+            notify.queue_state_change(conn, alert_id, "resolved")
         return _load(conn, alert_id, viewer)
 
 
@@ -249,6 +257,30 @@ def assign(engine: sa.Engine, alert_id: int, assignee: str, viewer: Viewer) -> d
                      .values(assignee=assignee or None, updated_at=repo.now()))
         repo.audit(conn, viewer.username, "assign", "alert", str(alert_id),
                    {"assignee": before["assignee"]}, {"assignee": assignee or None})
+        if assignee and assignee != before["assignee"]:
+            notify.queue_state_change(conn, alert_id, "assigned")
+        return _load(conn, alert_id, viewer)
+
+
+ESCALATED = "escalated"
+"""The note prefix of an escalation event (the status does not change)."""
+
+
+def escalate(engine: sa.Engine, alert_id: int, viewer: Viewer,
+             note: str | None = None) -> dict[str, Any]:
+    """Escalate an open alert to the administrators of its area: an ``alert_event`` (status
+    unchanged, note ``escalated: …``), an audit entry and one notification to each of them.
+    Raises :class:`Conflict` for a closed alert (resolved or dismissed)."""
+    _require_manager(viewer)
+    with engine.begin() as conn:
+        before = _load(conn, alert_id, viewer)
+        if before["status"] not in OPEN_STATUSES:
+            raise Conflict(f"an alert {before['status']} cannot be escalated")
+        text = f"{ESCALATED}: {note}" if note else ESCALATED
+        add_event(conn, alert_id, viewer.username, before["status"], before["status"], text)
+        repo.audit(conn, viewer.username, "escalate", "alert", str(alert_id), None,
+                   {"note": note})
+        notify.queue_state_change(conn, alert_id, "escalated")
         return _load(conn, alert_id, viewer)
 
 
@@ -281,24 +313,74 @@ def get_alert(engine: sa.Engine, alert_id: int, viewer: Viewer) -> dict[str, Any
     return alert
 
 
-def list_alerts(engine: sa.Engine, viewer: Viewer, status: str | None = None,
-                limit: int = 200) -> list[dict[str, Any]]:
-    """Alerts of the viewer's area scope, newest first (``status``: one status, ``open``, or
-    None for all)."""
+@dataclass(frozen=True)
+class AlertFilter:
+    """Which alerts a list shows: ``status`` (one status, ``open``, or None for all), the rule's
+    name, an area code (the area and every area below it), periods starting from / up to."""
+
+    status: str | None = None
+    rule: str | None = None
+    area: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def _alert_query(viewer: Viewer, f: AlertFilter) -> sa.Select[Any]:
     from salus.storage import schema as t
 
     query = (sa.select(a.alert, t.area.c.code.label("area_code"),
                        t.area.c.name.label("area_name"), a.alert_rule.c.name.label("rule_name"))
              .join(t.area, t.area.c.id == a.alert.c.area_id)
              .join(a.alert_rule, a.alert_rule.c.id == a.alert.c.rule_id)
-             .where(*scope.area_condition(a.alert.c.area_id, viewer))
-             .order_by(a.alert.c.period_start.desc(), a.alert.c.id.desc()).limit(limit))
-    if status == "open":
+             .where(*scope.area_condition(a.alert.c.area_id, viewer)))
+    if f.status == "open":
         query = query.where(a.alert.c.status.in_(OPEN_STATUSES))
-    elif status:
-        query = query.where(a.alert.c.status == status)
+    elif f.status:
+        query = query.where(a.alert.c.status == f.status)
+    if f.rule:
+        query = query.where(a.alert_rule.c.name == f.rule)
+    if f.area:
+        below = (sa.select(t.area_ancestor.c.area_id)
+                 .join(t.area, t.area.c.id == t.area_ancestor.c.ancestor_id)
+                 .where(t.area.c.code == f.area))
+        query = query.where(a.alert.c.area_id.in_(below))
+    if f.since:
+        query = query.where(a.alert.c.period_start >= f.since)
+    if f.until:
+        query = query.where(a.alert.c.period_start <= f.until)
+    return query
+
+
+def _filter_errors(f: AlertFilter) -> list[dict[str, str]]:
+    if f.status and f.status not in ("open", *STATUSES):
+        return [{"field": "status", "code": "invalid",
+                 "message": f"unknown status {f.status!r}: open or one of {', '.join(STATUSES)}"}]
+    return []
+
+
+def list_alerts(engine: sa.Engine, viewer: Viewer, status: str | None = None,
+                limit: int = 200) -> list[dict[str, Any]]:
+    """Alerts of the viewer's area scope, newest first (``status``: one status, ``open``, or
+    None for all)."""
+    query = _alert_query(viewer, AlertFilter(status=status)).order_by(
+        a.alert.c.period_start.desc(), a.alert.c.id.desc()).limit(limit)
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def page_alerts(engine: sa.Engine, viewer: Viewer, f: AlertFilter,
+                request: PageRequest) -> Page[dict[str, Any]]:
+    """One page of the alerts of the viewer's area scope that ``f`` keeps, newest period first
+    (``GET /api/v1/alerts``). An unknown status is a :class:`ValidationFailed`."""
+    errors = _filter_errors(f)
+    if errors:
+        raise ValidationFailed(errors)
+    query = _alert_query(viewer, f)
+    with engine.connect() as conn:
+        total = int(conn.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0)
+        rows = conn.execute(query.order_by(a.alert.c.period_start.desc(), a.alert.c.id.desc())
+                            .limit(request.per_page).offset(request.offset)).mappings()
+        return Page([dict(r) for r in rows], total, request.page, request.per_page)
 
 
 def run_all(engine: sa.Engine, today: dt.date | None = None, **kwargs: Any) -> RunReport:
