@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 SALUS = Path(sys.executable).with_name("salus")
 
@@ -109,3 +110,31 @@ def test_two_workers_of_a_public_server_serve_only_the_public_site(
         login = httpx.get(base + "/login", timeout=30)
     assert home.status_code == 200
     assert login.status_code == 404
+
+
+def test_the_web_app_opens_its_store_with_the_pool_size_of_the_settings(
+        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.pool import QueuePool
+
+    from salus.web.app import create_app
+
+    monkeypatch.setenv("SALUS_DB_POOL_SIZE", "3")
+    monkeypatch.setenv("SALUS_DB_MAX_OVERFLOW", "2")
+    engine = create_app(db_url).state.salus.engine
+    try:
+        pool = engine.pool
+        assert isinstance(pool, QueuePool)
+        assert (pool.size(), pool._max_overflow) == (3, 2)
+    finally:
+        engine.dispose()
+
+
+def test_a_pool_size_below_one_is_refused_by_the_settings(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from salus.config import settings
+
+    monkeypatch.setenv("SALUS_DB_POOL_SIZE", "0")
+    with pytest.raises(ValidationError, match="db_pool_size"):
+        settings()
