@@ -23,8 +23,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from salus.domain.incidents import model as m
 from salus.domain.accounts.roles import UserRole, Viewer
+from salus.domain.incidents import model as m
 from salus.domain.weapons.serials import manufacturer_key, serial_key
 from salus.storage import repository
 from salus.storage.db import open_store
