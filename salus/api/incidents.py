@@ -35,16 +35,21 @@ Sort = Literal["date", "-date", "area", "-area", "offence", "-offence", "victims
 
 def incident_filter(date_from: dt.date | None = None, date_to: dt.date | None = None,
                     area: str | None = Query(None, max_length=64),
-                    iccs: str | None = Query(None, max_length=8, description="ICCS code prefix"),
+                    iccs: str | None = Query(None, max_length=8,
+                                         description="ICCS or police-action code prefix"),
                     iccs_context: str | None = Query(None, max_length=40),
                     misuse_context: str | None = Query(None, max_length=40),
                     weapon: str | None = Query(None, max_length=30),
                     sensitivity: str | None = Query(None, max_length=16),
                     q: str | None = Query(None, max_length=200,
                                           description="search the narratives"),
-                    sort: Sort = "-date") -> IncidentFilter:
+                    sort: Sort = "-date",
+                    place_type: str | None = Query(None, max_length=40,
+                                                   description="location_type code"),
+                    record_type: Literal["crime", "police_action", "misdemeanour"] | None = None,
+                    ) -> IncidentFilter:
     return IncidentFilter(date_from, date_to, area, iccs, iccs_context, misuse_context, weapon,
-                          sensitivity, q, sort)
+                          sensitivity, q, sort, place_type=place_type, record_type=record_type)
 
 
 Filter = Annotated[IncidentFilter, Depends(incident_filter)]

@@ -90,10 +90,18 @@ def compute(indicator_id: str, viewer: ViewerDep, engine: Db,
             weapon: str | None = Query(None, max_length=30),
             sex: str | None = Query(None, max_length=8),
             level: int | None = Query(None, ge=0, le=20),
-            format: Literal["json", "csv"] = "json") -> Response:
-    """Rows of one indicator (suppressed cells are ``"<5"`` for public callers)."""
+            format: Literal["json", "csv"] = "json",
+            place_type: str | None = Query(None, max_length=40),
+            police_action: str | None = Query(None, max_length=8),
+            cause: str | None = Query(None, max_length=40),
+            conflict_status: str | None = Query(None, max_length=40),
+            conflict_related: bool | None = None) -> Response:
+    """Rows of one indicator (suppressed cells are ``"<5"`` for public callers); the id may
+    be an SDG number (``16.1.2``)."""
     filters = {"area": area, "offence": offence, "iccs_context": iccs_context,
-               "weapon": weapon, "sex": sex}
+               "weapon": weapon, "sex": sex, "place_type": place_type,
+               "police_action": police_action, "cause": cause,
+               "conflict_status": conflict_status, "conflict_related": conflict_related}
     result = indicator_views.indicator(
         engine, viewer, indicator_id, period=period,
         by=[b.strip() for b in by.split(",") if b.strip()] if by else None,

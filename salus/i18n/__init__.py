@@ -150,6 +150,8 @@ def label(taxonomy_id: str, code: str | None) -> str:
         return ""
     from salus.domain import taxonomy
 
+    if taxonomy_id == "iccs" and code.upper().startswith(("PA", "MI")):
+        taxonomy_id = "police_action"  # the list beside ICCS (salus.domain.incidents.offences)
     try:
         return taxonomy.load(taxonomy_id).label(code, current_language.get())
     except (KeyError, taxonomy.UnknownTaxonomy):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from salus.domain import taxonomy
+from salus.domain.incidents.offences import POLICE_ACTION
 from salus.domain.taxonomy import LANGUAGES
 
 KINDS = ("incidents", "areas", "population")
@@ -55,7 +57,9 @@ INCIDENT_FIELDS: dict[str, FieldDef] = {
     "location_precision": FieldDef("str", "location_precision"),
     "wkt": FieldDef("wkt"),
     "geometry": FieldDef("geometry"),
-    "iccs_code": FieldDef("str", "iccs"),
+    # an ICCS crime, or a police action / misdemeanour of the list beside ICCS (PA…, MI…)
+    "iccs_code": FieldDef("str", "iccs",
+                          tuple(c.code for c in taxonomy.load(POLICE_ACTION))),
     "attempted": FieldDef("bool"),
     "iccs_context": FieldDef("str", "iccs_context"),
     "misuse_context": FieldDef("str", "misuse_context"),

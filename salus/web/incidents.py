@@ -18,13 +18,19 @@ from salus.api.deps import Page, PerPage
 from salus.api.panels import clear as clear_panels
 from salus.domain import taxonomy
 from salus.domain.accounts.roles import Permission, Viewer
+from salus.domain.incidents.offences import offence_codes
 from salus.i18n import N_
 from salus.usecases.area_picker import search_areas
 from salus.usecases.errors import Conflict, ValidationFailed
 from salus.usecases.incidents import detail as incidents
 from salus.usecases.incidents import write as incident_write
 from salus.usecases.incidents.input import PERSON_FIELDS
-from salus.usecases.incidents.query import SORTS, IncidentFilter, list_incidents
+from salus.usecases.incidents.query import (
+    SORTS,
+    IncidentFilter,
+    list_incidents,
+    record_type_counts,
+)
 from salus.usecases.paging import PageRequest
 from salus.web.forms import Field, place_errors
 from salus.web.pages import needs
@@ -52,7 +58,9 @@ PERSON_DEFAULTS = {"role": "victim", "sex": "unknown", "outcome": "unknown"}
 
 
 def code_lists() -> dict[str, list[Any]]:
-    return {name: list(taxonomy.load(name)) for name in LISTS}
+    """Each code list by id, plus ``offence``: ICCS crimes then police actions and
+    misdemeanours (``salus.domain.incidents.offences``)."""
+    return {**{name: list(taxonomy.load(name)) for name in LISTS}, "offence": offence_codes()}
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -74,7 +82,8 @@ def incident_filter(params: QueryParams) -> IncidentFilter:
     return IncidentFilter(_date(params.get("date_from")), _date(params.get("date_to")),
                           text("area"), text("iccs"), text("iccs_context"),
                           text("misuse_context"), text("weapon"), text("sensitivity"),
-                          text("q"), sort)
+                          text("q"), sort, place_type=text("place_type"),
+                          record_type=text("record_type"))
 
 
 def incident_data(form: FormData) -> dict[str, Any]:
@@ -138,7 +147,7 @@ def _fields(lists: dict[str, list[Any]]) -> dict[str, Field]:
         Field("latitude", N_("Latitude"), attrs={"size": "9"}),
         Field("longitude", N_("Longitude"), attrs={"size": "9"}),
         select("location_type", N_("Place")),
-        select("iccs_code", N_("Offence (ICCS)"), list_id="iccs"),
+        select("iccs_code", N_("Offence (ICCS) or police action"), list_id="offence"),
         Field("attempted", N_("Attempted"), "checkbox"),
         select("iccs_context", N_("Context")),
         select("misuse_context", N_("Firearm misuse context")),
@@ -164,8 +173,9 @@ def incident_list(request: Request, viewer: Reader, page: Page = 1,
     result = list_incidents(ctx.engine(request), viewer, f, PageRequest(page, per_page))
     export_query = urlencode([(k, v) for k, v in request.query_params.multi_items()
                               if k not in ("page", "per_page")])
+    by_type = record_type_counts(ctx.engine(request), viewer, f)
     return render(request, "incidents.html", page_obj=result, f=f, lists=code_lists(),
-                  export_query=export_query)
+                  export_query=export_query, by_type=by_type)
 
 
 def _form(request: Request, viewer: Viewer, values: dict[str, Any],

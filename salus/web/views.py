@@ -10,7 +10,9 @@ from salus.analytics.indicators.result import IndicatorResult, IndicatorRow
 from salus.i18n import N_
 
 TAXONOMY_OF = {"sex": "sex", "age_band": "age_band", "weapon": "weapon",
-               "iccs_context": "iccs_context", "misuse_context": "misuse_context"}
+               "iccs_context": "iccs_context", "misuse_context": "misuse_context",
+               "place_type": "location_type", "cause": "conflict_death_cause",
+               "conflict_status": "conflict_status"}
 
 SPECIAL = {"not_recorded": N_("Not recorded"), "unknown": N_("Unknown")}
 ERROR_TITLES = (N_("Forbidden"), N_("Not found"), N_("Not authenticated"),

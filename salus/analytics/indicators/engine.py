@@ -27,7 +27,7 @@ from salus.analytics.change import change, previous_in_sequence
 from salus.analytics.grid import complete_grid
 from salus.analytics.indicators import query
 from salus.analytics.indicators.definitions import IndicatorDefinition
-from salus.analytics.indicators.filters import CODED_FILTERS, INCIDENT_DIMENSIONS, Filters, Grouping
+from salus.analytics.indicators.filters import CODED_DIMENSIONS, CODED_FILTERS, Filters, Grouping
 from salus.analytics.indicators.metadata import describe
 from salus.analytics.indicators.population import DenominatorPlan, attach_population
 from salus.analytics.indicators.request import Request
@@ -153,7 +153,7 @@ def _axes(
             axes["sex"] = [filters.sex] if filters.sex else list(SEXES)
         elif key == "age_band":
             axes["age_band"] = [b.code for b in taxonomy.age_bands(grouping.age_scheme)]
-        elif key in INCIDENT_DIMENSIONS:
+        elif key in CODED_DIMENSIONS:
             axes[key] = _codes(key, filters)
     axes.setdefault("step", list(range(len(timeline))))
     return axes

@@ -24,13 +24,36 @@ CODED_FILTERS = {
     "age_band": "age_band",
     "outcome": "outcome",
     "source": "source_type",
+    "place_type": "location_type",
+    "police_action": "police_action",
+    "cause": "conflict_death_cause",
+    "conflict_status": "conflict_status",
 }
-FILTER_KEYS = (*CODED_FILTERS, "attempted", "area")
-SINGLE_VALUED = ("sex", "age_band", "area", "attempted")
+BOOLEAN_FILTERS = ("attempted", "conflict_related", "declared")
+"""``conflict_related``: the incident is related to armed conflict (SDG 16.1.2, see
+:data:`salus.domain.incidents.offences.CONFLICT_OFFENCES`); ``declared``: also count the deaths
+a source declares without listing the persons (UCDP's best estimate), as unknown sex, age and
+status."""
+FILTER_KEYS = (*CODED_FILTERS, *BOOLEAN_FILTERS, "area")
+SINGLE_VALUED = ("sex", "age_band", "area", *BOOLEAN_FILTERS)
+SINGLE_FIELDS = ("attempted", "area", "sex", "age_band", "conflict_related", "declared")
 TIME_GRAINS = ("year", "quarter", "month", "week", "day")
-DIMENSIONS = ("area", *TIME_GRAINS, "sex", "age_band", "weapon", "iccs_context", "misuse_context")
-PERSON_DIMENSIONS = ("sex", "age_band")
-INCIDENT_DIMENSIONS = ("weapon", "iccs_context", "misuse_context")
+DIMENSIONS = (
+    "area",
+    *TIME_GRAINS,
+    "sex",
+    "age_band",
+    "weapon",
+    "iccs_context",
+    "misuse_context",
+    "place_type",
+    "cause",
+    "conflict_status",
+)
+PERSON_DIMENSIONS = ("sex", "age_band", "conflict_status")
+INCIDENT_DIMENSIONS = ("weapon", "iccs_context", "misuse_context", "place_type", "cause")
+CODED_DIMENSIONS = (*INCIDENT_DIMENSIONS, "conflict_status")
+"""Groupings whose rows are the codes of a code list (``CODED_FILTERS``)."""
 
 
 class DefinitionError(ValueError):
@@ -42,10 +65,12 @@ class Filters:
     """What to count. Code filters hold the codes asked for (each with its subtree).
 
     ``offence`` codes match an ICCS code and every code below it by prefix (ICCS codes are
-    hierarchical by construction, so national sub-codes absent from the code list match too);
-    weapon and context codes match their subtree in the code list. Several values of one key
-    are alternatives (OR); different keys all apply (AND); the same key given twice (definition
-    and user) must hold both times.
+    hierarchical by construction, so national sub-codes absent from the code list match too),
+    and so do ``police_action`` codes (PA…, MI…); without a ``police_action`` filter police
+    actions and misdemeanours are not counted at all, so they never mix with ICCS crimes.
+    Weapon, context, place-type, cause and status codes match their subtree in the code list.
+    Several values of one key are alternatives (OR); different keys all apply (AND); the same
+    key given twice (definition and user) must hold both times.
     """
 
     codes: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
@@ -53,6 +78,8 @@ class Filters:
     area: str | None = None
     sex: str | None = None
     age_band: str | None = None
+    conflict_related: bool | None = None
+    declared: bool | None = None
 
     def merge(self, other: Filters, source: str = "request") -> Filters:
         """Both sets of conditions at once (AND)."""
@@ -60,7 +87,7 @@ class Filters:
         for key, groups in other.codes.items():
             codes[key] = codes.get(key, ()) + tuple(groups)
         single: dict[str, Any] = {}
-        for key in ("attempted", "area", "sex", "age_band"):
+        for key in SINGLE_FIELDS:
             mine, theirs = getattr(self, key), getattr(other, key)
             if mine is not None and theirs is not None and mine != theirs:
                 raise DefinitionError(
@@ -80,7 +107,7 @@ class Filters:
     def describe(self) -> dict[str, Any]:
         """Plain-data form for result metadata."""
         out: dict[str, Any] = {k: [list(g) for g in v] for k, v in self.codes.items()}
-        for key in ("attempted", "area", "sex", "age_band"):
+        for key in SINGLE_FIELDS:
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out
@@ -101,7 +128,7 @@ def parse_filters(raw: Mapping[str, Any] | None, source: str, section: str = "fi
         where = f"{source}: {section}.{key}"
         if key not in FILTER_KEYS:
             raise DefinitionError(f"{where}: unknown filter key (known: {', '.join(FILTER_KEYS)})")
-        if key == "attempted":
+        if key in BOOLEAN_FILTERS:
             single[key] = _boolean(value, where)
             continue
         values = _strings(value, where)

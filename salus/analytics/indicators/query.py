@@ -21,15 +21,19 @@ import pandas as pd
 from salus.analytics import periods
 from salus.analytics.indicators.filters import Filters, Grouping
 from salus.domain import taxonomy
+from salus.domain.incidents.offences import CONFLICT_CONTEXTS, CONFLICT_OFFENCES, POLICE_PREFIXES
 
 OPEN_AGE = 999
 NOT_RECORDED = "not_recorded"
 UNKNOWN_AGE = "unknown"
+UNKNOWN = "unknown"
 INCIDENT_COLUMNS = {
     "weapon": "weapon_category",
     "iccs_context": "iccs_context",
     "misuse_context": "misuse_context",
+    "place_type": "location_type",
 }
+DERIVED_INCIDENT_COLUMNS = ("cause",)
 
 
 COLUMNS = {
@@ -45,8 +49,10 @@ COLUMNS = {
         "iccs_context",
         "misuse_context",
         "weapon_category",
+        "location_type",
+        "declared_killed",
     ),
-    "person": ("incident_id", "role", "sex", "age_min", "age_max", "outcome"),
+    "person": ("incident_id", "role", "sex", "age_min", "age_max", "outcome", "conflict_status"),
 }
 """The only tables and columns the engine reads (what another engine needs a copy of)."""
 
@@ -124,6 +130,7 @@ class CountPlan:
             or self.measure == "victims"
             or f.sex is not None
             or f.age_band is not None
+            or bool(f.codes.get("conflict_status"))
         )
 
 
@@ -145,13 +152,15 @@ def incidents(db: Source, plan: CountPlan) -> ir.Table:
         if plan.victims_first
         else (plan.start, plan.end)
     )
-    cond = [day >= low, day < high]
-    for group in f.codes.get("offence", ()):
-        cond.append(ibis.or_(*[t.iccs_code.startswith(code) for code in group]))
+    cond = [day >= low, day < high, *offence_conditions(t, f)]
     for key, column in INCIDENT_COLUMNS.items():
         cond += [t[column].isin(sorted(codes)) for codes in f.expanded(key)]
+    cond += [cause_case(t).isin(sorted(codes)) for codes in f.expanded("cause")]
     if f.attempted is not None:
         cond.append(t.attempted == f.attempted)
+    if f.conflict_related is not None:
+        related = conflict_condition(t)
+        cond.append(related if f.conflict_related else ~related)
     for codes in f.expanded("source"):
         src = db.table("incident_source")
         cond.append(t.id.isin(src.filter(src.source_type.isin(sorted(codes))).incident_id))
@@ -168,7 +177,47 @@ def incidents(db: Source, plan: CountPlan) -> ir.Table:
     for key in plan.grouping.keys:
         if key in INCIDENT_COLUMNS:
             cols[key] = t[INCIDENT_COLUMNS[key]].fill_null(NOT_RECORDED)
+        elif key == "cause":
+            cols[key] = cause_case(t)
     return t.select(**cols)
+
+
+def offence_conditions(t: ir.Table, f: Filters) -> list[ir.BooleanValue]:
+    """ICCS and police-action prefixes; without a police-action filter, no police codes.
+
+    Police actions and misdemeanours (PA…, MI…, :mod:`salus.domain.incidents.offences`) are
+    not crimes: an indicator counts them only when it asks for them."""
+    cond = [
+        ibis.or_(*[t.iccs_code.startswith(code) for code in group])
+        for key in ("offence", "police_action")
+        for group in f.codes.get(key, ())
+    ]
+    if not f.codes.get("police_action"):
+        cond += [~t.iccs_code.startswith(prefix) for prefix in POLICE_PREFIXES]
+    return cond
+
+
+def conflict_condition(t: ir.Table) -> ir.BooleanValue:
+    """Conflict-related incidents (SDG 16.1.2): ICCS 0107 or 110133 (every UCDP GED import),
+    or the misuse context ``armed_conflict``."""
+    return ibis.or_(
+        *[t.iccs_code.startswith(code) for code in CONFLICT_OFFENCES],
+        t.misuse_context.fill_null("").isin(list(CONFLICT_CONTEXTS)),
+    )
+
+
+def cause_case(t: ir.Table) -> ir.StringValue:
+    """The SDG 16.1.2 cause of an incident's deaths from its weapon category: each cause of
+    ``conflict_death_cause`` lists its weapon categories (subtrees included); no weapon or a
+    category no cause lists is ``unknown``."""
+    weapons = taxonomy.load("weapon")
+    branches = []
+    for cause in taxonomy.load("conflict_death_cause"):
+        listed = cause.extra.get("weapons") or []
+        if listed:
+            codes = sorted(set().union(*(weapons.descendants(str(w)) for w in listed)))
+            branches.append((t.weapon_category.isin(codes), cause.code))
+    return ibis.cases(*branches, else_=UNKNOWN)
 
 
 def bucket(day: ir.DateValue, grain: str) -> ir.StringValue:
@@ -192,6 +241,10 @@ def victims(db: Source, plan: CountPlan) -> ir.Table:
     f = plan.filters
     cond = [p.role == "victim"]
     cond += [p.outcome.isin(sorted(codes)) for codes in f.expanded("outcome")]
+    cond += [
+        p.conflict_status.fill_null(UNKNOWN).isin(sorted(codes))
+        for codes in f.expanded("conflict_status")
+    ]
     if f.sex is not None:
         cond.append(p.sex == f.sex)
     if f.age_band is not None:
@@ -199,11 +252,43 @@ def victims(db: Source, plan: CountPlan) -> ir.Table:
         cond += [p.age_min >= low, p.age_max <= high]
     p = p.filter(cond)
     cols: dict[str, ir.Value] = {"vid": p.incident_id}
+    if f.declared:
+        cols["n"] = ibis.literal(1).cast("int64")
     if "sex" in plan.grouping.keys:
         cols["sex"] = p.sex
     if "age_band" in plan.grouping.keys:
         cols["age_band"] = age_band_case(p, plan.grouping.age_scheme)
-    return p.select(**cols)
+    if "conflict_status" in plan.grouping.keys:
+        cols["conflict_status"] = p.conflict_status.fill_null(UNKNOWN)
+    listed = p.select(**cols)
+    if (
+        not f.declared
+        or f.sex is not None
+        or f.age_band is not None
+        or f.codes.get("conflict_status")
+    ):
+        return listed
+    extra = declared(db, plan)
+    return listed.union(extra.cast(listed.schema()), distinct=False)
+
+
+def declared(db: Source, plan: CountPlan) -> ir.Table:
+    """Deaths a source declares (``declared_killed``, e.g. UCDP's best estimate) for incidents
+    that list no killed victim, one row per incident weighted by the count (``n``), of unknown
+    sex, age and status. Used under the filter ``declared: true``."""
+    i, p = db.table("incident"), db.table("person")
+    listed = p.filter([p.role == "victim", p.outcome == "killed"]).incident_id
+    i = i.filter([i.declared_killed > 0, ~i.id.isin(listed)])
+    cols: dict[str, ir.Value] = {"vid": i.id, "n": i.declared_killed.cast("int64")}
+    for key in ("sex", "age_band", "conflict_status"):
+        if key in plan.grouping.keys:
+            cols[key] = ibis.literal(UNKNOWN)
+    return i.select(**cols)
+
+
+def victim_total(rows: ir.Table, plan: CountPlan) -> ir.IntegerValue:
+    """Victims in a group: one per person row, or the declared weights (``n``)."""
+    return rows.n.sum() if plan.filters.declared else rows.vid.count()
 
 
 def age_band_case(p: ir.Table, scheme: str) -> ir.Value:
@@ -220,7 +305,11 @@ def group_columns(plan: CountPlan) -> list[str]:
     cols = (["current"] if plan.flag_current else []) + (
         ["bucket"] if plan.grouping.time_grain else []
     )
-    return cols + [k for k in plan.grouping.keys if k in (*INCIDENT_COLUMNS, "sex", "age_band")]
+    return cols + [
+        k
+        for k in plan.grouping.keys
+        if k in (*INCIDENT_COLUMNS, *DERIVED_INCIDENT_COLUMNS, "sex", "age_band", "conflict_status")
+    ]
 
 
 def counts(db: Source, plan: CountPlan) -> ir.Table:
@@ -228,7 +317,9 @@ def counts(db: Source, plan: CountPlan) -> ir.Table:
     keys = ["area_id", *group_columns(plan)]
     if plan.person_level:
         rows = victim_rows(db, plan)
-        agg = rows.group_by(keys).aggregate(incidents=rows.iid.nunique(), victims=rows.vid.count())
+        agg = rows.group_by(keys).aggregate(
+            incidents=rows.iid.nunique(), victims=victim_total(rows, plan)
+        )
     else:
         agg = incident_counts(db, plan, keys)
     if plan.level is None:
@@ -265,7 +356,7 @@ def incident_counts(db: Source, plan: CountPlan, keys: list[str]) -> ir.Table:
     inc = incidents(db, plan)
     per_group = inc.group_by(keys).aggregate(incidents=inc.iid.count())
     rows = victim_rows(db, plan)
-    victims_ = rows.group_by(keys).aggregate(victims=rows.vid.count())
+    victims_ = rows.group_by(keys).aggregate(victims=victim_total(rows, plan))
     joined = per_group.left_join(victims_, [per_group[k] == victims_[k] for k in keys])
     return joined.select(
         *[per_group[k] for k in keys],

@@ -15,6 +15,7 @@ from typing import Any
 
 from salus.domain import taxonomy
 from salus.domain.incidents.model import MAX_HUMAN_AGE, Incident, Role
+from salus.domain.incidents.offences import known_offence
 
 
 class Severity(StrEnum):
@@ -85,8 +86,13 @@ def _codes(incident: Incident) -> list[Finding]:
     out = []
     for attr, tax_id in CODE_FIELDS:
         value = getattr(incident, attr)
+        if attr == "iccs_code" and value is not None and known_offence(value):
+            continue  # an ICCS crime or a police action / misdemeanour (offences.py)
         if value is not None and value not in taxonomy.load(tax_id):
-            out.append(Finding("code.unknown", attr, value, f"not a code of the {tax_id} list"))
+            out.append(Finding("code.unknown", attr, value,
+                               f"not a code of the {tax_id} list"
+                               + (" nor of the police_action list" if attr == "iccs_code"
+                                  else "")))
     if incident.source.source_type not in taxonomy.load("source_type"):
         out.append(Finding("code.unknown", "source_type", incident.source.source_type,
                            "not a code of the source_type list"))

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from salus.domain.accounts.roles import Permission, Viewer
+from salus.domain.incidents.offences import POLICE_PREFIXES, RECORD_TYPES, record_type
 from salus.storage import schema as t
 from salus.usecases.errors import require
 from salus.usecases.paging import Page, PageRequest
@@ -37,6 +38,10 @@ class IncidentFilter:
     sensitivity: str | None = None
     q: str | None = None
     sort: str = "-date"
+    place_type: str | None = None
+    """A ``location_type`` code (school, dwelling, detention…)."""
+    record_type: str | None = None
+    """``crime`` (ICCS codes), ``police_action`` (PA…) or ``misdemeanour`` (MI…)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,9 @@ class IncidentRow:
     narrative: str | None
     longitude: float | None
     latitude: float | None
+    location_type: str | None
+    record_type: str
+    """``crime``, ``police_action`` or ``misdemeanour`` (from the offence code)."""
 
 
 def victim_counts(only: list[int] | None = None) -> sa.Subquery:
@@ -84,12 +92,28 @@ def conditions(viewer: Viewer, f: IncidentFilter, dialect: str) -> list[sa.Colum
         out.append(i.c.iccs_code.startswith(f.iccs, autoescape=True))
     for column, value in ((i.c.iccs_context, f.iccs_context), (i.c.misuse_context,
                           f.misuse_context), (i.c.weapon_category, f.weapon),
-                          (i.c.sensitivity, f.sensitivity)):
+                          (i.c.sensitivity, f.sensitivity), (i.c.location_type, f.place_type)):
         if value:
             out.append(column == value)
+    if f.record_type:
+        out.append(record_type_condition(f.record_type))
     if f.q:
         out.append(_search(f.q, viewer, dialect))
     return out
+
+
+def record_type_condition(kind: str) -> sa.ColumnElement[bool]:
+    """Incidents whose offence code is of record type ``kind`` (see
+    :mod:`salus.domain.incidents.offences`: police codes start PA or MI, ICCS codes with a
+    digit)."""
+    code = t.incident.c.iccs_code
+    if kind == "police_action":
+        return code.startswith("PA")
+    if kind == "misdemeanour":
+        return code.startswith("MI")
+    if kind == "crime":
+        return sa.and_(*[sa.not_(code.startswith(p)) for p in POLICE_PREFIXES])
+    return sa.false()
 
 
 def _search(text: str, viewer: Viewer, dialect: str) -> sa.ColumnElement[bool]:
@@ -123,7 +147,7 @@ def _base(viewer: Viewer, f: IncidentFilter, dialect: str,
                       "area_code"), t.area.c.name.label("area_name"), i.c.iccs_code,
                       i.c.attempted, i.c.iccs_context, i.c.misuse_context, i.c.weapon_category,
                       i.c.sensitivity, victims.label("victims"), killed.label("killed"),
-                      i.c.narrative, i.c.longitude, i.c.latitude)
+                      i.c.narrative, i.c.longitude, i.c.latitude, i.c.location_type)
             .select_from(i.join(t.area, t.area.c.id == i.c.area_id)
                          .outerjoin(vc, vc.c.incident_id == i.c.id))
             .where(*conditions(viewer, f, dialect),
@@ -143,6 +167,7 @@ def _row(r: Any, viewer: Viewer) -> IncidentRow:
         values["narrative"] = None
     values["attempted"] = bool(values["attempted"])
     values["killed"] = int(values["killed"] or 0)
+    values["record_type"] = record_type(values["iccs_code"])
     return IncidentRow(**values)
 
 
@@ -179,6 +204,21 @@ def list_incidents(engine: sa.Engine, viewer: Viewer, f: IncidentFilter,
         total = conn.execute(count).scalar_one()
         rows = _page_rows(conn, viewer, f, paging, dialect)
     return Page([_row(r, viewer) for r in rows], total, paging.page, paging.per_page)
+
+
+def record_type_counts(engine: sa.Engine, viewer: Viewer,
+                       f: IncidentFilter) -> dict[str, int]:
+    """How many of the matching incidents are crimes, police actions and misdemeanours
+    (every record type, zeros included, in the order of ``RECORD_TYPES``)."""
+    require(viewer.can(Permission.READ_RECORDS), "your role does not read records")
+    dialect = engine.dialect.name
+    counts = {kind: sa.func.count().filter(record_type_condition(kind)).label(kind)
+              for kind in RECORD_TYPES}
+    q = sa.select(*counts.values()).select_from(t.incident).where(
+        *conditions(viewer, f, dialect))
+    with engine.connect() as conn:
+        row = conn.execute(q).one()
+    return {kind: int(row._mapping[kind] or 0) for kind in RECORD_TYPES}
 
 
 def iter_incidents(engine: sa.Engine, viewer: Viewer, f: IncidentFilter,

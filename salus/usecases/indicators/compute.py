@@ -117,6 +117,10 @@ def _store_key(store: Store) -> str | None:
 
 def _definition(indicator_id: str, folders: Sequence[str | Path]) -> IndicatorDefinition:
     known = load_definitions(folders)
+    by_sdg = {str(d.metadata.get("sdg_indicator")): d for d in known.values()
+              if d.metadata.get("sdg_indicator")}
+    if indicator_id not in known and indicator_id in by_sdg:
+        return by_sdg[indicator_id]  # the SDG number names its indicator (16.1.2)
     if indicator_id not in known:
         raise NotFound(f"unknown indicator {indicator_id!r} (known: {', '.join(sorted(known))})")
     return known[indicator_id]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from salus.api import context as ctx
+from salus.domain import taxonomy
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases import areas
 from salus.usecases.errors import UseCaseError
@@ -34,28 +35,39 @@ def area_page(request: Request, viewer: Reader, level: int = Query(1, ge=0, le=2
 @router.get("/indicators")
 def indicator_page(request: Request, viewer: Indicators, id: Text = None,
                    period: Text = None, by: Text = None, area: Text = None,
-                   level: int | None = Query(None, ge=0, le=20)) -> Response:
+                   level_text: str | None = Query(None, alias="level", max_length=2,
+                                                  pattern=r"^\d{0,2}$"),
+                   place_type: Text = None) -> Response:
+    # the form sends an empty admin level when none is typed: that is "the finest level"
+    level = int(level_text) if level_text else None
     definitions = indicator_views.available(viewer)
-    chosen = next((d for d in definitions if d.id == id), None)
+    chosen = next((d for d in definitions if id in (d.id, d.metadata.get("sdg_indicator"))),
+                  None)
     context: dict[str, Any] = {"definitions": definitions, "chosen": chosen,
                                   "period": period or "", "by": by or "", "area": area or "",
-                                  "level": level, "result": None, "error": None}
+                                  "level": level, "place_type": place_type or "",
+                                  "place_types": list(taxonomy.load("location_type")),
+                                  "result": None, "error": None}
     if chosen and period:
-        context.update(_compute(request, viewer, chosen.id, period, by, area, level))
+        context.update(_compute(request, viewer, chosen.id, period, by,
+                                {"area": area, "place_type": place_type}, level))
     return render(request, "indicators.html", **context)
 
 
 def _compute(request: Request, viewer: Viewer, indicator_id: str, period: str,
-             by: str | None, area: str | None, level: int | None) -> dict[str, Any]:
+             by: str | None, filters: dict[str, str | None],
+             level: int | None) -> dict[str, Any]:
     grouping = [b.strip() for b in (by or "").split(",") if b.strip()] or None
     try:
         result = indicator_views.indicator(
             ctx.engine(request), viewer, indicator_id, period=period, by=grouping,
-            filters={"area": area}, level=level,
+            filters=filters, level=level,
             threshold=ctx.state(request).suppression_threshold)
     except UseCaseError as exc:
         return {"error": exc}
+    area = filters.get("area")
     query = urlencode({k: v for k, v in {"period": period, "by": by, "area": area,
+                                         "place_type": filters.get("place_type"),
                                          "level": level}.items() if v not in (None, "")})
     has_area = "area" in result.group_columns
     time_col = next((c for c in result.group_columns if c in ("year", "quarter", "month")), None)
