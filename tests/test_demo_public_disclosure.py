@@ -1,11 +1,11 @@
 """No small count of the public site can be worked out from its other figures (issue 15, item 3).
 
 An anonymous visitor of ``salus serve --public`` on the demo reads the dashboard's tables
-through the public API (headline, map, sex, age band, month) for the whole country, every
-region and the districts of two regions; each table alone suppressed its small counts, but a
-region total minus its published districts gave a hidden district back (4 of 24 parents in the
-demo). Here every subtraction a visitor can make is tried (a parent minus its published children,
-a total minus its published sexes, age bands or months), then the linear-programming audit of
+through the public API (headline, map, sex, age band, month, weapon, context) for the country,
+every region and the districts of two regions; each table alone suppressed its small counts,
+but a region total minus its published districts gave a hidden district back (4 of 24 parents
+in the demo). Here every subtraction a visitor can make is tried (a parent minus its published
+children, a total minus its published breakdown), then the linear-programming audit of
 :func:`salus.analytics.disclosure.recoverable_cells` over all of them at once: no hidden cell may
 be narrowed to a single value. The true counts (for the audit's remainders) come from the same
 panels computed for an analyst.
@@ -30,7 +30,8 @@ from salus.usecases.indicators import dashboard
 pytestmark = pytest.mark.slow
 
 YEAR = 2024
-BREAKDOWNS = {"sex": "sex", "age": "age_band", "trend": "month"}
+BREAKDOWNS = {"sex": "sex", "age": "age_band", "trend": "month", "weapon": "weapon",
+              "context": "iccs_context"}
 Cell = tuple[str, tuple[str, str] | None]  # (area, "" for the country; (dimension, category))
 
 

@@ -79,8 +79,9 @@ class Relation:
     the areas of a parent, the sexes and age bands with their "unknown", the months of a year)
     the remainder ``r`` is taken as known to a reader (zero, or events located above the child
     level: the cautious assumption, so that the audit finds every subtraction a reader could
-    make). Without it (a breakdown by weapon or context, where many events have none) ``r`` is
-    an unpublished count that a reader knows only to be at least 0.
+    make). Without it (a breakdown by weapon or context, where events may have none) a positive
+    ``r`` is an unpublished count that a reader knows only to be at least 0; a zero ``r`` is
+    taken as known (the parts add up).
     """
 
     total: int
@@ -127,6 +128,13 @@ def attacker_bounds(
     low[small], high[small] = 1.0, float(threshold - 1)
     low[c], high[c] = 0.0, np.inf
     return low, high
+
+
+def _open_remainder(rel: Relation, x: npt.NDArray[np.float64]) -> bool:
+    """True when ``rel`` leaves out events a reader cannot count: an incomplete relation whose
+    remainder is positive. With a remainder of zero the parts add up to the total, and a reader
+    who sees them do so may take them as complete: the cautious reading."""
+    return not rel.complete and x[rel.total] - sum(x[p] for p in rel.parts) > 0
 
 
 def _members(n: int, relations: Sequence[Relation]) -> list[list[int]]:
@@ -180,7 +188,7 @@ def _single_hidden_pass(x: npt.NDArray[np.float64], hidden: BoolArray,
         k = todo.pop()
         queued.discard(k)
         rel = relations[k]
-        if not rel.complete:
+        if _open_remainder(rel, x):
             continue  # the unpublished remainder already stands beside the hidden cell
         cells = (rel.total, *rel.parts)
         shown_hidden = [c for c in cells if hidden[c]]
@@ -227,7 +235,7 @@ def _system(x: npt.NDArray[np.float64], small: BoolArray, hidden: BoolArray,
         cols += cells
         signs += [1.0] + [-1.0] * len(rel.parts)
         r = x[rel.total] - sum(x[p] for p in rel.parts)
-        if not rel.complete and r >= 0:
+        if _open_remainder(rel, x):
             rows.append(k)
             cols.append(len(values))
             signs.append(-1.0)
