@@ -228,3 +228,26 @@ def test_the_migration_gives_notifications_their_event_exactly_as_the_schema_say
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_object": ours})
         assert compare_metadata(context, metadata) == []
+
+
+def test_an_analyst_escalates_an_alert_from_its_page_and_the_administrators_are_told(
+        engine: sa.Engine, observatory: dict[str, int]) -> None:
+    alert_id = observatory["R2-A"]
+    ana, headers = _signed_in(engine, "ana")
+    page = ana.get(f"/alerts/{alert_id}")
+    assert 'id="escalate"' in page.text, page.text[-3000:]
+    assert "Escalate to the area" in page.text
+    french = ana.get(f"/alerts/{alert_id}", headers={"Accept-Language": "fr"})
+    assert "Escalader aux administrateurs de la zone" in french.text
+    r = ana.post(f"/alerts/{alert_id}/escalate", follow_redirects=False,
+                 data={"note": "riots feared", "csrf_token": headers["X-CSRF-Token"]})
+    assert r.status_code == 303
+    history = ana.get(f"/alerts/{alert_id}").text
+    assert "escalated: riots feared" in history
+    assert _queued(engine, alert_id, "escalated") == ["boss2@observatory.test",
+                                                      "chief@observatory.test"]
+    dora, dora_headers = _signed_in(engine, "dora")
+    assert 'id="escalate"' not in dora.get(f"/alerts/{alert_id}").text
+    refused = dora.post(f"/alerts/{alert_id}/escalate",
+                        data={"csrf_token": dora_headers["X-CSRF-Token"]})
+    assert refused.status_code == 403

@@ -103,6 +103,14 @@ def broadcast(request: Request, viewer: Reader, alert_id: RowId,
     return RedirectResponse(f"/alerts/{alert_id}#broadcast", status_code=303)
 
 
+@router.post("/alerts/{alert_id}/escalate", dependencies=[Depends(verify_csrf)])
+def escalate(request: Request, viewer: Reader, alert_id: RowId,
+             note: Annotated[str, Form(max_length=4000)] = "") -> Response:
+    """Escalate an open alert to its area's administrators, who are told (issue 13)."""
+    alerts.escalate(ctx.engine(request), alert_id, viewer, note.strip() or None)
+    return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
+
+
 @router.post("/alerts/{alert_id}/assign", dependencies=[Depends(verify_csrf)])
 def assign(request: Request, viewer: Reader, alert_id: RowId,
            assignee: Annotated[str, Form()] = "") -> Response:
