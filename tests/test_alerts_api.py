@@ -251,3 +251,23 @@ def test_an_analyst_escalates_an_alert_from_its_page_and_the_administrators_are_
     refused = dora.post(f"/alerts/{alert_id}/escalate",
                         data={"csrf_token": dora_headers["X-CSRF-Token"]})
     assert refused.status_code == 403
+
+
+def test_escalating_from_the_command_line_and_sending_tells_each_administrator_once(
+        engine: sa.Engine, db_url: str, observatory: dict[str, int], smtp: SmtpSink) -> None:
+    from typer.testing import CliRunner
+
+    from salus.cli.app import app
+
+    runner = CliRunner()
+    alert_id = str(observatory["R1-A"])
+    for _ in range(2):
+        done = runner.invoke(app, ["alerts", "escalate", alert_id, "--note", "spreading",
+                                   "--actor", "ana", "--db", db_url])
+        assert done.exit_code == 0 and f"alert {alert_id} escalated" in done.output
+    sent = runner.invoke(app, ["alerts", "notify", "--db", db_url])
+    assert "notifications sent 4, failed 0" in sent.output  # duty@ twice (fired), 2 admins
+    escalated = sorted(m["to"][0] for m in smtp.messages if "escalated" in m["data"])
+    assert escalated == ["boss1@observatory.test", "chief@observatory.test"]
+    again = runner.invoke(app, ["alerts", "notify", "--db", db_url])
+    assert "notifications sent 0, failed 0" in again.output

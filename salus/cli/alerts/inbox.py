@@ -5,6 +5,8 @@
     salus alerts rules add NAME --method ears_c1 --unit week --level 2 [--iccs 01 ...]
     salus alerts rules list
     salus alerts ack|plan|resolve|dismiss ID [--note TEXT] [--response TEXT] [--assignee U]
+    salus alerts escalate ID [--note TEXT]
+    salus alerts notify                                    # send the queued notifications
 
 The CLI acts as an administrator named by ``--actor`` (recorded in the audit log).
 """
@@ -102,6 +104,28 @@ def _make_move(name: str, status: str, doc: str) -> None:
 
     command.__doc__ = doc
     alerts_app.command(name)(command)
+
+
+@alerts_app.command("escalate")
+def escalate(alert_id: Annotated[int, typer.Argument(help="alert id")], note: NoteOption = None,
+             actor: ActorOption = "cli", db: DbOption = None) -> None:
+    """Escalate an open alert to the administrators of its area (they are notified)."""
+    from salus.usecases.alerts import workflow as uc
+
+    try:
+        uc.escalate(open_db(db), alert_id, Viewer.for_role(actor, "admin"), note)
+    except UseCaseError as exc:
+        fail_use_case(exc)
+    console.print(f"alert {alert_id} escalated")
+
+
+@alerts_app.command("notify")
+def notify_now(db: DbOption = None) -> None:
+    """Send the queued notifications (new alerts, assignments, escalations, resolutions)."""
+    from salus.usecases.alerts import notify
+
+    sent = notify.deliver_pending(open_db(db))
+    console.print(f"notifications sent {sent['sent']}, failed {sent['failed']}")
 
 
 for _name, _status, _doc in (("ack", "acknowledged", "Acknowledge a new alert."),
