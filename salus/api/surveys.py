@@ -20,7 +20,7 @@ from salus.analytics.surveys.errors import SurveyDesignError
 from salus.api.deps import Db, RowId, ViewerDep
 from salus.api.schemas import ERRORS
 from salus.domain.accounts.roles import PUBLIC_VIEWER, Viewer
-from salus.domain.surveys.design import DesignRuleError, DesignSpec, parse_margin
+from salus.domain.surveys.design import DesignRuleError, DesignSpec, Replicates, parse_margin
 from salus.usecases.errors import ValidationFailed
 from salus.usecases.plans.survey_link import take_survey_results
 from salus.usecases.surveys import data, design, estimates, forms
@@ -46,6 +46,21 @@ class MarginIn(BaseModel):
                                                       "population total")
 
 
+class ReplicatesIn(BaseModel):
+    """R's ``svrepdesign`` (``columns`` given) or ``as.svrepdesign`` (no columns)."""
+
+    method: Literal["JK1", "JKn", "bootstrap", "BRR", "Fay"]
+    columns: list[str] = Field([], max_length=1000,
+                               description="replicate weight columns (full weights); empty: "
+                                           "created from the design")
+    scale: float | None = Field(None, gt=0)
+    rscales: list[float] | None = Field(None, max_length=1000)
+    mse: bool = False
+    fay_rho: float = Field(0.0, ge=0, lt=1)
+    count: int = Field(50, ge=2, le=1000, description="bootstrap replicates (created)")
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)
+
+
 class DesignIn(BaseModel):
     weights: str | None = "weight"
     strata: str | None = None
@@ -55,6 +70,7 @@ class DesignIn(BaseModel):
     lonely_psu: Literal["fail", "remove", "adjust", "average", "certainty"] = "fail"
     calibration: list[MarginIn] = []
     calibration_method: Literal["raking", "poststratify", "linear"] = "raking"
+    replicates: ReplicatesIn | None = None
 
 
 class ConditionIn(BaseModel):
@@ -153,7 +169,8 @@ def _pairs(text: str) -> dict[str, str]:
 @router.put("/surveys/{code}/waves/{wave}/design")
 def put_design(viewer: ViewerDep, engine: Db, code: str, wave: str,
                body: DesignIn) -> dict[str, Any]:
-    """Define the wave's design (R's svydesign arguments, calibration targets)."""
+    """Define the wave's design (R's svydesign arguments, calibration targets, replicate
+    weights as R's svrepdesign / as.svrepdesign)."""
     try:
         margins = tuple(parse_margin(m.variables, m.rows) for m in body.calibration)
     except DesignRuleError as exc:
@@ -161,7 +178,14 @@ def put_design(viewer: ViewerDep, engine: Db, code: str, wave: str,
                                  "message": str(exc)}]) from None
     spec = DesignSpec(weights=body.weights, strata=body.strata, ids=tuple(body.ids),
                       fpc=tuple(body.fpc), nest=body.nest, lonely_psu=body.lonely_psu,
-                      calibration=margins, calibration_method=body.calibration_method)
+                      calibration=margins, calibration_method=body.calibration_method,
+                      replicates=None if body.replicates is None else Replicates(
+                          method=body.replicates.method, columns=tuple(body.replicates.columns),
+                          scale=body.replicates.scale,
+                          rscales=None if body.replicates.rscales is None
+                          else tuple(body.replicates.rscales),
+                          mse=body.replicates.mse, fay_rho=body.replicates.fay_rho,
+                          count=body.replicates.count, seed=body.replicates.seed))
     return design.set_design(engine, viewer, code, wave, spec).to_json()
 
 

@@ -5,6 +5,7 @@
     salus surveys import-data CSS 2024 export.csv [--repeat hh.csv] [--column area=district]
     salus surveys design CSS 2024 --weights weight --strata stratum --ids psu [--fpc fpc]
                          [--nest] [--lonely-psu adjust] [--calibrate totals.csv]
+                         [--replicates JKn [--replicate-weights repw1,... --rscales ...]]
     salus surveys map CSS sdg-16-1-4 --numerator safe_walk=very_safe,fairly_safe
     salus surveys estimate CSS 2024 --indicator sdg-16-1-4 --by sex,area [--csv out.csv]
     salus surveys compare CSS 2024 2025 --indicator sdg-16-1-4 [--by sex]
@@ -151,18 +152,45 @@ def design(
         calibrate: Annotated[list[Path] | None, typer.Option(
             help="population totals, CSV: variables then 'total' (one file per margin)")] = None,
         method: Annotated[str, typer.Option(help="raking, poststratify or linear")] = "raking",
+        replicates: Annotated[str | None, typer.Option(
+            help="replicate weights: JK1, JKn, bootstrap, BRR or Fay (R's svrepdesign type)")]
+        = None,
+        replicate_weights: Annotated[str, typer.Option(
+            help="replicate weight columns, comma-separated (none: created from the design, "
+                 "as R's as.svrepdesign)")] = "",
+        scale: Annotated[float | None, typer.Option(help="replicate variance scale")] = None,
+        rscales: Annotated[str, typer.Option(help="one scale per replicate column, "
+                                                  "comma-separated")] = "",
+        mse: Annotated[bool, typer.Option(help="centre replicate variances at the "
+                                               "full-sample estimate")] = False,
+        fay_rho: Annotated[float, typer.Option(help="Fay's rho")] = 0.0,
+        replicate_count: Annotated[int, typer.Option(help="bootstrap replicates to create")]
+        = 50,
+        seed: Annotated[int | None, typer.Option(help="bootstrap seed")] = None,
         actor: ActorOption = "cli", role: RoleOption = "admin", db: DbOption = None) -> None:
     """Define the wave's design (R's svydesign), checked on its respondents."""
-    from salus.domain.surveys.design import DesignRuleError, DesignSpec, parse_margin
+    from salus.domain.surveys.design import (
+        DesignRuleError,
+        DesignSpec,
+        Replicates,
+        parse_margin,
+    )
     from salus.usecases.surveys import design as uc
 
     try:
         margins = tuple(parse_margin(*_margin(p)) for p in calibrate or [])
     except DesignRuleError as exc:
         fail(str(exc))
+    try:
+        scales = tuple(float(v) for v in _list(rscales)) or None
+    except ValueError:
+        fail(f"--rscales {rscales!r}: give numbers separated by commas")
+    reps = None if not replicates else Replicates(
+        method=replicates, columns=_list(replicate_weights), scale=scale, rscales=scales,
+        mse=mse, fay_rho=fay_rho, count=replicate_count, seed=seed)
     spec = DesignSpec(weights=weights or None, strata=strata or None, ids=_list(ids),
                       fpc=_list(fpc), nest=nest, lonely_psu=lonely_psu, calibration=margins,
-                      calibration_method=method)
+                      calibration_method=method, replicates=reps)
     try:
         uc.set_design(open_db(db), _viewer(actor, role), code, wave, spec)
     except UseCaseError as exc:

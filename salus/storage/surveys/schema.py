@@ -85,6 +85,7 @@ survey_design = sa.Table(
     sa.Column("lonely_psu", sa.String(12), nullable=False),
     sa.Column("calibration", sa.JSON, nullable=False),
     sa.Column("calibration_method", sa.String(16), nullable=False),
+    sa.Column("replicates", sa.JSON(none_as_null=True), nullable=True),
     sa.Column("updated_by", sa.String(100), nullable=False),
     sa.Column("updated_at", TZ, nullable=False),
 )

@@ -43,7 +43,7 @@ from salus.ingestion.surveys.columns import answer_keys
 from salus.storage.surveys import schema as s
 from salus.usecases.errors import ValidationFailed
 from salus.usecases.surveys.common import can_read, checked, survey_ref, wave_row
-from salus.usecases.surveys.design import build, design_frame, stored_design
+from salus.usecases.surveys.design import design_for, design_frame, stored_design
 from salus.usecases.surveys.forms import form_of
 from salus.usecases.surveys.frames import ROLE_COLUMNS, answer_column
 
@@ -149,7 +149,7 @@ def _estimate(conn: sa.Connection, viewer: Viewer, ref: Any, wave: str,
     frame["_y"] = y.astype(float)
     frame["_den"] = np.where(den, "yes", "no")
     scope = ["in_scope"] if "in_scope" in frame.columns else []
-    design = build(frame, spec)
+    design = design_for(conn, row, spec, frame, options.area_level)
     try:
         result = proportion(design, "_y", by=[*scope, *options.by, "_den"],
                             method=options.ci,  # type: ignore[arg-type]
