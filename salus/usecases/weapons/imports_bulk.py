@@ -195,6 +195,8 @@ class BulkImport:
     _areas: dict[str | None, int | None] = field(default_factory=dict)
     _scope: frozenset[int] | None = None
     _next_key: int = -1
+    _written: int = 0
+    _analysed_at: int = 0
 
     def run(self, rows: Sequence[reader.ParsedRow]) -> None:
         if self.viewer.area_id is not None:
@@ -226,7 +228,7 @@ class BulkImport:
         chunk = _Chunk()
         serials: set[str] = set()
         records: set[str] = set()
-        docs: set[str] = set()
+        docs: set[tuple[str, str]] = set()
         regs: set[str] = set()
         numbers: set[str] = set()
         for row in rows:
@@ -236,8 +238,9 @@ class BulkImport:
             if row.weapon.source_record and row.weapon.source_record.strip():
                 records.add(row.weapon.source_record.strip())
             if row.owner is not None:
-                if row.owner.id_document_number:
-                    docs.add(row.owner.id_document_number)
+                if row.owner.id_document_number and row.owner.id_document_type is not None:
+                    docs.add((IdDocumentType(row.owner.id_document_type).value,
+                              row.owner.id_document_number))
                 if row.owner.registration_number:
                     regs.add(row.owner.registration_number)
             if row.licence is not None and row.licence.number:
@@ -249,7 +252,8 @@ class BulkImport:
                 for r in self.conn.execute(sa.select(
                         c.id, c.uid, c.area_id, c.status, c.manufacturer_key, c.serial_key,
                         c.source_record, c.source_attributes, *(c[n] for n in COMPARED))
-                        .where(column.in_(part))).mappings().all():
+                        # locked as the use cases lock a weapon before adding to its history
+                        .where(column.in_(part)).with_for_update()).mappings().all():
                     found[r["id"]] = r
         weapons = {i: self._stored_weapon(r) for i, r in found.items()}
         self._histories(weapons)
@@ -280,23 +284,31 @@ class BulkImport:
                     EventType(r.event_type), r.occurred_on, id=r.id, corrects=r.corrects_event_id,
                     incident_uid=r.incident_uid, details=dict(r.details or {})))
 
-    def _owners(self, chunk: _Chunk, docs: set[str], regs: set[str]) -> dict[int, _Owner]:
+    def _owners(self, chunk: _Chunk, docs: set[tuple[str, str]], regs: set[str]
+                ) -> dict[int, _Owner]:
         o = w.arms_owner
         out: dict[int, _Owner] = {}
-        for column, values in ((o.c.id_document_number, docs), (o.c.registration_number, regs)):
-            for part in _parts(values):
-                for r in self.conn.execute(sa.select(
-                        o.c.id, o.c.uid, o.c.kind, o.c.family_name, o.c.entity_name,
-                        o.c.area_id, o.c.registration_number, o.c.id_document_type,
-                        o.c.id_document_number).where(column.in_(part)).order_by(o.c.id)).all():
-                    if r.id in out:
-                        continue
-                    owner = out[r.id] = _Owner(r.id, str(r.uid), r.kind, r.family_name,
-                                               r.entity_name, r.area_id, id=r.id)
-                    chunk.owners_by_doc.setdefault(
-                        (r.id_document_type, r.id_document_number), owner)
-                    if r.registration_number is not None:
-                        chunk.owners_by_reg.setdefault(r.registration_number, owner)
+        # the unique index uq_arms_owner_document leads with the type: both columns are given
+        # (a few more owners may come back; they are looked up by their exact pair)
+        conditions = [sa.and_(o.c.id_document_type.in_(sorted({t for t, _ in part})),
+                              o.c.id_document_number.in_([n for _, n in part]))
+                      for part in _parts(docs)]
+        conditions += [o.c.registration_number.in_(part) for part in _parts(regs)]
+        # sorted here, not by ORDER BY id: that makes PostgreSQL walk the whole primary key
+        # in order rather than probe the identity index
+        for condition in conditions:
+            for r in sorted(self.conn.execute(sa.select(
+                    o.c.id, o.c.uid, o.c.kind, o.c.family_name, o.c.entity_name,
+                    o.c.area_id, o.c.registration_number, o.c.id_document_type,
+                    o.c.id_document_number).where(condition)).all(), key=lambda r: r.id):
+                if r.id in out:
+                    continue
+                owner = out[r.id] = _Owner(r.id, str(r.uid), r.kind, r.family_name,
+                                           r.entity_name, r.area_id, id=r.id)
+                chunk.owners_by_doc.setdefault(
+                    (r.id_document_type, r.id_document_number), owner)
+                if r.registration_number is not None:
+                    chunk.owners_by_reg.setdefault(r.registration_number, owner)
         return out
 
     def _licences(self, chunk: _Chunk, numbers: set[str], owners: dict[int, _Owner]) -> None:
@@ -317,11 +329,12 @@ class BulkImport:
     def _holdings(self, weapons: dict[int, _Weapon], owners: dict[int, _Owner]) -> None:
         h, o = w.weapon_holding, w.arms_owner
         for part in _parts(weapons):
-            for r in self.conn.execute(
+            for r in sorted(self.conn.execute(
                     sa.select(h.c.id, h.c.weapon_id, h.c.owner_id, o.c.uid, o.c.kind,
                               o.c.family_name, o.c.entity_name, o.c.area_id)
                     .join(o, o.c.id == h.c.owner_id)
-                    .where(h.c.weapon_id.in_(part), h.c.to_date.is_(None)).order_by(h.c.id)).all():
+                    .where(h.c.weapon_id.in_(part), h.c.to_date.is_(None))).all(),
+                    key=lambda r: r.id):
                 owner = owners.setdefault(r.owner_id, _Owner(
                     r.owner_id, str(r.uid), r.kind, r.family_name, r.entity_name, r.area_id,
                     id=r.owner_id))
@@ -607,6 +620,13 @@ class BulkImport:
             "at": stamp, "actor": user, "action": action, "entity": entity,
             "entity_id": entity_id, "before": before, "after": after()}
             for action, entity, entity_id, before, after in chunk.audits])
+        # the owners' look-up by (type, number) needs fresh statistics on PostgreSQL, or it scans
+        # every owner of the type (statistics on weapon made it choose the trigram index for
+        # serial_key IN …, far slower: that table is left alone)
+        self._written += len(chunk.new_owners)
+        if self._written >= 2 * self._analysed_at + CHUNK:  # O(log n) times in an import
+            repo.refresh_statistics(conn, (w.arms_owner,))
+            self._analysed_at = self._written
         for x in chunk.new_weapons:
             x.new_values = None
         chunk.new_weapons.clear()
