@@ -293,3 +293,53 @@ def test_the_design_form_rakes_to_the_population_tables_area_sex_and_age_group_t
                      "lonely_psu": "fail", "population_year": "1990",
                      "population_by": "sex"})
     assert r.status_code == 422 and "no rows by sex and age group for 1990" in r.text
+
+
+def _mapped(engine: sa.Engine) -> Any:
+    _survey(engine)
+    design.set_design(engine, ADMIN, "CSS", "2024",
+                      DesignSpec(weights="weight", strata="stratum", ids=("psu",)))
+    add_cast(engine)
+    c = client(engine)
+    c.headers["X-CSRF-Token"] = sign_in(c, "ana")
+    return c
+
+
+def test_a_survey_indicator_by_region_is_on_the_api_beside_the_incident_indicators(
+        engine: sa.Engine) -> None:
+    c = _mapped(engine)
+    got = c.get("/api/v1/surveys/indicators/sdg-16-1-4/areas", params={"level": 1}).json()
+    want = estimates.estimate_indicator(engine, ADMIN, "CSS", "2024", "sdg-16-1-4",
+                                        estimates.Options(by=("area",), area_level=1))
+    assert got["sdg"] == "16.1.4" and got["level"] == 1
+    assert [(a["area"], a["survey"], a["wave"], a["row"]["estimate"], a["row"]["se"],
+             a["row"]["n_unweighted"]) for a in got["areas"]] == [
+        (r.domain["area"], "CSS", "2024", r.estimate, r.se, r.n_unweighted) for r in want.rows]
+    assert {a["area"] for a in got["areas"]} == {"R1", "R2"}
+    strict = c.get("/api/v1/surveys/indicators/sdg-16-1-4/areas",
+                   params={"level": 2, "min_n": 40}).json()
+    assert strict["areas"] and all(a["row"]["suppressed"] for a in strict["areas"])
+    assert c.get("/api/v1/surveys/indicators/sdg-16-1-4/areas",
+                 params={"level": 1, "survey": "NONE"}).status_code == 404
+
+
+def test_the_estimates_page_by_area_maps_each_areas_estimate_leaving_suppressed_ones_blank(
+        engine: sa.Engine) -> None:
+    import html
+    import json
+
+    c = _mapped(engine)
+    page = c.get("/surveys/CSS/waves/2024/estimates?indicator=sdg-16-1-4&by=area").text
+    spec = json.loads(html.unescape(page.split('data-map="', 1)[1].split('"', 1)[0]))
+    want = estimates.estimate_indicator(engine, ADMIN, "CSS", "2024", "sdg-16-1-4",
+                                        estimates.Options(by=("area",)))
+    shown = {r.domain["area"]: r for r in want.rows if not r.suppressed}
+    assert spec["geojson"] == "/api/v1/areas/geojson?level=2"
+    assert set(spec["values"]) == set(shown)
+    for code, value in spec["values"].items():
+        assert value["rate"] == pytest.approx(100 * shown[code].estimate, abs=1e-3)
+        assert value["victims"] == shown[code].n_unweighted
+    assert any(r.suppressed for r in want.rows) or len(shown) == 4
+    assert "<script>" not in page and "/static/js/salus.js" in page
+    no_map = c.get("/surveys/CSS/waves/2024/estimates?indicator=sdg-16-1-4&by=sex").text
+    assert "data-map" not in no_map

@@ -23,7 +23,7 @@ from salus.domain.accounts.roles import PUBLIC_VIEWER, Viewer
 from salus.domain.surveys.design import DesignRuleError, DesignSpec, Replicates, parse_margin
 from salus.usecases.errors import ValidationFailed
 from salus.usecases.plans.survey_link import take_survey_results
-from salus.usecases.surveys import data, design, estimates, forms
+from salus.usecases.surveys import data, design, estimates, forms, maps
 
 router = APIRouter(tags=["surveys"], responses=ERRORS)
 public_router = APIRouter(tags=["surveys"], responses=ERRORS)
@@ -113,6 +113,19 @@ def create_survey(viewer: ViewerDep, engine: Db, body: SurveyIn) -> dict[str, An
     forms.create_survey(engine, viewer, forms.SurveySpec(body.code, body.title, body.area,
                                                          body.description))
     return {"code": body.code}
+
+
+@router.get("/surveys/indicators/{indicator}/areas")
+def indicator_areas(viewer: ViewerDep, engine: Db, indicator: str,
+                    level: Annotated[int, Query(ge=0, le=10)],
+                    survey: Annotated[str | None, Query(max_length=64)] = None,
+                    wave: Annotated[str | None, Query(max_length=64)] = None,
+                    min_n: Annotated[int, Query(ge=0, le=100_000)] = 30,
+                    max_cv: Annotated[float, Query(gt=0, le=10)] = 0.3) -> dict[str, Any]:
+    """A survey indicator by area at ``level`` (proportions 0–1, SE, CI, n, flags) from
+    each survey's latest wave with a design that maps it, beside the incident indicators."""
+    return asdict(maps.indicator_by_area(engine, viewer, indicator, level, survey, wave,
+                                         _options([], level, min_n, max_cv, "logit")))
 
 
 @router.get("/surveys/{code}")

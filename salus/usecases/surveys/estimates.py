@@ -195,7 +195,10 @@ def indicator_columns(frame: pd.DataFrame, mapping: IndicatorMapping,
     """
     def holds(c: Condition) -> pd.Series:
         wanted = set(c.values)
-        return frame[answer_column(keys[c.question])].map(
+        column = frame[answer_column(keys[c.question])]
+        if column.dtype != object:  # text answers (no select_multiple list): vectorised
+            return column.isin(wanted)
+        return column.map(
             lambda v: bool(wanted.intersection(v)) if isinstance(v, list)
             else v is not None and v in wanted).astype(bool)
 

@@ -42,8 +42,8 @@ class _Wave:
     """The columns of one wave read so far: roles (``area_id`` ...), answers, kept columns."""
 
     roles: dict[str, Any]
-    answers: dict[str, list[Any]] = field(default_factory=dict)
-    extras: dict[str, list[Any]] = field(default_factory=dict)
+    answers: dict[str, pd.Series] = field(default_factory=dict)
+    extras: dict[str, pd.Series] = field(default_factory=dict)
 
 
 _WAVES: OrderedDict[Hashable, _Wave] = OrderedDict()
@@ -100,12 +100,12 @@ def load_frame(conn: sa.Connection, wave_id: int, answers: Sequence[str],
         if key is not None:
             _keep(key, wave)
     areas = _area_codes(conn, area_level)
-    area_ids = wave.roles["area_id"]
-    columns: dict[str, Any] = {"area": [areas.get(a) for a in area_ids]}
+    area_ids: pd.Series = wave.roles["area_id"]
+    columns: dict[str, Any] = {"area": area_ids.map(areas)}
     if viewer is not None and viewer.area_id is not None:
         inside = set(conn.execute(sa.select(t.area_ancestor.c.area_id).where(
             t.area_ancestor.c.ancestor_id == viewer.area_id)).scalars())
-        columns["in_scope"] = [a in inside for a in area_ids]
+        columns["in_scope"] = area_ids.isin(inside).to_numpy()
     columns.update({k: v for k, v in wave.roles.items() if k != "area_id"})
     for name in answers:
         columns[answer_column(name)] = wave.answers[name]
@@ -130,14 +130,17 @@ def _read(conn: sa.Connection, wave_id: int, answers: Sequence[str], extras: Seq
     data: dict[str, list[Any]] = ({n: list(c) for n, c in zip(names, zip(*rows, strict=True),
                                                               strict=True)}
                                   if rows else {n: [] for n in names})
-    out: dict[str, Any] = {f"a{i}": _values(data[f"a{i}"]) for i in range(len(answers))}
-    out.update({f"e{i}": data[f"e{i}"] for i in range(len(extras))})
+    # pandas columns built once (inferring a text column's type is most of a frame's cost)
+    out: dict[str, Any] = {f"a{i}": pd.Series(_values(data[f"a{i}"]))
+                           for i in range(len(answers))}
+    out.update({f"e{i}": pd.Series(data[f"e{i}"]) for i in range(len(extras))})
     if with_roles:
         out["roles"] = {
-            "area_id": data["area_id"], "sex": data["sex"], "age_band": data["age_band"],
-            "disability": [None if v is None else ("yes" if v else "no")
-                           for v in data["disability"]],
-            "stratum": data["stratum"], "psu": data["psu"],
+            "area_id": pd.Series(data["area_id"], dtype=object),
+            "sex": pd.Series(data["sex"]), "age_band": pd.Series(data["age_band"]),
+            "disability": pd.Series([None if v is None else ("yes" if v else "no")
+                                     for v in data["disability"]]),
+            "stratum": pd.Series(data["stratum"]), "psu": pd.Series(data["psu"]),
             "weight": np.array(data["weight"], dtype=float),
             "fpc": np.array(data["fpc"], dtype=float)}
     return out

@@ -8,15 +8,16 @@ chart is server-drawn SVG: one bar per domain with its interval.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from salus import i18n
 from salus.api import context as ctx
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases.errors import ValidationFailed
-from salus.usecases.surveys import estimates, forms
+from salus.usecases.surveys import estimates, forms, maps
 from salus.web.pages import needs
 from salus.web.templating import render
 
@@ -42,10 +43,29 @@ def estimates_page(request: Request, viewer: Reader, code: str, wave: str,
                                               indicator, options)
     except ValidationFailed as exc:
         error = "; ".join(e["message"] for e in exc.errors)
+    map_spec = None
+    if result is not None and options.by == ("area",):
+        map_spec = _map(request, viewer, code, wave, indicator, area_level)
     return render(request, "surveys/estimates.html", status_code=200 if result else 422,
-                  code=code, wave=wave, indicator=indicator, by=options.by,
+                  code=code, wave=wave, indicator=indicator, by=options.by, map_spec=map_spec,
                   area_level=area_level, result=result, error=error, groups=GROUPS,
                   indicators=forms.indicators())
+
+
+def _map(request: Request, viewer: Viewer, code: str, wave: str, indicator: str,
+         area_level: int | None) -> dict[str, Any] | None:
+    """The choropleth of the estimates by area (``data-map`` of ``static/js/salus.js``):
+    suppressed areas uncoloured; the areas' level is ``area_level`` or the respondents'."""
+    engine = ctx.engine(request)
+    level = area_level if area_level is not None else maps.respondents_level(engine, code, wave)
+    if level is None:
+        return None
+    found = maps.indicator_by_area(engine, viewer, indicator, level, code, wave)
+    return {"geojson": f"/api/v1/areas/geojson?level={level}", "values": found.map_values(),
+            "drill": f"/surveys/{code}/waves/{wave}/estimates?indicator={indicator}"
+                     "&by=sex&area=",
+            "labels": {"rate": f"{found.sdg} %", "victims": i18n.gettext("Respondents"),
+                       "nodata": i18n.gettext("No data")}}
 
 
 @router.get("/surveys/{code}/compare")
