@@ -343,3 +343,25 @@ def test_the_estimates_page_by_area_maps_each_areas_estimate_leaving_suppressed_
     assert "<script>" not in page and "/static/js/salus.js" in page
     no_map = c.get("/surveys/CSS/waves/2024/estimates?indicator=sdg-16-1-4&by=sex").text
     assert "data-map" not in no_map
+
+
+def test_the_indicators_page_links_survey_indicators_to_their_map_by_region(
+        engine: sa.Engine) -> None:
+    import html
+    import json
+
+    c = _mapped(engine)
+    listing = c.get("/indicators").text
+    assert 'href="/indicators/surveys/sdg-16-1-4?level=1"' in listing
+    page = c.get("/indicators/surveys/sdg-16-1-4?level=1").text
+    want = estimates.estimate_indicator(engine, ADMIN, "CSS", "2024", "sdg-16-1-4",
+                                        estimates.Options(by=("area",), area_level=1))
+    rows = _cells(page, "survey-indicator-areas")
+    assert [(row[0], row[1], row[2], row[3]) for row in rows] == [
+        (r.domain["area"], "CSS · 2024", f"{100 * r.estimate:.1f}",  # type: ignore[operator]
+         f"{100 * r.se:.1f}") for r in want.rows]  # type: ignore[operator]
+    spec = json.loads(html.unescape(page.split('data-map="', 1)[1].split('"', 1)[0]))
+    assert spec["geojson"] == "/api/v1/areas/geojson?level=1"
+    assert {k: v["victims"] for k, v in spec["values"].items()} == {
+        r.domain["area"]: r.n_unweighted for r in want.rows}
+    assert c.get("/indicators/surveys/sdg-99-9-9").status_code == 422

@@ -14,6 +14,7 @@ from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases import areas
 from salus.usecases.errors import UseCaseError
 from salus.usecases.indicators import views as indicator_views
+from salus.usecases.surveys import forms as survey_forms
 from salus.web import views
 from salus.web.pages import needs
 from salus.web.templating import render
@@ -47,7 +48,9 @@ def indicator_page(request: Request, viewer: Indicators, id: Text = None,
                                   "period": period or "", "by": by or "", "area": area or "",
                                   "level": level, "place_type": place_type or "",
                                   "place_types": list(taxonomy.load("location_type")),
-                                  "result": None, "error": None}
+                                  "result": None, "error": None,
+                                  "survey_indicators": [] if viewer.public
+                                  else survey_forms.indicators()}
     if chosen and period:
         context.update(_compute(request, viewer, chosen.id, period, by,
                                 {"area": area, "place_type": place_type}, level))

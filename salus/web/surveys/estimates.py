@@ -68,6 +68,26 @@ def _map(request: Request, viewer: Viewer, code: str, wave: str, indicator: str,
                        "nodata": i18n.gettext("No data")}}
 
 
+@router.get("/indicators/surveys/{indicator}")
+def indicator_map_page(request: Request, viewer: Reader, indicator: str,
+                       level: Annotated[int, Query(ge=0, le=10)] = 1) -> Response:
+    """A survey indicator by area at ``level``, mapped, from every survey that maps it (the
+    indicators page links here beside the incident indicators)."""
+    found, error = None, None
+    try:
+        found = maps.indicator_by_area(ctx.engine(request), viewer, indicator, level)
+    except ValidationFailed as exc:
+        error = "; ".join(e["message"] for e in exc.errors)
+    spec = None if found is None or not found.areas else {
+        "geojson": f"/api/v1/areas/geojson?level={level}", "values": found.map_values(),
+        "drill": f"/indicators/surveys/{indicator}?level={level + 1}&area=",
+        "labels": {"rate": f"{found.sdg} %", "victims": i18n.gettext("Respondents"),
+                   "nodata": i18n.gettext("No data")}}
+    return render(request, "surveys/indicator_map.html", status_code=200 if found else 422,
+                  found=found, error=error, level=level, map_spec=spec, indicator=indicator,
+                  indicators=forms.indicators())
+
+
 @router.get("/surveys/{code}/compare")
 def compare_page(request: Request, viewer: Reader, code: str,
                  first: Annotated[str, Query(max_length=64)],
