@@ -94,6 +94,16 @@ def test_the_dashboard_shows_headline_figures_and_csv_links(
     assert csv_text.splitlines()[0].startswith("sex,incidents,victims")
 
 
+def test_the_indicators_page_without_a_choice_lists_every_indicator_and_selects_none(
+        shared_observatory: sa.Engine) -> None:
+    c = client(shared_observatory)
+    sign_in(c, "ana")
+    page = c.get("/indicators").text
+    assert 'id="indicator-list"' in page
+    assert "/indicators?id=sdg-16-1-1&amp;period=2024" in page
+    assert "selected>" not in page.split('id="ind-id"')[1].split("</select>")[0]
+
+
 def test_a_scoped_user_sees_only_their_region_on_the_dashboard(
         shared_observatory: sa.Engine) -> None:
     observatory = shared_observatory

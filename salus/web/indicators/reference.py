@@ -42,8 +42,8 @@ def indicator_page(request: Request, viewer: Indicators, id: Text = None,
     # the form sends an empty admin level when none is typed: that is "the finest level"
     level = int(level_text) if level_text else None
     definitions = indicator_views.available(viewer)
-    chosen = next((d for d in definitions if id in (d.id, d.metadata.get("sdg_indicator"))),
-                  None)
+    chosen = None if id is None else next(
+        (d for d in definitions if id in (d.id, d.metadata.get("sdg_indicator"))), None)
     context: dict[str, Any] = {"definitions": definitions, "chosen": chosen,
                                   "period": period or "", "by": by or "", "area": area or "",
                                   "level": level, "place_type": place_type or "",
