@@ -149,6 +149,28 @@ def test_the_area_picker_finds_areas_by_name_in_the_users_scope(
         "R1-A", "R1-B"]
 
 
+def test_the_area_maps_shapes_are_the_finest_areas_drawn_in_the_users_scope(
+        observatory: sa.Engine) -> None:
+    c = client(observatory)
+    sign_in(c, "dora")
+    page = c.get("/incidents/new").text
+    assert '<div id="area-map-box" class="area-map" hidden>' in page     # shown by the script
+    assert 'data-source="/incidents/areas.geojson"' in page
+    r = c.get("/incidents/areas.geojson")
+    assert r.headers["content-type"].startswith("application/geo+json")
+    features = r.json()["features"]
+    assert [f["properties"]["code"] for f in features] == ["R1-A", "R1-B", "R2-A", "R2-B"]
+    assert features[1]["properties"]["name"] == "District R1-B"
+    assert features[1]["geometry"]["coordinates"][0][:2] == [[1.0, 0.0], [2.0, 0.0]]
+    monty = client(observatory)
+    sign_in(monty, "monty")                                   # bound to R1
+    assert [f["id"] for f in monty.get("/incidents/areas.geojson").json()["features"]] == [
+        "R1-A", "R1-B"]
+    public = client(observatory)
+    sign_in(public, "pub")                                    # reads no records, writes none
+    assert public.get("/incidents/areas.geojson").status_code == 403
+
+
 def test_the_api_takes_persons_relationships_and_a_weapon_list(observatory: sa.Engine) -> None:
     c = client(observatory)
     c.headers["X-CSRF-Token"] = sign_in(c, "dora")

@@ -4,11 +4,13 @@
 (in the stored name or in any language of ``names``) or code contains the text, case folded;
 names that equal the text come first, then names that start with it, then the rest, each by
 level and name. ``areas_named`` is the form's fallback without JavaScript: a typed name that
-names exactly one area stands for its code.
+names exactly one area stands for its code. ``area_shapes`` draws the picker's map: the finest
+areas in the viewer's scope that have a polygon (GeoJSON, RFC 7946), a click on one picks it.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.storage import schema as t
+from salus.usecases.areas import DECIMALS
 from salus.usecases.errors import require
 from salus.usecases.scope import area_condition
 
@@ -86,3 +89,32 @@ def areas_named(conn: sa.Connection, viewer: Viewer, name: str) -> list[AreaMatc
             for r in _candidates(conn, viewer, folded)
             if (key := _rank(r, folded)) is not None and key[0] == 0 and
             _fold(r.code) != folded]
+
+
+def _rounded(coords: Any) -> Any:
+    if isinstance(coords, float | int):
+        return round(float(coords), DECIMALS)
+    return [_rounded(c) for c in coords]
+
+
+def area_shapes(engine: sa.Engine, viewer: Viewer) -> dict[str, Any]:
+    """The picker's map: every area in the viewer's scope that has a polygon and no area below
+    it with one (the finest areas drawn, so that shapes do not overlap), as a GeoJSON
+    FeatureCollection (RFC 7946) of ``{code, name, names}``, coordinates rounded as the other
+    maps' (``salus.usecases.areas.DECIMALS``)."""
+    require(viewer.can(Permission.DASHBOARD) or viewer.can(Permission.CREATE_RECORDS),
+            "your role does not read areas")
+    a, child = t.area, t.area.alias("child")
+    drawn_below = (sa.select(sa.literal(1)).where(child.c.parent_id == a.c.id,
+                                                  child.c.geometry.is_not(None)).exists())
+    q = (sa.select(a.c.code, a.c.name, a.c.names, a.c.geometry)
+         .where(a.c.geometry.is_not(None), ~drawn_below, *area_condition(a.c.id, viewer))
+         .order_by(a.c.code))
+    features = []
+    with engine.connect() as conn:
+        for code, name, names, geometry in conn.execute(q):
+            shape = json.loads(geometry)
+            shape["coordinates"] = _rounded(shape["coordinates"])
+            features.append({"type": "Feature", "id": code, "geometry": shape,
+                             "properties": {"code": code, "name": name, "names": names or {}}})
+    return {"type": "FeatureCollection", "features": features}

@@ -20,7 +20,7 @@ from salus.domain import taxonomy
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.incidents.offences import offence_codes
 from salus.i18n import N_
-from salus.usecases.area_picker import search_areas
+from salus.usecases.area_picker import area_shapes, search_areas
 from salus.usecases.errors import Conflict, ValidationFailed
 from salus.usecases.incidents import detail as incidents
 from salus.usecases.incidents import write as incident_write
@@ -202,6 +202,13 @@ def area_matches(request: Request, viewer: Creator, q: str = "") -> Response:
     found = search_areas(ctx.engine(request), viewer, q[:100])
     return JSONResponse([{"code": a.code, "name": a.name, "level": a.level,
                           "parent_name": a.parent_name} for a in found])
+
+
+@router.get("/incidents/areas.geojson")
+def area_map(request: Request, viewer: Creator) -> Response:
+    """The picker's map: the finest areas with a polygon in the viewer's scope (GeoJSON)."""
+    return JSONResponse(area_shapes(ctx.engine(request), viewer),
+                        media_type="application/geo+json")
 
 
 def _more_rows(data: dict[str, Any], form: FormData) -> dict[str, Any] | None:

@@ -1,5 +1,6 @@
 """In a real browser (issue 13): a data-entry user adds person rows to the incident form, picks
-the area by its name, links the weapon by its serial and sees the derived femicide class."""
+the area by its name or by a click on the form's map, links the weapon by its serial and sees
+the derived femicide class."""
 
 from __future__ import annotations
 
@@ -58,3 +59,33 @@ def test_a_clerk_adds_person_rows_picks_the_area_by_name_and_sees_a_femicide(  #
     weapons = page.inner_text("#weapons")
     assert "registry weapon BR-7731" in weapons and "Illegal" in weapons
     shot(page, "incident-femicide")
+
+
+def test_a_clerk_clicks_an_area_on_the_forms_map_and_the_incident_and_edit_map_show_it(  # type: ignore[no-untyped-def]
+        page) -> None:
+    sign_in(page, "dora")
+    page.goto("/incidents/new")
+    page.wait_for_selector("#area-map.map-ready")
+    assert page.get_attribute("#area-map", "data-features") == "4"     # the four districts
+    page.fill("#in-occurred_on", "2024-07-02")
+    page.select_option("#in-iccs_code", "0101")
+    shape = page.locator("#area-map path[data-code='R2-A']")
+    box = shape.bounding_box()
+    assert box is not None
+    # the pixel of the polygon's centre (a square: inside it), as Leaflet projects it
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    assert page.inner_text(".leaflet-tooltip") == "District R2-A (R2-A)"
+    page.mouse.click(x, y)
+    assert page.input_value("#in-area_code") == "R2-A"
+    assert page.inner_text("#area-chosen") == "District R2-A (R2-A)"
+    assert shape.get_attribute("stroke-width") == "3"                     # the chosen shape
+    assert page.get_attribute("#area-map path[data-code='R1-B']", "stroke-width") == "1"
+    shot(page, "incident-form-area-map")
+    page.click("#save-incident")
+    page.wait_for_selector("#saved")
+    assert "District R2-A R2-A" in page.inner_text("main")
+    page.click("#edit-incident")                       # the edit form's map shows the area chosen
+    page.wait_for_selector("#area-map.map-ready")
+    assert page.get_attribute("#area-map path[data-code='R2-A']", "stroke-width") == "3"
+    assert page.get_attribute("#area-map path[data-code='R2-B']", "stroke-width") == "1"

@@ -2,7 +2,8 @@
    A static file (the Content-Security-Policy runs no inline script); every text from the
    server goes into the page through textContent, never innerHTML. Without JavaScript the form
    still works: "Add another person" submits for one more row, "Remove" ticks drop a row, and
-   an area name typed in the area field is looked up when the form is saved. */
+   an area name typed in the area field is looked up when the form is saved; the map (hidden
+   without JavaScript) draws the areas of the user's scope, and a click on one picks it. */
 (function () {
   "use strict";
   var form = document.getElementById("incident-form");
@@ -77,8 +78,10 @@
   if (!search || !list || !code) { return; }
   var timer = null;
   var asked = 0;
+  var mark = function () {};  /* the map's highlight of the chosen area, once drawn */
   function choose(area) {
     code.value = area.code;
+    mark(area.code);
     if (chosen) { chosen.textContent = area.name + " (" + area.code + ")"; }
     while (list.firstChild) { list.removeChild(list.firstChild); }
     search.value = area.name;
@@ -114,8 +117,61 @@
   search.addEventListener("keydown", function (event) {
     if (event.key === "Enter") { event.preventDefault(); lookup(); }
   });
-  /* a click on the areas layer of a map on this page (none yet) picks its area too */
+  /* a click on the areas layer of a map on this page picks its area too */
   document.addEventListener("salus:area-click", function (event) {
     if (event.detail && event.detail.code) { choose(event.detail); }
   });
+
+  /* --- the map: the areas of the user's scope; a click announces the area (salus:area-click) */
+  var box = document.getElementById("area-map-box");
+  var mapEl = document.getElementById("area-map");
+  if (!box || !mapEl || !window.L) { return; }
+  box.hidden = false;
+  var lang = document.documentElement.lang;
+  function shade(chosen) {
+    return { color: chosen ? "#0b5cad" : "#555", weight: chosen ? 3 : 1,
+             fillColor: chosen ? "#0b5cad" : "#9aa7b4", fillOpacity: chosen ? 0.45 : 0.2 };
+  }
+  function tip(name, areaCode) {  /* a DOM node: an area's name is text, never HTML */
+    var node = document.createElement("div");
+    var strong = document.createElement("strong");
+    strong.textContent = name;
+    node.appendChild(strong);
+    node.appendChild(document.createTextNode(" (" + areaCode + ")"));
+    return node;
+  }
+  var map = L.map(mapEl, { attributionControl: false, zoomSnap: 0.25 });
+  fetch(mapEl.getAttribute("data-source"), {
+    credentials: "same-origin", headers: { "Accept": "application/geo+json" }
+  }).then(function (response) { return response.ok ? response.json() : { features: [] }; })
+    .then(function (geo) {
+      var shapes = {};
+      var layer = L.geoJSON(geo, {
+        style: function (f) { return shade(f.properties.code === code.value); },
+        onEachFeature: function (f, lyr) {
+          var props = f.properties;
+          var name = (props.names && props.names[lang]) || props.name;
+          shapes[props.code] = lyr;
+          lyr.bindTooltip(tip(name, props.code), { sticky: true });
+          lyr.on("click", function () {
+            document.dispatchEvent(new CustomEvent("salus:area-click",
+              { detail: { code: props.code, name: name } }));
+          });
+        }
+      }).addTo(map);
+      mark = function (chosenCode) {
+        Object.keys(shapes).forEach(function (k) { shapes[k].setStyle(shade(k === chosenCode)); });
+      };
+      code.addEventListener("change", function () { mark(code.value.trim()); });
+      if (geo.features.length) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
+      else { box.hidden = true; }
+      /* each shape says which area it draws (its path exists once the map has a view) */
+      Object.keys(shapes).forEach(function (k) {
+        var path = shapes[k].getElement && shapes[k].getElement();
+        if (path) { path.setAttribute("data-code", k); }
+      });
+      mapEl.setAttribute("data-features", String(geo.features.length));
+      mapEl.classList.add("map-ready");
+    })
+    .catch(function () { box.hidden = true; });
 })();
