@@ -19,6 +19,8 @@ from salus.api.context import require_permission
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases.indicators import dashboard
 from salus.usecases.indicators.dashboard import DashboardFilter
+from salus.usecases.surveys import panel as survey_panel
+from salus.usecases.surveys.panel import PanelFigure
 
 TTL = 30.0
 MAX_ENTRIES = 512
@@ -80,3 +82,14 @@ def dashboard_panel(request: Request, viewer: Viewer, f: DashboardFilter,
     key = (st.cache_key, viewer.public, panel, f, st.suppression_threshold)
     return _cached(key, lambda: dashboard.panel(st.engine, viewer, f, panel,  # type: ignore[no-any-return]
                                                 st.suppression_threshold))
+
+
+def surveys_panel(request: Request, viewer: Viewer) -> tuple[PanelFigure, ...]:
+    """The "Perception (surveys)" panel: each survey indicator's latest figure for the
+    viewer's scope (shared between viewers of the same scope and public or not)."""
+    require_permission(viewer, Permission.DASHBOARD)
+    require_permission(viewer, Permission.INDICATORS)
+    st = ctx.state(request)
+    key = (st.cache_key, viewer.public, "surveys", viewer.area_id, viewer.area_code)
+    return _cached(key, lambda: survey_panel.latest_figures(  # type: ignore[no-any-return]
+        st.engine, viewer))

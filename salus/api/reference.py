@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from salus.analytics.indicators.result import IndicatorResult
 from salus.api.deps import Db, Page, PerPage, ViewerDep
-from salus.api.panels import dashboard_panel, filter_from_query
+from salus.api.panels import dashboard_panel, filter_from_query, surveys_panel
 from salus.api.schemas import ERRORS, PageOut
 from salus.usecases import areas
 from salus.usecases.incidents.export import table_csv
@@ -109,6 +109,35 @@ def compute(indicator_id: str, viewer: ViewerDep, engine: Db,
     return respond(result, format, indicator_id)
 
 
+SURVEY_COLUMNS = ("indicator", "sdg", "title", "survey", "survey_title", "wave",
+                  "period_start", "period_end", "area", "estimate", "se", "ci_low", "ci_high",
+                  "n_unweighted", "flagged", "suppressed")
+
+
+@router.get("/dashboard/surveys", tags=["dashboard"])
+def dashboard_surveys(request: Request, viewer: ViewerDep,
+                      format: Literal["json", "csv"] = "json") -> Response:
+    """The "Perception (surveys)" panel: each SDG 16 survey indicator's estimate (0–1) from
+    the latest wave with a design of each survey, for the viewer's scope, with its 95 % CI and
+    unweighted n; suppressed estimates are blank for public callers."""
+    records = [{"indicator": f.indicator, "sdg": f.sdg, "title": f.title, "survey": f.survey,
+                "survey_title": f.survey_title, "wave": f.wave,
+                "period_start": f.period_start, "period_end": f.period_end, "area": f.area,
+                "estimate": f.row.estimate, "se": f.row.se, "ci_low": f.row.ci_low,
+                "ci_high": f.row.ci_high, "n_unweighted": f.row.n_unweighted,
+                "flagged": f.row.flagged, "suppressed": f.row.suppressed}
+               for f in surveys_panel(request, viewer)]
+    if format == "csv":
+        rows = [["" if r[c] is None else r[c] for c in SURVEY_COLUMNS] for r in records]
+        return Response(table_csv(list(SURVEY_COLUMNS), rows),
+                        media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition":
+                                 'attachment; filename="dashboard-surveys.csv"'})
+    body = json.dumps({"rows": records}, default=str, ensure_ascii=False,
+                      separators=(",", ":"))
+    return Response(body, media_type="application/json")
+
+
 @router.get("/dashboard/{panel}", tags=["dashboard"])
 def dashboard(panel: Literal["headline", "trend", "trend_previous", "map", "sex", "age",
                              "weapon", "context"], request: Request, viewer: ViewerDep,
@@ -123,6 +152,7 @@ def dashboard(panel: Literal["headline", "trend", "trend_previous", "map", "sex"
 
 for _path, _endpoint in (("/areas/geojson", area_geojson), ("/indicators", list_indicators),
                          ("/indicators/{indicator_id}", compute),
+                         ("/dashboard/surveys", dashboard_surveys),
                          ("/dashboard/{panel}", dashboard)):
     _route = next(r for r in router.routes if getattr(r, "path", None) == _path)
     public_router.add_api_route(_path, _endpoint, methods=["GET"],

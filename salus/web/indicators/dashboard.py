@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from salus.api import context as ctx
-from salus.api.panels import dashboard_panel, filter_from_query
+from salus.api.panels import dashboard_panel, filter_from_query, surveys_panel
 from salus.domain import taxonomy
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.usecases import areas
@@ -45,6 +45,7 @@ def home(request: Request, viewer: Dash, year: int | None = Query(None, ge=1900,
          area: Text = None, offence: Text = None, context: Text = None) -> Response:
     f = filter_from_query(request, viewer, year, area, offence, context)
     return render(request, "dashboard.html", f=f, q=_query(f), breakdowns=BREAKDOWNS,
+                  surveys=viewer.can(Permission.INDICATORS),
                   years=list(range(f.year - 6, f.year + 2)), **_options(request, viewer))
 
 
@@ -52,7 +53,10 @@ def home(request: Request, viewer: Dash, year: int | None = Query(None, ge=1900,
 def panel(request: Request, viewer: Dash, panel: str,
           year: int | None = Query(None, ge=1900, le=2200), area: Text = None,
           offence: Text = None, context: Text = None) -> Response:
-    """One panel as an HTML fragment (headline, trend, map or a breakdown)."""
+    """One panel as an HTML fragment (headline, trend, map, a breakdown, or the survey
+    indicators, which follow the viewer's scope, not the filters)."""
+    if panel == "surveys":
+        return render(request, "_surveys_panel.html", figures=surveys_panel(request, viewer))
     f = filter_from_query(request, viewer, year, area, offence, context)
     q = _query(f)
     if panel == "headline":
