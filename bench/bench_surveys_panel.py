@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_surveys_store import _clock, _form, _sample  # noqa: E402
+from bench_surveys_store import _clock, _form, _sample
 
 
 def main() -> None:
