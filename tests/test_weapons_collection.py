@@ -212,6 +212,33 @@ def test_the_public_report_suppresses_small_cells_and_withholds_their_sum(
     assert signed_in.rows()[0]["collected"] == 8
 
 
+def test_every_public_answer_is_a_cell_of_one_table_so_none_is_a_margin_of_another(
+        engine: sa.Engine) -> None:
+    """Issue 15, item 3: ``by=area`` against ``by=area,category``, a region against its
+    districts, a year against its quarters were margins of one another and gave a "<5" back."""
+    reg = seed_registry(engine)
+    _seized(engine, reg.officer, 7, D(2024, 2, 10), "Police")
+    _campaign(engine, reg.officer)
+    uc.record_surrender(engine, reg.officer, "Amnesty 2024", "99881", D(2024, 4, 2))
+    answers = [collection_report(engine, PUBLIC_VIEWER, "2024", by=by, area_level=level)
+               for by in (("area",), ("area", "category"), ("area", "category", "agency"), ())
+               for level in (None, 1, 2)]
+    answers.append(collection_report(engine, PUBLIC_VIEWER, "2024", "R1"))
+    shapes = {(a.by, a.area_level, tuple(map(str, a.rows()))) for a in answers}
+    assert len(shapes) == 1                                  # one table, whatever is asked
+    with pytest.raises(ValidationFailed) as refused:
+        collection_report(engine, PUBLIC_VIEWER, "2024", grain="quarter")
+    assert "report.public_grain" in str(refused.value.errors)
+    with pytest.raises(ValidationFailed) as refused:
+        collection_report(engine, PUBLIC_VIEWER, "2024-Q2")
+    assert "report.public_period" in str(refused.value.errors)
+    with pytest.raises(ValidationFailed) as refused:
+        collection_report(engine, PUBLIC_VIEWER, "2024", "R1-A")
+    assert "report.public_area" in str(refused.value.errors)
+    exact = collection_report(engine, reg.officer, "2024", by=("area", "category"))
+    assert exact.by == ("area", "category")                  # staff keep every breakdown
+
+
 def test_the_report_csv_neutralises_formulas(engine: sa.Engine) -> None:
     reg = seed_registry(engine)
     _seized(engine, reg.officer, 1, D(2024, 2, 10), "=HYPERLINK(\"x\")")

@@ -92,3 +92,17 @@ def test_no_suppressed_16_4_2_figure_can_be_worked_out_from_the_published_report
                                         small=[v == "<5" for v in text]) == []
     analyst = sdg.report_16_4_2(registry, ANALYST, "2024").rows()
     assert analyst[0]["arms"] == 26 and analyst[2]["arms"] == 2  # exact for the staff
+
+
+def test_public_16_4_2_is_one_calendar_year_so_no_report_is_a_part_or_a_sum_of_another(
+        registry: sa.Engine) -> None:
+    """A quarter is a part of its year and a range the sum of its years: publishing either
+    beside the year would give a withheld figure back by subtraction."""
+    from salus.usecases.errors import ValidationFailed
+
+    for period in ("2024-Q1", "2024-03", "2023..2024"):
+        with pytest.raises(ValidationFailed) as refused:
+            sdg.report_16_4_2(registry, PUBLIC, period)
+        assert "public_year" in str(refused.value.errors), period
+    assert sdg.report_16_4_2(registry, PUBLIC, "2024").public
+    assert not sdg.report_16_4_2(registry, ANALYST, "2024-Q1").public  # staff: any period

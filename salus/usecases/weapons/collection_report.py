@@ -58,6 +58,11 @@ from salus.usecases.weapons.common import area_for, fail, lifecycle
 
 GRAINS = ("year", "quarter", "month")
 DIMENSIONS = ("area", "category", "agency")
+PUBLIC_BY = ("area",)
+"""The one shape of public output: by area, at the level below the store's top, per calendar
+year. Every public answer is then a set of cells of that one table, so no answer is a margin of
+another (a region against its districts, a year against its quarters, area against area ×
+category), and no suppressed cell can be worked out by subtracting one answer from another."""
 WITHHELD = "c"
 """A withheld count that is not small (confidential: the flag Eurostat and the ONS use)."""
 COLUMNS = ("period", "area", "category", "agency", *(m.value for m in MEASURES))
@@ -186,9 +191,16 @@ def collection_report(engine: sa.Engine, viewer: Viewer, period: str,
         public = True
     disclosure.check_threshold(threshold)
     span = _checked(period, grain, by, area_code)
+    if public:
+        _check_public(span, period, grain)
+        by = PUBLIC_BY
     with engine.connect() as conn:
         root = area_for(conn, viewer, area_code) if area_code else viewer.area_id
-        areas = _Areas(conn, root, area_level)
+        areas = _Areas(conn, None if public else root, None if public else area_level)
+        if public and root is not None and areas.deeper(root):
+            fail([ArmsRuleError("report.public_area", "area", area_code or "",
+                                "the public report goes no deeper than its areas of level "
+                                f"{areas.level}")])
         cells: dict[Key, Counter[str]] = {}
         for on, kind, area_id, category, agency in _events(conn, span, root):
             key = (bucket_label(truncate(on, grain), grain),
@@ -229,6 +241,19 @@ def _checked(period: str, grain: str, by: tuple[str, ...], area_code: str | None
     return span
 
 
+def _check_public(span: Period, period: str, grain: str) -> None:
+    """Public output is per calendar year only (see :data:`PUBLIC_BY`)."""
+    errors = []
+    if grain != "year":
+        errors.append(ArmsRuleError("report.public_grain", "grain", grain,
+                                    "the public report is per year"))
+    if (span.start.month, span.start.day, span.end.month, span.end.day) != (1, 1, 1, 1):
+        errors.append(ArmsRuleError("report.public_period", "period", period,
+                                    "the public report covers whole calendar years"))
+    if errors:
+        fail(errors)
+
+
 class _Areas:
     """Area ids rolled up to their ancestor at the report's level."""
 
@@ -244,6 +269,11 @@ class _Areas:
             level = base + 1
         self.level: int | None = level
         self._memo: dict[int | None, str] = {None: ""}
+
+    def deeper(self, area_id: int) -> bool:
+        """Whether the area lies below the report's level (its row would be part of one)."""
+        row = self._rows.get(area_id)
+        return row is not None and row.level > (self.level or 0)
 
     def code(self, area_id: int | None) -> str:
         if area_id in self._memo:

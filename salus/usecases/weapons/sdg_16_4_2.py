@@ -138,6 +138,9 @@ def report_16_4_2(engine: sa.Engine, viewer: Viewer, period: str, area_code: str
         public = True
     disclosure.check_threshold(threshold)
     span = _period(period)
+    if public and not _one_calendar_year(span):
+        # a quarter or a range would be a part or a sum of published years: one grain only
+        c.fail("period", "public_year", "public output covers one calendar year", period)
     with engine.connect() as conn:
         area_id = c.area_id_for(conn, viewer, area_code) if area_code else viewer.area_id
         code = area_code or viewer.area_code
@@ -231,6 +234,12 @@ def default_period(engine: sa.Engine, viewer: Viewer) -> str | None:
     with engine.connect() as conn:
         latest = conn.scalar(q)
     return None if latest is None else str(latest)[:4]
+
+
+def _one_calendar_year(span: Period) -> bool:
+    """Whether ``span`` is exactly one calendar year (the one grain of public output)."""
+    return (span.start.month, span.start.day) == (1, 1) \
+        and span.end == span.start.replace(year=span.start.year + 1)
 
 
 def _period(text: str) -> Period:
