@@ -158,3 +158,13 @@ def test_a_bad_request_prints_one_clear_line_and_exits_2(
     code, out = salus("indicators", *args, "--db", db)
     assert code == 2
     assert message in out.replace("\n", " ")
+
+
+def test_an_indicator_on_a_new_store_creates_its_schema_and_counts_nothing(
+        tmp_path: Path) -> None:
+    """README: the schema is created or migrated by whichever command runs first."""
+    result = runner.invoke(app, ["indicators", "sdg-16-1-1", "--period", "2024", "--format",
+                                 "csv", "--db", f"sqlite:///{tmp_path / 'new.db'}"])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert result.output.splitlines()[0].startswith("sex,age_band")

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from salus.cli.common import DbOption, console, database_url, fail_use_case
+from salus.cli.common import DbOption, console, fail_use_case, open_db
 from salus.usecases.errors import UseCaseError
 
 HELP = """Compute indicators (SDG 16.1.1, firearm deaths by context…) from the store.
@@ -69,7 +69,7 @@ def indicators(
         if fmt not in FORMATS:
             raise UseCaseError(f"--format must be one of {', '.join(FORMATS)}")
         result = compute_indicator(
-            database_url(db),
+            open_db(db),  # a new or older store is created or migrated first, as elsewhere
             indicator,
             period=period,
             by=by,
