@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
-from support_db import new_store_url
+from support_db import StoreFactory
 
 from salus.domain.accounts.roles import UserRole, Viewer
 from salus.domain.incidents import model as m
@@ -187,7 +187,14 @@ def weapons_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
                   ) -> tuple[sa.Engine, str]:
     """A migrated store of its own per backend, for the whole test process."""
     if request.param not in _STORES:
-        url = new_store_url(request, request.param)
+        # kept for the whole process: each importing module has its own instance of this
+        # fixture, torn down when the backend changes, but they all share the cached store, so
+        # it must not go back to the factory's pool (another fixture would be handed it and
+        # empty it under a later module) — the factory drops it at the end of the session
+        if request.param == "postgresql":
+            request.getfixturevalue("postgres_ready")
+        factory: StoreFactory = request.getfixturevalue("stores")
+        url = factory.new_url(request.param)
         _STORES[request.param] = open_store(url), url
     return _STORES[request.param]
 
