@@ -102,8 +102,13 @@ UID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def stores(request: pytest.FixtureRequest) -> tuple[tuple[sa.Engine, Registry], ...]:
-    """Two stores seeded alike (``weapons_support.seed_registry``): one per path."""
+def seeded_pair(request: pytest.FixtureRequest) -> tuple[tuple[sa.Engine, Registry], ...]:
+    """Two stores seeded alike (``weapons_support.seed_registry``): one per path.
+
+    Not named ``stores``: a parametrised fixture that shares the name of conftest's session
+    ``stores`` makes pytest key that one by this one's parameter, so it tore the session's store
+    factory down (dropping every database of the process, the weapons tests' shared store among
+    them) and built a new one around each test here."""
     out = []
     for _ in range(2):
         engine = new_store(request, request.param)
@@ -147,8 +152,8 @@ def dump(engine: sa.Engine) -> dict[str, list[str]]:
 
 
 def test_every_kind_of_bad_row_is_refused_alike_by_the_bulk_path_and_row_by_row(
-        stores: tuple[tuple[sa.Engine, Registry], ...], tmp_path: Path) -> None:
-    (bulk, reg), (rows, _) = stores
+        seeded_pair: tuple[tuple[sa.Engine, Registry], ...], tmp_path: Path) -> None:
+    (bulk, reg), (rows, _) = seeded_pair
     path = csv_file(tmp_path, "bad.csv", BAD)
     for viewer in ("officer", "north_officer"):
         before = table_counts(bulk)
@@ -168,8 +173,8 @@ def test_every_kind_of_bad_row_is_refused_alike_by_the_bulk_path_and_row_by_row(
 
 
 def test_a_good_file_leaves_the_same_store_both_ways_and_again_on_re_import(
-        stores: tuple[tuple[sa.Engine, Registry], ...], tmp_path: Path) -> None:
-    (bulk, reg), (rows, _) = stores
+        seeded_pair: tuple[tuple[sa.Engine, Registry], ...], tmp_path: Path) -> None:
+    (bulk, reg), (rows, _) = seeded_pair
     path = csv_file(tmp_path, "good.csv", GOOD)
     for _ in range(2):  # the second pass is the idempotent re-import
         fast = import_registry(bulk, reg.officer, path, bulk=True)
@@ -181,8 +186,8 @@ def test_a_good_file_leaves_the_same_store_both_ways_and_again_on_re_import(
 
 
 def test_the_first_pass_writes_what_each_row_says(
-        stores: tuple[tuple[sa.Engine, Registry], ...], tmp_path: Path) -> None:
-    (bulk, reg), _ = stores
+        seeded_pair: tuple[tuple[sa.Engine, Registry], ...], tmp_path: Path) -> None:
+    (bulk, reg), _ = seeded_pair
     report = import_registry(bulk, reg.officer, csv_file(tmp_path, "good.csv", GOOD))
     assert report.committed
     assert (report.weapons_added, report.weapons_existing, report.owners_added,
@@ -191,8 +196,8 @@ def test_the_first_pass_writes_what_each_row_says(
 
 
 def test_weapons_written_by_the_bulk_path_are_found_by_a_serial_pattern(
-        stores: tuple[tuple[sa.Engine, Registry], ...], tmp_path: Path) -> None:
-    (bulk, reg), _ = stores
+        seeded_pair: tuple[tuple[sa.Engine, Registry], ...], tmp_path: Path) -> None:
+    (bulk, reg), _ = seeded_pair
     import_registry(bulk, reg.officer, csv_file(tmp_path, "good.csv", GOOD))
     found = search_weapons(bulk, reg.officer, "*N-4*")
     assert [h.serial_number for h in found.hits] == ["N-4"]
