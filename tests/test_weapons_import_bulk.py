@@ -201,3 +201,35 @@ def test_weapons_written_by_the_bulk_path_are_found_by_a_serial_pattern(
     import_registry(bulk, reg.officer, csv_file(tmp_path, "good.csv", GOOD))
     found = search_weapons(bulk, reg.officer, "*N-4*")
     assert [h.serial_number for h in found.hits] == ["N-4"]
+
+
+def triggers(engine: sa.Engine) -> list[tuple[str, str]]:
+    """Every trigger of the store with its definition."""
+    q = ("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+         if engine.dialect.name == "sqlite" else
+         "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal "
+         "ORDER BY tgname")
+    with engine.connect() as conn:
+        return [(str(n), str(d)) for n, d in conn.exec_driver_sql(q).all()]
+
+
+def weapons_version(engine: sa.Engine) -> int | None:
+    """The ``weapons`` data-version counter (None on a store without counters)."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("data_version"):
+            return None
+        return int(conn.exec_driver_sql(
+            "SELECT version FROM data_version WHERE name = 'weapons'").scalar_one())
+
+
+def test_a_bulk_import_moves_the_weapons_counter_and_leaves_every_trigger_as_it_was(
+        seeded_pair: tuple[tuple[sa.Engine, Registry], ...], tmp_path: Path) -> None:
+    (bulk, reg), _ = seeded_pair
+    kept, before = triggers(bulk), weapons_version(bulk)
+    refused = import_registry(bulk, reg.officer, csv_file(tmp_path, "bad.csv", GOOD + BAD))
+    assert not refused.committed and triggers(bulk) == kept
+    assert weapons_version(bulk) == before
+    report = import_registry(bulk, reg.officer, csv_file(tmp_path, "good.csv", GOOD))
+    assert report.committed and triggers(bulk) == kept
+    if before is not None:
+        assert (weapons_version(bulk) or 0) > before

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from salus.domain import taxonomy
@@ -180,8 +181,10 @@ CATEGORY_ROOTS = ("firearm", "light_weapon")
 """Registry weapons belong to these branches of ``weapon.yaml`` (not knives, explosives…)."""
 
 
+@cache
 def weapon_categories() -> frozenset[str]:
-    """Codes a registry weapon may have: the UN small-arms and light-weapons categories."""
+    """Codes a registry weapon may have: the UN small-arms and light-weapons categories (drawn
+    once: the taxonomy file is loaded once too, and a bulk import asks for every row)."""
     tax = taxonomy.load("weapon")
     found: set[str] = set()
     for root in CATEGORY_ROOTS:
