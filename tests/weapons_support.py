@@ -168,7 +168,8 @@ def table_counts(engine: sa.Engine) -> dict[str, int]:
 def data_tables(engine: sa.Engine) -> list[str]:
     """Every table of the store, dependants first (FTS shadow tables and Alembic's excluded)."""
     names = [n for n, _ in sa.inspect(engine).get_sorted_table_and_fkc_names() if n]
-    return [n for n in reversed(names) if n != "alembic_version" and "_fts" not in n]
+    kept = ("alembic_version", "data_version", "data_version_pending")
+    return [n for n in reversed(names) if n not in kept and "_fts" not in n]
 
 
 def empty_store(engine: sa.Engine, tables: list[str]) -> None:

@@ -330,3 +330,21 @@ observatory_setting = sa.Table(
     sa.Column("value", sa.JSON, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# ---------------------------------------------------------------- data versions
+# One counter per kind of data, bumped by the database's own triggers in the same transaction as
+# any write to its tables (revision 0019, :mod:`salus.storage.versions`); caches key on them.
+
+data_version = sa.Table(
+    "data_version",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),
+)
+
+data_version_pending = sa.Table(
+    "data_version_pending",
+    metadata,
+    sa.Column("txid", sa.BigInteger, primary_key=True),
+    sa.Column("name", sa.String(40), primary_key=True),
+)
