@@ -9,7 +9,8 @@ categories and districts vary. ``--path bulk`` (the default) is the set-based pa
 registry's use cases one by one (the path before issue 11: a savepoint, the rules, the look-ups,
 the lifecycle state machine and the audit per row). Prints rows per second (wall clock) and this
 process's CPU seconds for both passes (on a shared machine the CPU time is the steadier figure;
-PostgreSQL's own work is in the wall clock only).
+PostgreSQL's own work is in the wall clock only), and this process's peak resident memory
+(``getrusage``: the file is read whole before it is checked, so it grows with the file).
 
     .venv/bin/python bench/bench_weapons_import.py                          # 10,000 rows, SQLite
     .venv/bin/python bench/bench_weapons_import.py --rows 100000
@@ -21,9 +22,7 @@ PostgreSQL's own work is in the wall clock only).
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
-import random
+import resource
 import tempfile
 import time
 import uuid
@@ -32,55 +31,22 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from salus.demo.weapons.national import write_registry_file
 from salus.domain.accounts.roles import UserRole, Viewer
 from salus.domain.incidents.model import Area
 from salus.storage import repository
 from salus.storage.db import create_engine, open_store
 from salus.usecases.weapons.imports import import_registry
 
-MAKERS = ("Zastava Arms", "Glock", "Beretta", "Baikal", "Česká zbrojovka", "Makarov",
-          "Smith & Wesson", "Heckler & Koch", "Sig Sauer", "Remington")
-CATEGORIES = ("Pistol", "Revolver", "Rifle", "Shotgun", "Carbine")
-HEADER = ["Category", "Manufacturer", "Model", "Serial number", "Year of manufacture",
-          "Area code", "Owner kind", "Given name", "Family name", "Entity name",
-          "Registration number", "ID document type", "ID document number", "Licence number",
-          "Licence type", "Licence issued on", "Licence expires on", "Registered on", "Event",
-          "Event date"]
 DISTRICTS = 10
+AREAS = [f"D{i}" for i in range(DISTRICTS)]
 
 
 def write_file(path: Path, rows: int, seed: int = 6) -> None:
-    """``rows`` weapons, the same file for the same ``rows`` and ``seed``: about one owner in
-    three holds two weapons under one licence, one owner in twenty is a company, one row in
-    ten has no holder; made 1990–2012 and imported the year after, licences issued 2015–2022
-    for ten years, weapons registered within 60 days of the issue."""
-    rng = random.Random(seed)
-    day0 = dt.date(2015, 1, 1)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow(HEADER)
-        for i in range(rows):
-            year = 1990 + rng.randrange(23)
-            weapon = [rng.choice(CATEGORIES), MAKERS[i % len(MAKERS)], f"M{i % 37}",
-                      f"S{i:07d}", year, f"D{rng.randrange(DISTRICTS)}"]
-            event = ["imported", f"{year + 1}-{1 + rng.randrange(12):02d}-01"]
-            draw = rng.random()
-            if draw < 0.10:
-                out.writerow(weapon + [""] * 12 + event)
-                continue
-            owner = i if rng.random() < 0.66 else max(0, i - 1)
-            issued = day0 + dt.timedelta(days=owner * 7919 % 2900)
-            licence = [f"L{owner:08d}", "", issued.isoformat(),
-                       (issued + dt.timedelta(days=3652)).isoformat(),
-                       (issued + dt.timedelta(days=owner % 60)).isoformat()]
-            if owner % 20 == 0:
-                holder = ["company", "", "", f"Company {owner}", f"R{owner:08d}", "", ""]
-                licence[1] = "security_company"
-            else:
-                holder = ["individual", "Given", f"Family{owner}", "", "", "passport",
-                          f"P{owner:08d}"]
-                licence[1] = "possession"
-            out.writerow(weapon + holder + licence + event)
+    """``rows`` weapons, the same file for the same ``rows`` and ``seed``: the demo's national
+    registry file (:func:`salus.demo.weapons.national.write_registry_file`, the generator of
+    ``salus demo --weapons N``) over ten districts."""
+    write_registry_file(path, rows, seed, AREAS)
 
 
 def store(url: str | None) -> tuple[sa.Engine, str, Callable[[], None]]:
@@ -137,7 +103,13 @@ def run(engine: sa.Engine, backend: str, rows: int, seed: int = 6, bulk: bool = 
               f"{took:.1f} s = {rows / took:.0f} rows/s, CPU {cpu:.1f} s = {rows / cpu:.0f} "
               f"rows per CPU-second (weapons added {report.weapons_added}, owners "
               f"{report.owners_added}, licences {report.licences_added}, registrations "
-              f"{report.registrations}, events {report.events})", flush=True)
+              f"{report.registrations}, events {report.events}); peak RSS {peak_mib():.0f} MiB",
+              flush=True)
+
+
+def peak_mib() -> float:
+    """This process's peak resident set size so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":

@@ -38,6 +38,11 @@ def demo(
     incidents: Annotated[
         int | None, typer.Option(help="number of true events (default 50,000)")
     ] = None,
+    weapons: Annotated[
+        int | None,
+        typer.Option(help="registry size: top the demo's registry (~10,000 weapons) up to N "
+                     "weapons with a deterministic national registry file, imported"),
+    ] = None,
     rebuild: Annotated[bool, typer.Option(help="replace a demo the store already holds")] = False,
     manifest: Annotated[
         Path | None,
@@ -57,7 +62,8 @@ def demo(
     started = time.perf_counter()
     try:
         result = run_demo(
-            db, seed=seed, incidents=incidents, rebuild=rebuild, manifest_dir=manifest
+            db, seed=seed, incidents=incidents, rebuild=rebuild, manifest_dir=manifest,
+            weapons=weapons,
         )
     except DemoConflict as exc:
         fail_use_case(exc, 1)
@@ -66,7 +72,9 @@ def demo(
     if result.built:
         console.print(
             f"[green]Demo built[/green] in {shown} in {elapsed:.1f} s "
-            f"(seed {result.params['seed']}, {result.params['incidents']:,} true events)"
+            f"(seed {result.params['seed']}, {result.params['incidents']:,} true events"
+            + (f", {result.params['weapons']:,} registry weapons" if "weapons" in result.params
+               else "") + ")"
         )
     else:
         console.print(

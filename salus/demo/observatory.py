@@ -30,6 +30,7 @@ from salus.demo.config import DEFAULT_INCIDENTS, DEFAULT_SEED, DEFAULT_YEARS
 from salus.demo.events import Plan
 from salus.demo.incidents import POLICE_TYPE
 from salus.demo.plans import clear_plans, seed_plans
+from salus.demo.weapons.national import RegistryTooSmallError, add_national_registry, stored_size
 from salus.demo.weapons.store import clear_arms, seed_arms
 from salus.domain.accounts.roles import SYSTEM_VIEWER
 from salus.storage import alerts as alert_schema
@@ -87,16 +88,19 @@ def run_demo(
     years: tuple[int, int] | None = None,
     rebuild: bool = False,
     manifest_dir: Path | None = None,
+    weapons: int | None = None,
 ) -> DemoResult:
     """Build the demo into ``url`` if it is empty (or ``rebuild``), then describe the store.
 
     Parameters left as None take the stored demo's values, or the defaults for a new build.
+    ``weapons`` tops the registry up to that many weapons with a national registry file
+    (:mod:`salus.demo.weapons.national`; None: the demo's own registry, ~10,000 weapons).
     Raises :class:`DemoConflict` when the store holds data that is not a demo, or a demo with
     other parameters than those asked for and ``rebuild`` is false.
     """
     engine = open_store(url)
     try:
-        config, must_build = _decide(engine, seed, incidents, years, rebuild)
+        config, size, must_build = _decide(engine, seed, incidents, years, rebuild, weapons)
         summary = None
         if must_build:
             _clear(engine)
@@ -106,6 +110,11 @@ def run_demo(
             seed_alerts(engine, config.years[1])
             seed_arms(engine, config.seed, config.years)  # the weapons registry (issue 6)
             seed_plans(engine, config.years)  # community safety plans (issue 7)
+            if size is not None:  # a national-size registry (issue 11)
+                try:
+                    add_national_registry(engine, size, config.seed)
+                except RegistryTooSmallError as exc:
+                    raise DemoConflict(str(exc)) from exc
         files: tuple[Path, ...] = ()
         if manifest_dir is not None:
             manifest = summary.manifest if summary else generate(config).manifest
@@ -114,7 +123,8 @@ def run_demo(
             counts = records_by_source(conn)
         line = headline(engine, config.years[1])
         plan = summary.manifest.plan if summary else planted(config)
-        return DemoResult(summary is not None, _params(config), plan, counts, line, summary, files)
+        return DemoResult(summary is not None, _params(config, size), plan, counts, line,
+                          summary, files)
     finally:
         engine.dispose()
 
@@ -165,10 +175,16 @@ def _decide(
     incidents: int | None,
     years: tuple[int, int] | None,
     rebuild: bool,
-) -> tuple[DemoConfig, bool]:
-    """The demo to hold, and whether it must be (re)built."""
+    weapons: int | None = None,
+) -> tuple[DemoConfig, int | None, bool]:
+    """The demo to hold, its registry size (None: the demo's own) and whether it must be
+    (re)built."""
+    if weapons is not None and weapons < 1:
+        raise DemoConflict(f"--weapons {weapons}: ask for at least one weapon")
     with engine.connect() as conn:
         empty, stored = store_is_empty(conn), stored_params(conn)
+        if stored is not None and (held := stored_size(conn)) is not None:
+            stored = stored | {"weapons": held}
     if not empty and stored is None:
         raise DemoConflict("the store holds data that is not the demo; choose another --db")
     base = stored if stored is not None and not rebuild else {}
@@ -180,17 +196,20 @@ def _decide(
         else int(base.get("incidents", DEFAULT_INCIDENTS)),
         years=(int(first), int(last)),
     )
+    size = weapons if weapons is not None else base.get("weapons")
     if empty or rebuild:
-        return config, True
-    if stored != _params(config):
+        return config, size, True
+    if stored != _params(config, size):
         raise DemoConflict(
             f"the store holds the demo built with {stored}; pass rebuild (--rebuild) to replace it"
         )
-    return config, False
+    return config, size, False
 
 
-def _params(config: DemoConfig) -> dict[str, Any]:
-    return {"seed": config.seed, "incidents": config.incidents, "years": list(config.years)}
+def _params(config: DemoConfig, weapons: int | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"seed": config.seed, "incidents": config.incidents,
+                           "years": list(config.years)}
+    return out if weapons is None else out | {"weapons": weapons}
 
 
 def records_by_source(conn: sa.Connection) -> dict[str, int]:

@@ -22,6 +22,7 @@ from salus.demo.weapons import store_stock as arms_store_stock
 from salus.demo.weapons.builder import ArmsConfig
 from salus.demo.weapons.generate import generate_arms
 from salus.demo.weapons.model import AreaRef, ArmsData, IncidentRef
+from salus.demo.weapons.national import clear_national
 from salus.domain.accounts.roles import Viewer
 from salus.domain.weapons.collection import DestructionItem, ItemKind
 from salus.domain.weapons.registry import DestructionMethod
@@ -123,5 +124,7 @@ def _campaigns_and_batches(engine: sa.Engine, data: ArmsData
 
 
 def clear_arms(conn: sa.Connection) -> None:
-    """Delete the demo's registry and stockpiles (refused when they hold anything else)."""
+    """Delete the demo's registry and stockpiles (refused when they hold anything else), the
+    national registry of ``--weapons`` included."""
     arms_store_stock.clear(conn, "demo:")
+    clear_national(conn)
