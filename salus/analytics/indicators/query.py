@@ -21,7 +21,11 @@ import pandas as pd
 from salus.analytics import periods
 from salus.analytics.indicators.filters import Filters, Grouping
 from salus.domain import taxonomy
-from salus.domain.incidents.offences import CONFLICT_CONTEXTS, CONFLICT_OFFENCES, POLICE_PREFIXES
+from salus.domain.incidents.offences import (
+    CONFLICT_CONTEXTS,
+    CONFLICT_OFFENCES,
+    crime_conditions,
+)
 
 OPEN_AGE = 999
 NOT_RECORDED = "not_recorded"
@@ -193,7 +197,7 @@ def offence_conditions(t: ir.Table, f: Filters) -> list[ir.BooleanValue]:
         for group in f.codes.get(key, ())
     ]
     if not f.codes.get("police_action"):
-        cond += [~t.iccs_code.startswith(prefix) for prefix in POLICE_PREFIXES]
+        cond += crime_conditions(t.iccs_code)
     return cond
 
 

@@ -11,6 +11,9 @@ incident's one offence field and a prefix filter on ICCS codes never matches the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from salus.domain import taxonomy
 
 ICCS = "iccs"
@@ -37,6 +40,24 @@ def record_type(code: str) -> str:
     if offence_list(code) == ICCS:
         return "crime"
     return "police_action" if code.upper().startswith("PA") else "misdemeanour"
+
+
+def names_police_codes(prefixes: Iterable[str]) -> bool:
+    """Whether any of the offence-code ``prefixes`` (a filter's) belongs to the police-action
+    list: a filter that names police actions or misdemeanours counts them."""
+    return any(offence_list(prefix) == POLICE_ACTION for prefix in prefixes)
+
+
+def crime_conditions(code: Any) -> list[Any]:
+    """Conditions that keep crimes only: the offence code starts with no police prefix.
+
+    The one rule by which crime counts leave police actions and misdemeanours out (the
+    indicator engine, :mod:`salus.analytics.indicators.query`; the early-warning series; the
+    community figures): they are not crimes (UNODC, ICCS v1.0, 2015, which classifies crimes
+    only), so an arrest or a seizure must not count as one more incident. ``code`` is the
+    offence-code column of any expression builder with ``startswith`` and ``~`` (SQLAlchemy,
+    ibis); the conditions are to be and-ed. ICCS codes are digits, so no crime is lost."""
+    return [~code.startswith(prefix) for prefix in POLICE_PREFIXES]
 
 
 def offence_codes() -> list[taxonomy.Code]:

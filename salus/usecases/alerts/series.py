@@ -3,7 +3,7 @@
 Counting happens in SQL (incidents joined to their ancestor at the rule's area level, grouped by
 area and day); days are then folded into the rule's periods — ISO weeks starting on Monday,
 calendar months, or days — and every area of the level gets a column, zeros included. Incidents
-are counted, not victims.
+are counted, not victims; police actions and misdemeanours only when the rule asks for them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import sqlalchemy as sa
 
+from salus.domain.incidents.offences import crime_conditions, names_police_codes
 from salus.storage import schema as t
 
 PERIOD_UNITS = ("day", "week", "month")
@@ -61,10 +62,17 @@ class CountSeries:
 
 
 def incident_filter(query: sa.Select[Any], spec: dict[str, Any]) -> sa.Select[Any]:
-    """Restrict ``query`` (over ``incident``) to a rule's ICCS prefixes, contexts and weapons."""
+    """Restrict ``query`` (over ``incident``) to a rule's ICCS prefixes, contexts and weapons.
+
+    Police actions and misdemeanours (arrests, seizures…) are not crimes and count only when
+    the rule's prefixes name them (:func:`salus.domain.incidents.offences.crime_conditions`,
+    the indicator engine's rule)."""
     inc = t.incident
-    if spec.get("iccs"):
-        query = query.where(sa.or_(*(inc.c.iccs_code.startswith(code) for code in spec["iccs"])))
+    prefixes = spec.get("iccs") or []
+    if prefixes:
+        query = query.where(sa.or_(*(inc.c.iccs_code.startswith(code) for code in prefixes)))
+    if not names_police_codes(prefixes):
+        query = query.where(*crime_conditions(inc.c.iccs_code))
     if spec.get("context"):
         query = query.where(inc.c.iccs_context.in_(spec["context"]))
     if spec.get("weapon"):

@@ -6,8 +6,9 @@ for the community's subtree over a period, each with the change on the previous 
 same length (the engine's ``previous``/``change_pct``): SDG 16.1.1 (homicide victims per
 100,000), firearm deaths by context of misuse (SEESAC) and victims of recorded violence by ICCS
 situational context. Incident counts by ICCS section (first two digits) are counted in SQL on
-the primary series, current against previous period. Public viewers get suppressed counts
-("<5", :mod:`salus.analytics.disclosure`).
+the primary series (crimes only: police actions and misdemeanours are left out as the
+indicator engine leaves them out), current against previous period. Public viewers get
+suppressed counts ("<5", :mod:`salus.analytics.disclosure`).
 
 A period that starts after the latest recorded incident has no data yet (records arrive
 late): its indicators are shown as "no data" with no change, never as zero and "−100 %".
@@ -30,6 +31,7 @@ from salus.analytics.disclosure import (
 )
 from salus.domain import taxonomy
 from salus.domain.accounts.roles import Viewer
+from salus.domain.incidents.offences import crime_conditions
 from salus.storage import schema as t
 from salus.usecases.alerts.clusters import primary_source_types
 from salus.usecases.indicators.compute import compute_indicator
@@ -132,14 +134,16 @@ def section_counts(engine: sa.Engine, viewer: Viewer, area_id: int, start: dt.da
 
 def _section_rows(conn: sa.Connection, before: dt.date, start: dt.date, end: dt.date,
                   area_id: int | None) -> list[Any]:
-    """(section, current, total) rows of the primary series; by leaf area when ``area_id`` is
-    None (one more column, ``area``), else for its subtree."""
+    """(section, current, total) rows of the primary series' crimes (police actions and
+    misdemeanours are not ICCS sections: :func:`~salus.domain.incidents.offences.crime_conditions`);
+    by leaf area when ``area_id`` is None (one more column, ``area``), else for its subtree."""
     inc = t.incident
     section = sa.func.substr(inc.c.iccs_code, 1, 2).label("section")
     current = sa.case((inc.c.occurred_on >= start, 1), else_=0)
     columns: list[Any] = [section, sa.func.sum(current).label("current"),
                           sa.func.count().label("total")]
-    q = sa.select(*columns).where(inc.c.occurred_on >= before, inc.c.occurred_on <= end)
+    q = sa.select(*columns).where(inc.c.occurred_on >= before, inc.c.occurred_on <= end,
+                                  *crime_conditions(inc.c.iccs_code))
     if area_id is None:
         q = q.add_columns(inc.c.area_id.label("area")).group_by(section, inc.c.area_id)
     else:
