@@ -383,7 +383,9 @@ def _wrapped(sql: str, exc: Exception, dbapi: Any) -> sa.exc.StatementError:
     return sa.exc.DBAPIError.instance(sql, None, exc, dbapi.Error)
 
 
-_PROCESSORS: dict[tuple[str, str, tuple[str, ...]], list[tuple[int, Any]]] = {}
+_PROCESSORS: dict[tuple[str, sa.Table, tuple[str, ...]], list[tuple[int, Any]]] = {}
+"""Bind processors by dialect, table object (not its name: two ``Table`` objects may name one
+table with other column types) and columns."""
 
 
 def _bind(dialect: sa.Dialect, table: sa.Table, columns: Sequence[str],
@@ -391,7 +393,7 @@ def _bind(dialect: sa.Dialect, table: sa.Table, columns: Sequence[str],
     """Rows with each column's bind processor applied (those columns only, column-wise);
     ``json_none``: a ``None`` in a JSON column is bound too (JSON ``null`` or SQL NULL, as the
     column says), not passed on as SQL NULL."""
-    key = (dialect.name, table.name, tuple(columns))
+    key = (dialect.name, table, tuple(columns))
     processors = _PROCESSORS.get(key)
     if processors is None:
         processors = _PROCESSORS[key] = [
