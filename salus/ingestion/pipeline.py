@@ -13,7 +13,8 @@ No storage import here: the caller passes what it knows of the store in :class:`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,53 +137,155 @@ class _Tally:
 
 def _incidents(table: Table, bound: Bound, context: StoreContext,
                progress: Progress | None) -> PipelineResult:
-    factory = IncidentFactory.create(bound, table.columns, table.tags,
-                                     set(context.area_levels), context.point_in_area,
-                                     context.today)
-    unmapped = unmapped_columns(table.columns, bound.used | {g.column for g in factory.groups})
-    tally, keys = _Tally(), _Keys(bound.mapping.duplicates)
-    objects: list[Incident] = []
-    rows: list[int] = []
-    digests: list[str] = []
-    for number, row in table.rows:
-        tally.records += 1
-        _report(progress, tally.records, table)
-        values, problems = bound.extract(number, row)
-        if tally.note(number, problems + context.out_of_scope(number, bound, values, row)):
-            continue
-        record_id = values.get("record_id") or bound.record_hash(row)
-        incident, problems = factory.build(number, values, row, record_id)
-        if tally.note(number, problems) or incident is None:
-            continue
-        if unmapped:
-            incident.source_attributes = source_attributes(row, unmapped)
-        digest = content_hash(incident)
-        problem = keys.claim(number, incident, keys.identity(incident, digest), bound)
-        if problem is not None:
-            tally.note(number, [problem])
-            continue
-        if keys.collapsed(number):
-            keys.merge_into_first(incident, objects, digests)
-            continue
-        keys.placed(incident, len(objects))
-        objects.append(incident)
-        rows.append(number)
-        digests.append(digest)
-    victims = sum(len(i.persons) for i in objects)
-    return PipelineResult("incidents", objects, rows, tally.errors, tally.warnings, table.stats,
-                          tally.records, len(tally.rejected), victims, digests,
-                          unmapped_columns=unmapped)
+    rows = IncidentRows(table, bound, context, progress)
+    whole = next(rows.chunks(None))
+    return rows.result(whole)
+
+
+@dataclass(slots=True)
+class Chunk:
+    """Consecutive good records of a file: ``rows[i]`` is the source row of ``objects[i]``."""
+
+    objects: list[Incident]
+    rows: list[int]
+    digests: list[str]
+
+
+class IncidentRows:
+    """The incident rows of one bound table, built and checked row by row in file order.
+
+    :meth:`chunks` yields the good records in chunks of ``size`` (``None``: one chunk, the
+    whole file) while the findings accumulate, so that an import can stream a file of any
+    size (:func:`stream_pipeline`) with the very rules of :func:`run_pipeline`: both run this
+    one loop. ``collapse_identical`` merges a later row into an earlier record, which may lie
+    in a chunk already handed on: it is read as one chunk only.
+    """
+
+    def __init__(self, table: Table, bound: Bound, context: StoreContext,
+                 progress: Progress | None) -> None:
+        self.table, self.bound, self.context, self.progress = table, bound, context, progress
+        self.factory = IncidentFactory.create(bound, table.columns, table.tags,
+                                              set(context.area_levels), context.point_in_area,
+                                              context.today)
+        self.unmapped = unmapped_columns(table.columns,
+                                         bound.used | {g.column for g in self.factory.groups})
+        self.tally, self.keys = _Tally(), _Keys(bound.mapping.duplicates)
+        self.victims = 0
+
+    def chunks(self, size: int | None) -> Iterator[Chunk]:
+        """The good records, ``size`` at a time (the last chunk may be shorter or empty)."""
+        if size is not None and self.keys.mode == "collapse_identical":
+            raise ValueError("collapse_identical files are read as one chunk")
+        table, bound, context, factory = self.table, self.bound, self.context, self.factory
+        tally, keys, unmapped, progress = self.tally, self.keys, self.unmapped, self.progress
+        objects: list[Incident] = []
+        rows: list[int] = []
+        digests: list[str] = []
+        for number, row in table.rows:
+            tally.records += 1
+            _report(progress, tally.records, table)
+            values, problems = bound.extract(number, row)
+            if tally.note(number, problems + context.out_of_scope(number, bound, values, row)):
+                continue
+            record_id = values.get("record_id") or bound.record_hash(row)
+            incident, problems = factory.build(number, values, row, record_id)
+            if tally.note(number, problems) or incident is None:
+                continue
+            if unmapped:
+                incident.source_attributes = source_attributes(row, unmapped)
+            digest = content_hash(incident)
+            problem = keys.claim(number, incident, keys.identity(incident, digest), bound)
+            if problem is not None:
+                tally.note(number, [problem])
+                continue
+            if keys.collapsed(number):
+                keys.merge_into_first(incident, objects, digests)
+                continue
+            keys.placed(incident, len(objects))
+            objects.append(incident)
+            rows.append(number)
+            digests.append(digest)
+            self.victims += len(incident.persons)
+            if size is not None and len(objects) >= size:
+                yield Chunk(objects, rows, digests)
+                objects, rows, digests = [], [], []
+        yield Chunk(objects, rows, digests)
+
+    def result(self, whole: Chunk | None = None) -> PipelineResult:
+        """The findings so far, with ``whole``'s records (none: a streamed file's summary)."""
+        objects, rows, digests = (whole.objects, whole.rows, whole.digests) if whole else \
+            ([], [], [])
+        return PipelineResult("incidents", objects, rows, self.tally.errors,
+                              self.tally.warnings, self.table.stats, self.tally.records,
+                              len(self.tally.rejected), self.victims, digests,
+                              unmapped_columns=self.unmapped)
+
+
+@dataclass(slots=True)
+class IncidentStream:
+    """A file of incidents read as it is written (:func:`stream_pipeline`)."""
+
+    rows: IncidentRows
+    absent_columns: list[str]
+    header_row: int | None
+
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        return self.rows.chunks(size)
+
+    @property
+    def errors(self) -> list[RowError]:
+        """Every error found so far (the reader's and the rows')."""
+        return self.rows.table.stats.errors + self.rows.tally.errors
+
+    def has_errors(self) -> bool:
+        return bool(self.rows.tally.errors or self.rows.table.stats.errors)
+
+    def result(self) -> PipelineResult:
+        """What :func:`run_pipeline` returns, less the records (call after the last chunk)."""
+        result = self.rows.result()
+        result.errors = self.errors
+        result.absent_columns = self.absent_columns
+        result.header_row = self.header_row
+        return result
+
+
+def streamable(mapping: Mapping) -> bool:
+    """Whether :func:`stream_pipeline` reads files of ``mapping`` (incidents whose repeated
+    rows are not collapsed into an earlier record)."""
+    return mapping.kind == "incidents" and mapping.duplicates != "collapse_identical"
+
+
+def stream_pipeline(path: str | Path, mapping: Mapping, context: StoreContext,
+                    progress: Progress | None = None) -> IncidentStream:
+    """Open ``path`` for :meth:`IncidentStream.chunks`: the rules of :func:`run_pipeline`, in
+    chunks, so that only one chunk of records is held at a time (FileImportError if the file
+    cannot be opened; an error met further in the file is reported like any other)."""
+    if not streamable(mapping):
+        raise ValueError(f"mapping {mapping.name} cannot be streamed")
+    table = read_table(path, mapping.read)
+    if mapping.unpivot is not None:
+        table = unpivot(table, mapping.unpivot)
+    bound = bind(mapping, table, table.stats.header_row)
+    return IncidentStream(IncidentRows(table, bound, context, progress), bound.absent,
+                          table.stats.header_row)
 
 
 class _Keys:
-    """Natural keys seen so far in the file, and what to do with a repeated one."""
+    """Natural keys seen so far in the file, and what to do with a repeated one.
+
+    Each key is kept as a 128-bit BLAKE2b digest of its three parts (length-prefixed, so no
+    two keys share a text) rather than as the strings themselves: a few tens of bytes a row,
+    so that a streamed file of millions of rows is checked without holding its ids. Two
+    different keys would have to collide on 128 bits (probability about n²/2¹²⁹: 10⁻²⁵ for
+    5 million rows) to be taken for one.
+    """
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
-        self.seen: dict[tuple[str, str, str], tuple[int, str]] = {}
-        self.counts: dict[tuple[str, str, str], int] = {}
+        self.seen: dict[bytes, Any] = {}
+        self.counts: dict[bytes, int] = {}
         self._collapsed: set[int] = set()
-        self._position: dict[tuple[str, str, str], int] = {}
+        self._position: dict[bytes, int] = {}
 
     def identity(self, incident: Incident, digest: str) -> str:
         """What ``collapse_identical`` compares: the digest without the source attributes
@@ -197,12 +300,12 @@ class _Keys:
 
     def placed(self, incident: Incident, index: int) -> None:
         if self.mode == "collapse_identical":
-            self._position[incident.natural_key()] = index
+            self._position[_compact(incident.natural_key())] = index
 
     def merge_into_first(self, incident: Incident, objects: list[Incident],
                          digests: list[str]) -> None:
         """A collapsed row keeps, on the first row's record, the attributes both agree on."""
-        index = self._position[incident.natural_key()]
+        index = self._position[_compact(incident.natural_key())]
         kept = objects[index]
         common = common_attributes(kept.source_attributes, incident.source_attributes)
         if common != kept.source_attributes:
@@ -211,25 +314,35 @@ class _Keys:
 
     def claim(self, number: int, incident: Any, digest: str, bound: Bound) -> RowError | None:
         key = incident.natural_key()
-        first = self.seen.get(key)
+        compact = _compact(key)
+        first = self.seen.get(compact)
         if first is None:
-            self.seen[key] = (number, digest)
+            self.seen[compact] = (number, digest) if self.mode == "collapse_identical" \
+                else number
             return None
         if self.mode == "number":
-            n = self.counts[key] = self.counts.get(key, 1) + 1
+            n = self.counts[compact] = self.counts.get(compact, 1) + 1
             incident.source.record_id = f"{incident.source.record_id}#{n}"
             return self.claim(number, incident, digest, bound)
-        if self.mode == "collapse_identical" and first[1] == digest:
-            self._collapsed.add(number)
-            return None
+        if self.mode == "collapse_identical":
+            if first[1] == digest:
+                self._collapsed.add(number)
+                return None
+            first = first[0]
         column = bound.column_of("record_id") if "record_id" in bound.columns else \
             "(record id hash)"
         return RowError(number, column, key[2], "row.duplicate",
-                        f"rows {first[0]} and {number} have the same record id "
+                        f"rows {first} and {number} have the same record id "
                         f"({key[0]}, {key[1]}, {key[2]})")
 
     def collapsed(self, number: int) -> bool:
         return number in self._collapsed
+
+
+def _compact(key: tuple[str, str, str]) -> bytes:
+    """A natural key's 128-bit digest (see :class:`_Keys`)."""
+    text = f"{len(key[0])}:{key[0]}{len(key[1])}:{key[1]}{key[2]}"
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _areas(table: Table, bound: Bound, context: StoreContext,

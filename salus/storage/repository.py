@@ -169,6 +169,30 @@ def existing_incident_keys(conn: sa.Connection) -> dict[tuple[str, str, str], tu
     return {(r[0], r[1], r[2]): (r[3], r[4]) for r in conn.execute(q)}
 
 
+KEY_LOOKUP_CHUNK = 500
+
+
+def stored_incident_keys(conn: sa.Connection, keys: Iterable[tuple[str, str, str]]
+                         ) -> dict[tuple[str, str, str], tuple[int, str]]:
+    """:func:`existing_incident_keys` restricted to ``keys`` (natural keys): what a chunk of a
+    streamed import needs, read through the unique index ``uq_incident_source_key`` instead
+    of holding every stored key in memory."""
+    wanted: dict[tuple[str, str], list[str]] = {}
+    for source_type, source_name, record_id in keys:
+        wanted.setdefault((source_type, source_name), []).append(record_id)
+    s, i = t.incident_source, t.incident
+    out: dict[tuple[str, str, str], tuple[int, str]] = {}
+    for (source_type, source_name), ids in wanted.items():
+        for start in range(0, len(ids), KEY_LOOKUP_CHUNK):
+            q = (sa.select(s.c.record_id, i.c.id, i.c.content_hash)
+                 .join(i, i.c.id == s.c.incident_id)
+                 .where(s.c.source_type == source_type, s.c.source_name == source_name,
+                        s.c.record_id.in_(ids[start:start + KEY_LOOKUP_CHUNK])))
+            for record_id, iid, digest in conn.execute(q):
+                out[(source_type, source_name, record_id)] = (iid, digest)
+    return out
+
+
 def save_incidents(conn: sa.Connection, incidents: Iterable[Incident],
                    batch_id: int | None = None,
                    known: dict[tuple[str, str, str], tuple[int, str]] | None = None,
