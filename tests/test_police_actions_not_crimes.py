@@ -1,6 +1,7 @@
 """Police actions and misdemeanours (arrests, seizures… codes PA…, MI…) are not crimes: they
-move neither an early-warning series nor a community page's incident counts, as the indicator
-engine already left them out (:func:`salus.domain.incidents.offences.crime_conditions`).
+move neither an early-warning series, nor the space-time clusters, nor a community page's
+incident counts, as the indicator engine already left them out
+(:func:`salus.domain.incidents.offences.crime_conditions`).
 
 The areas and series of :mod:`alerts_support`: four districts, a calm weekly series of
 assaults (ICCS 0101), on SQLite and PostgreSQL.
@@ -11,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from alerts_support import LAST_WEEK, TODAY, add_areas, add_incidents, seed_weekly
+from alerts_support import LAST_WEEK, TODAY, add_areas, add_grid, add_incidents, seed_weekly
 
 from salus.domain.accounts.roles import PUBLIC_VIEWER, SYSTEM_VIEWER, Viewer
 from salus.domain.incidents.offences import crime_conditions, names_police_codes
+from salus.usecases.alerts import clusters
 from salus.usecases.alerts import workflow as alerts
 from salus.usecases.alerts.series import count_series, first_recorded
 from salus.usecases.plans.community_figures import section_counts
@@ -68,6 +70,18 @@ def test_a_police_action_changes_no_community_section_count(engine: sa.Engine) -
     assert [(s.section, s.current) for s in before] == [("01", "6")]
     assert after == before
     assert section_counts(engine, PUBLIC_VIEWER, ids["R1"], start, end) == public_before
+
+
+def test_a_burst_of_arrests_is_no_space_time_cluster_of_crimes(engine: sa.Engine) -> None:
+    add_grid(engine, size=3)
+    for code in ("G00", "G11", "G22"):
+        add_incidents(engine, code, DAY - dt.timedelta(days=20), 1, iccs="0101")
+    add_incidents(engine, "G01", DAY, 30, iccs="PA01")
+    view = clusters.clusters(engine, SYSTEM_VIEWER, level=1, days=30, replicates=0)
+    assert view.total == 3 and view.last == DAY - dt.timedelta(days=20)
+    police = clusters.clusters(engine, SYSTEM_VIEWER, level=1, days=30, offence="PA",
+                               replicates=0)
+    assert police.total == 30 and police.last == DAY
 
 
 def test_the_shared_rule_keeps_crimes_and_knows_which_prefixes_name_police_codes() -> None:

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from shapely.geometry import shape
 
 from salus.domain.accounts.roles import Viewer
+from salus.domain.incidents.offences import crime_conditions, names_police_codes
 from salus.storage import repository
 from salus.storage import schema as t
 from salus.usecases import scope
@@ -67,9 +68,14 @@ def primary_source_types(conn: sa.Connection) -> list[str]:
 
 
 def _filtered(query: sa.Select[Any], conn: sa.Connection, offence: str | None) -> sa.Select[Any]:
+    """``query`` over the primary series' incidents of ``offence`` (an ICCS prefix); police
+    actions and misdemeanours only where ``offence`` names them
+    (:func:`salus.domain.incidents.offences.crime_conditions`)."""
     inc = t.incident
     if offence:
         query = query.where(inc.c.iccs_code.startswith(offence))
+    if not names_police_codes([offence] if offence else []):
+        query = query.where(*crime_conditions(inc.c.iccs_code))
     sources = primary_source_types(conn)
     if sources:
         query = query.where(inc.c.id.in_(
