@@ -20,13 +20,19 @@ from salus.domain.spreadsheet import safe_row
 from salus.usecases.incidents.query import IncidentFilter, IncidentRow, iter_incidents
 
 COLUMNS = ("uid", "occurred_on", "date_precision", "area_code", "area_name", "iccs_code",
-           "attempted", "iccs_context", "misuse_context", "weapon_category", "sensitivity",
-           "victims", "killed", "longitude", "latitude", "narrative")
+           "record_type", "attempted", "iccs_context", "misuse_context", "weapon_category",
+           "location_type", "sensitivity", "victims", "killed", "longitude", "latitude",
+           "narrative")
+"""The exported columns, by name. ``record_type`` (``crime``, ``police_action`` or
+``misdemeanour``, :func:`salus.domain.incidents.offences.record_type`) tells crimes from police
+actions sharing the offence column; ``location_type`` is the place-type code (school,
+dwelling…). Both were added in the middle of the row: read the file by column name."""
 HXL_TAGS = {"uid": "#event+id", "occurred_on": "#date+occurred",
             "date_precision": "#date+precision", "area_code": "#adm+code",
             "area_name": "#adm+name", "iccs_code": "#event+type+code",
-            "attempted": "#event+attempted", "iccs_context": "#event+context",
-            "misuse_context": "#event+context+firearm", "weapon_category": "#weapon+type",
+            "record_type": "#event+type+record", "attempted": "#event+attempted",
+            "iccs_context": "#event+context", "misuse_context": "#event+context+firearm",
+            "weapon_category": "#weapon+type", "location_type": "#loc+type",
             "sensitivity": "#meta+sensitivity", "victims": "#affected+victims",
             "killed": "#affected+killed", "longitude": "#geo+lon", "latitude": "#geo+lat",
             "narrative": "#description"}
