@@ -214,7 +214,7 @@ def _xlsx_rows(path: Path, sheet: int | str | tuple[str, ...] | None, limits: Li
     if USE_CALAMINE and inflated <= limits.max_parsed_bytes:
         rows = _calamine_rows(path, sheet)
         if rows is not None:
-            return iter(rows), len(rows)
+            return rows
     return _openpyxl_rows(path, sheet)
 
 
@@ -225,8 +225,10 @@ _MIDNIGHT = dt.time(0)
 
 
 def _calamine_rows(path: Path, sheet: int | str | tuple[str, ...] | None
-                   ) -> list[tuple[int, list[Any]]] | None:
-    """The sheet's rows with openpyxl's cell values, or None (then openpyxl reads the file).
+                   ) -> tuple[Iterator[tuple[int, list[Any]]], int] | None:
+    """The sheet's rows with openpyxl's cell values and their number, or None (then openpyxl
+    reads the file). The rows are converted as they are read (a streamed import holds
+    calamine's grid, not a second copy of it).
 
     calamine gives every number as a float, a date cell as a date and an empty cell as "";
     openpyxl gives a whole number as an int (Excel writes them without a decimal point), a
@@ -246,16 +248,18 @@ def _calamine_rows(path: Path, sheet: int | str | tuple[str, ...] | None
         return None
     if last is None or last < len(grid):
         return None
-    out: list[tuple[int, list[Any]]] = []
-    for number, cells in enumerate(grid, start=1):
-        row = [_openpyxl_value(v) for v in cells]
-        while row and row[-1] is None:
-            row.pop()
-        out.append((number, row))
-    # openpyxl also yields the empty (e.g. only formatted) rows after the last value, which
-    # the framing counts as blank; calamine's grid ends at the last value.
-    out.extend((number, []) for number in range(len(grid) + 1, last + 1))
-    return out
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        for number, cells in enumerate(grid, start=1):
+            row = [_openpyxl_value(v) for v in cells]
+            while row and row[-1] is None:
+                row.pop()
+            yield number, row
+        # openpyxl also yields the empty (e.g. only formatted) rows after the last value,
+        # which the framing counts as blank; calamine's grid ends at the last value.
+        yield from ((number, []) for number in range(len(grid) + 1, last + 1))
+
+    return rows(), last
 
 
 _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
