@@ -268,7 +268,10 @@ class _Converters:
     def __call__(self, name: str, raw: Any) -> Any:
         if name in self.plain:
             return cell_text(raw)
-        seen = self.seen.setdefault(name, {})
+        return self.converted(self.seen.setdefault(name, {}), name, raw)
+
+    def converted(self, seen: dict[tuple[type, Any], Any], name: str, raw: Any) -> Any:
+        """:meth:`__call__` for a field that is not plain text, ``seen`` its remembered cells."""
         key = (raw.__class__, raw)
         try:
             found = seen[key]
@@ -289,17 +292,21 @@ def _row(number: int, cells: dict[str, Any], bound: dict[str, str], mapping: Wea
     values: dict[str, Any] = dict(mapping.defaults)
     before, failed = len(errors), set()
     convert = convert or _Converters(mapping)
-    plain = convert.plain
+    plain, seen = convert.plain, convert.seen
     for name, column in bound.items():
         raw = cells.get(column)
-        text = cell_text(raw)
+        # a text cell (every CSV cell) is trimmed here: what cell_text does to a string
+        text = (raw.strip() or None) if raw.__class__ is str else cell_text(raw)
         if text is None:
             continue
         if name in plain:  # free text: what _convert returns for it
             values[name] = text
             continue
         try:
-            values[name] = convert(name, raw)
+            remembered = seen.get(name)
+            if remembered is None:
+                remembered = seen[name] = {}
+            values[name] = convert.converted(remembered, name, raw)
         except CellError as exc:
             failed.add(name)
             errors.append(RowError(number, column, cell_text(raw) or "", exc.code, str(exc)))

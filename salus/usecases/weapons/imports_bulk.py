@@ -20,7 +20,6 @@ own by construction.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import gc
 import json
@@ -483,7 +482,7 @@ class BulkImport:
             raise _Fallback
         if matches:
             found = matches[0]
-            mine = normalised(dataclasses.replace(row.weapon, markings=()))
+            mine = normalised(row.weapon)  # reads the COMPARED fields only
             for name in COMPARED:
                 if mine[name] is not None and found.compared[name] is not None and \
                         mine[name] != found.compared[name]:
