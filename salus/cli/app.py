@@ -19,7 +19,7 @@ app = typer.Typer(
 # name of the module in salus.cli → attribute it exposes (a Typer app or a register function)
 COMMAND_MODULES = (
     "imports", "indicators", "demo", "serve", "reconcile", "alerts.inbox", "alerts.tension",
-    "weapons.registry", "plans", "citizen_reports", "surveys",
+    "weapons.registry", "plans", "citizen_reports", "surveys", "export",
 )
 
 

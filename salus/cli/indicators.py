@@ -3,6 +3,7 @@
     salus indicators list
     salus indicators sdg-16-1-1 --period 2023 --by area,sex [--level 2] [--area XC01]
         [--public] [--format table|csv|json] [--db URL]
+    salus indicators sdg-16-1-1 --period 2023 --engine spark --parquet DIR [--parquet DIR2]
 
 A thin adapter: it parses options, calls :func:`salus.usecases.indicators.compute.compute_indicator`
 and renders the result; errors become one red line and exit status 2.
@@ -55,6 +56,12 @@ def indicators(
         list[Path] | None, typer.Option(help="extra folder of indicator YAML files")
     ] = None,
     db: DbOption = None,
+    engine: Annotated[str | None, typer.Option(
+        help="duckdb or spark: compute over --parquet exports (`salus export parquet`) "
+             "instead of the store")] = None,
+    parquet: Annotated[list[Path] | None, typer.Option(
+        help="folder of a Parquet export (repeat for several countries); default engine duckdb",
+    )] = None,
 ) -> None:
     """Compute an indicator, or list them with `salus indicators list`."""
     from salus.analytics.indicators.render import FORMATS, render
@@ -68,18 +75,30 @@ def indicators(
             raise UseCaseError("--period is required (e.g. --period 2023)")
         if fmt not in FORMATS:
             raise UseCaseError(f"--format must be one of {', '.join(FORMATS)}")
-        result = compute_indicator(
-            open_db(db),  # a new or older store is created or migrated first, as elsewhere
-            indicator,
-            period=period,
-            by=by,
-            level=level,
-            filters=_filters(filters or [], area),
-            public=public,
-            suppression_threshold=threshold,
-            annualise=annualise,
-            definitions=definitions or [],
-        )
+        if parquet or engine is not None:
+            if not parquet:
+                raise UseCaseError(f"--engine {engine} needs --parquet DIR (an export folder)")
+            from salus.usecases.indicators.parquet import compute_on_parquet
+
+            result = compute_on_parquet(
+                parquet, indicator, engine=engine or "duckdb", period=period, by=by,
+                level=level, filters=_filters(filters or [], area), public=public,
+                suppression_threshold=threshold, annualise=annualise,
+                definitions=definitions or [],
+            )
+        else:
+            result = compute_indicator(
+                open_db(db),  # a new or older store is created or migrated first, as elsewhere
+                indicator,
+                period=period,
+                by=by,
+                level=level,
+                filters=_filters(filters or [], area),
+                public=public,
+                suppression_threshold=threshold,
+                annualise=annualise,
+                definitions=definitions or [],
+            )
     except UseCaseError as exc:
         fail_use_case(exc)
     _emit(render(result, fmt), output)
