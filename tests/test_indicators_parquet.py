@@ -9,6 +9,7 @@ together give each country's rows. Spark over the same export: ``test_indicators
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,22 @@ def test_a_folder_without_an_export_an_unknown_engine_and_a_file_as_out_are_refu
     (tmp_path / "old" / MANIFEST).write_text('{"format": 99}', encoding="utf-8")
     with pytest.raises(ParquetExportError, match="export format 99, this version reads format 1"):
         open_parquet(tmp_path / "old")
+    with pytest.raises(ParquetExportError, match="has no table 'area': not a Salus store"):
+        export_parquet(f"sqlite:///{tmp_path / 'empty.db'}", tmp_path / "none")
+
+
+def test_an_export_with_a_damaged_or_narrowed_file_is_refused(
+    countries: tuple[Path, Path], tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(countries[0], copy)
+    table = pq.read_table(copy / "person.parquet").drop_columns(["sex"])
+    pq.write_table(table, copy / "person.parquet")
+    with pytest.raises(ParquetExportError, match=r"person\.parquet': column 'sex' is missing"):
+        open_parquet(copy)
+    (copy / "incident.parquet").write_bytes(b"not parquet")
+    with pytest.raises(ParquetExportError, match=r"incident\.parquet': not a readable Parquet"):
+        open_parquet(copy)
 
 
 def test_the_cli_exports_a_store_and_computes_an_indicator_over_the_export(

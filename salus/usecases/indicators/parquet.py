@@ -129,6 +129,13 @@ def export_parquet(
     engine = store if isinstance(store, sa.Engine) else sa.create_engine(normalise_url(store))
     try:
         with _snapshot(engine) as conn:
+            absent = [n for n in EXPORT_COLUMNS if not sa.inspect(conn).has_table(n)]
+            if absent:
+                shown = engine.url.render_as_string(hide_password=True)
+                raise ParquetExportError(
+                    f"{shown} has no table {absent[0]!r}: not a Salus store, or one not yet "
+                    "migrated (run `salus init --db …`)"
+                )
             rows = {
                 name: _export_table(conn, name, columns, folder, chunk_rows)
                 for name, columns in EXPORT_COLUMNS.items()
@@ -266,6 +273,7 @@ def open_parquet(
         raise ParquetExportError(f"engine {engine!r}: choose from {', '.join(ENGINES)}")
     for path in paths:
         read_manifest(path)
+        _check_files(path)
     _check_combinable(paths)
     import ibis
 
@@ -293,6 +301,26 @@ def _register(con: ibis.BaseBackend, name: str, paths: Sequence[Path]) -> None:
     if name == "observatory_setting":
         union = union.distinct()
     con.create_view(name, union, overwrite=True)  # type: ignore[attr-defined]
+
+
+def _check_files(folder: Path) -> None:
+    """Every table's file is there and readable, with the columns the engine reads."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for name, columns in EXPORT_COLUMNS.items():
+        path = folder / f"{name}.parquet"
+        try:
+            found = pq.read_schema(path).names
+        except (OSError, pa.ArrowException) as exc:
+            raise ParquetExportError(
+                f"{str(path)!r}: not a readable Parquet file ({exc})") from None
+        missing = [c for c in columns if c not in found]
+        if missing:
+            raise ParquetExportError(
+                f"{str(path)!r}: column {missing[0]!r} is missing (the file has "
+                f"{', '.join(found) or 'no columns'}); export the store again"
+            )
 
 
 def _check_combinable(paths: Sequence[Path]) -> None:
