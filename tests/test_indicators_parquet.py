@@ -171,6 +171,7 @@ def test_a_folder_without_an_export_an_unknown_engine_and_a_file_as_out_are_refu
         open_parquet(tmp_path / "old")
     with pytest.raises(ParquetExportError, match="has no table 'area': not a Salus store"):
         export_parquet(f"sqlite:///{tmp_path / 'empty.db'}", tmp_path / "none")
+    assert not (tmp_path / "none").exists()
 
 
 def test_an_export_with_a_damaged_or_narrowed_file_is_refused(

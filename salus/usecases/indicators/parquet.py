@@ -124,8 +124,6 @@ def export_parquet(
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise ParquetExportError(f"--out {str(folder)!r} is a file, not a folder")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / MANIFEST).unlink(missing_ok=True)
     engine = store if isinstance(store, sa.Engine) else sa.create_engine(normalise_url(store))
     try:
         with _snapshot(engine) as conn:
@@ -136,6 +134,8 @@ def export_parquet(
                     f"{shown} has no table {absent[0]!r}: not a Salus store, or one not yet "
                     "migrated (run `salus init --db …`)"
                 )
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / MANIFEST).unlink(missing_ok=True)
             rows = {
                 name: _export_table(conn, name, columns, folder, chunk_rows)
                 for name, columns in EXPORT_COLUMNS.items()
