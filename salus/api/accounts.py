@@ -14,6 +14,7 @@ from salus.api.schemas import (
     TokenOut,
     UserIn,
     UserOut,
+    UserPatch,
 )
 from salus.usecases.accounts import sessions
 from salus.usecases.accounts import users as accounts
@@ -23,7 +24,7 @@ router = APIRouter(tags=["accounts"], responses=ERRORS)
 
 def _user_out(u: accounts.UserInfo) -> UserOut:
     return UserOut(username=u.username, role=u.role, area=u.area_code, language=u.language,
-                   active=u.active, created_at=u.created_at)
+                   active=u.active, created_at=u.created_at, email=u.email)
 
 
 @router.get("/me", response_model=Me)
@@ -49,7 +50,17 @@ def create_user(body: UserIn, viewer: ViewerDep, engine: Db) -> UserOut:
     return _user_out(accounts.create_user(engine, viewer, body.username, body.password,
                                           body.role, area_code=body.area,
                                           display_name=body.display_name,
-                                          language=body.language))
+                                          language=body.language, email=body.email))
+
+
+@router.patch("/users/{username}", response_model=UserOut)
+def update_user(username: str, body: UserPatch, viewer: ViewerDep, engine: Db) -> UserOut:
+    """Administrators: change a user's role, area scope, language, activity or e-mail address
+    (fields left out keep their value; ``""`` clears the area or the address). A new role or
+    a deactivation ends the user's sessions."""
+    return _user_out(accounts.update_user(engine, viewer, username, role=body.role,
+                                          area_code=body.area, active=body.active,
+                                          language=body.language, email=body.email))
 
 
 @router.post("/users/{username}/password-reset", response_model=PasswordOut)

@@ -61,6 +61,19 @@ class UserIn(BaseModel):
     area: str | None = None
     language: str | None = None
     display_name: str | None = None
+    email: str | None = Field(None, max_length=200, description=(
+        "where alert notifications for the user go (optional; one @, a dot in the domain)"))
+
+
+class UserPatch(BaseModel):
+    """Fields to change; those left out keep their value (``area`` or ``email`` as ``""``
+    clears it)."""
+
+    role: str | None = None
+    area: str | None = None
+    language: str | None = None
+    active: bool | None = None
+    email: str | None = Field(None, max_length=200)
 
 
 # Not users.UserInfo as it stands: ``area_code`` is published as ``area`` (as in UserIn and
@@ -72,6 +85,7 @@ class UserOut(BaseModel):
     language: str | None
     active: bool
     created_at: dt.datetime
+    email: str | None = None
 
 
 class PasswordIn(BaseModel):

@@ -6,7 +6,7 @@ import typer
 
 from salus.cli.common import DbOption, console, database_url, fail_use_case, open_db
 
-users_app = typer.Typer(help="Manage web accounts: add users, reset passwords.",
+users_app = typer.Typer(help="Manage web accounts: add, edit and list users, reset passwords.",
                         no_args_is_help=True)
 
 ROLES_HELP = "admin, analyst, data_entry, community_monitor or public"
@@ -42,6 +42,8 @@ def add(username: str = typer.Argument(..., help="login name"),
         role: str = typer.Option(..., "--role", help=ROLES_HELP),
         area: str | None = typer.Option(None, "--area", help="bind to this area's subtree"),
         language: str | None = typer.Option(None, "--lang", help="en, fr, es, ru, ar or zh"),
+        email: str | None = typer.Option(None, "--email",
+                                         help="address for alert notifications"),
         password: str | None = typer.Option(None, "--password",
                                             help="default: ask (or generate with --generate)"),
         generate: bool = typer.Option(False, "--generate", help="generate a random password"),
@@ -57,11 +59,38 @@ def add(username: str = typer.Argument(..., help="login name"),
             "Password", hide_input=True, confirmation_prompt=True)
     try:
         accounts.create_user(open_db(db), SYSTEM_VIEWER, username, password, role,
-                             area_code=area, language=language)
+                             area_code=area, language=language, email=email)
     except UseCaseError as exc:
         fail_use_case(exc, 1)
     console.print(f"[green]Added[/green] {username} ({role})"
                   + (f", password: {password}" if generate else ""))
+
+
+@users_app.command("edit")
+def edit(username: str = typer.Argument(..., help="login name"),
+         role: str | None = typer.Option(None, "--role", help=ROLES_HELP),
+         area: str | None = typer.Option(None, "--area",
+                                         help="bind to this area's subtree ('' : everywhere)"),
+         language: str | None = typer.Option(None, "--lang", help="en, fr, es, ru, ar or zh"),
+         email: str | None = typer.Option(None, "--email",
+                                          help="address for alert notifications ('' clears it)"),
+         active: bool | None = typer.Option(None, "--active/--inactive",
+                                            help="let the user sign in, or not"),
+         db: DbOption = None) -> None:
+    """Change a user's role, area scope, language, e-mail address or activity (options left
+    out keep their value)."""
+    from salus.domain.accounts.roles import SYSTEM_VIEWER
+    from salus.usecases.accounts import users as accounts
+    from salus.usecases.errors import UseCaseError
+
+    try:
+        u = accounts.update_user(open_db(db), SYSTEM_VIEWER, username, role=role,
+                                 area_code=area, active=active, language=language,
+                                 email=email)
+    except UseCaseError as exc:
+        fail_use_case(exc, 1)
+    console.print(f"[green]Updated[/green] {u.username} ({u.role}, {u.area_code or '*'}, "
+                  f"{u.email or 'no e-mail'}{'' if u.active else ', inactive'})")
 
 
 @users_app.command("reset-password")
@@ -84,13 +113,14 @@ def reset_password(username: str = typer.Argument(...),
 
 @users_app.command("list")
 def list_users(db: DbOption = None) -> None:
-    """List web users with their role and area scope."""
+    """List web users with their role, area scope and e-mail address ('-': none)."""
     from salus.domain.accounts.roles import SYSTEM_VIEWER
     from salus.usecases.accounts import users as accounts
 
     for u in accounts.list_users(open_db(db), SYSTEM_VIEWER):
         state = "" if u.active else " (inactive)"
-        console.print(f"{u.username}\t{u.role}\t{u.area_code or '*'}{state}")
+        console.print(f"{u.username}\t{u.role}\t{u.area_code or '*'}\t{u.email or '-'}{state}",
+                      markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -43,6 +43,8 @@ class UserInfo:
     language: str | None
     active: bool
     created_at: dt.datetime
+    email: str | None = None
+    """Where alert notifications for the user go (:mod:`salus.usecases.alerts.notify`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +67,7 @@ def _viewer(row: Any) -> Viewer:
 
 def _info(row: Any) -> UserInfo:
     return UserInfo(row.id, row.username, row.display_name, row.role, row.area_code,
-                    row.language, bool(row.active), row.created_at)
+                    row.language, bool(row.active), row.created_at, row.email)
 
 
 def _area_id(conn: sa.Connection, code: str | None) -> int | None:
@@ -124,10 +126,19 @@ def _check_fields(username: str, password: str | None, role: str, language: str 
         raise ValidationFailed(errors)
 
 
-def _check_email(email: str | None) -> None:
+def _clean_email(email: str | None) -> str | None:
+    """``email`` without surrounding spaces (``""`` stays ``""``: it clears the address), or a
+    ``value.invalid`` error on the ``email`` field naming the value: one ``@``, a dot in the
+    domain, no spaces (:data:`EMAIL`), 200 characters at most (the column's width). Addresses
+    need not be unique (``app_user.email`` has no unique constraint: a shared duty inbox may
+    serve several accounts)."""
+    if email is None:
+        return None
+    email = email.strip()
     if email and (len(email) > 200 or not EMAIL.match(email)):
         raise ValidationFailed([{"field": "email", "code": "value.invalid",
                                  "message": f"{email!r} is not an e-mail address"}])
+    return email
 
 
 def create_user(engine: sa.Engine, actor: Viewer, username: str, password: str, role: str,
@@ -138,7 +149,7 @@ def create_user(engine: sa.Engine, actor: Viewer, username: str, password: str, 
     require(actor.can(Permission.MANAGE_USERS), "only administrators manage users")
     _check_fields(username, password, role, language,
                   [display_name, area_code, *_site_words(engine)])
-    _check_email(email)
+    email = _clean_email(email)
     with engine.begin() as conn:
         taken = conn.execute(sa.select(t.app_user.c.id)
                              .where(t.app_user.c.username == username)).first()
@@ -152,7 +163,7 @@ def create_user(engine: sa.Engine, actor: Viewer, username: str, password: str, 
         key = conn.execute(t.app_user.insert().values(**values)).inserted_primary_key
         uid = key[0] if key else None
         audit(conn, actor.username, "create", "user", username, None,
-              {"role": role, "area": area_code, "language": language})
+              {"role": role, "area": area_code, "language": language, "email": email or None})
         row = conn.execute(_user_query().where(t.app_user.c.id == uid)).one()
     return _info(row)
 
@@ -163,7 +174,7 @@ def update_user(engine: sa.Engine, actor: Viewer, username: str, *, role: str | 
     """Change a user's role, area scope (``""`` clears it), activity, language or e-mail
     address (``""`` clears it)."""
     require(actor.can(Permission.MANAGE_USERS), "only administrators manage users")
-    _check_email(email)
+    email = _clean_email(email)
     with engine.begin() as conn:
         old = _get_row(conn, username)
         _check_fields(username, None, role or old.role, language)
@@ -189,7 +200,7 @@ def update_user(engine: sa.Engine, actor: Viewer, username: str, *, role: str | 
 
 def _public_fields(row: Any) -> dict[str, Any]:
     return {"role": row.role, "area": row.area_code, "active": bool(row.active),
-            "language": row.language}
+            "language": row.language, "email": row.email}
 
 
 def _get_row(conn: sa.Connection, username: str) -> Any:

@@ -41,10 +41,12 @@ def users(request: Request, viewer: Admin) -> Response:
 @router.post("/users", dependencies=[Depends(verify_csrf)])
 def add_user(request: Request, viewer: Admin, username: Annotated[str, Form()],
              password: Annotated[str, Form()], role: Annotated[str, Form()],
-             area: Annotated[str, Form()] = "", language: Annotated[str, Form()] = "") -> Response:
+             area: Annotated[str, Form()] = "", language: Annotated[str, Form()] = "",
+             email: Annotated[str, Form()] = "") -> Response:
     try:
         accounts.create_user(ctx.engine(request), viewer, username.strip(), password, role,
-                             area_code=area.strip() or None, language=language or None)
+                             area_code=area.strip() or None, language=language or None,
+                             email=email)
     except UseCaseError as exc:
         return _users_page(request, viewer, 400, error=exc)
     return _users_page(request, viewer, message=("created", username))
@@ -53,10 +55,12 @@ def add_user(request: Request, viewer: Admin, username: Annotated[str, Form()],
 @router.post("/users/{username}", dependencies=[Depends(verify_csrf)])
 def change_user(request: Request, viewer: Admin, username: str, role: Annotated[str, Form()],
                 area: Annotated[str, Form()] = "",
-                active: Annotated[str, Form()] = "") -> Response:
+                active: Annotated[str, Form()] = "",
+                email: Annotated[str | None, Form()] = None) -> Response:
+    """Save a user's row; ``email`` left out of the form keeps the address, empty clears it."""
     try:
         accounts.update_user(ctx.engine(request), viewer, username, role=role,
-                             area_code=area.strip(), active=active == "on")
+                             area_code=area.strip(), active=active == "on", email=email)
     except UseCaseError as exc:
         return _users_page(request, viewer, 400, error=exc)
     return _users_page(request, viewer, message=("updated", username))
