@@ -70,3 +70,17 @@ class ValidationFailed(UseCaseError):
 def require(condition: bool, detail: str = "") -> None:
     if not condition:
         raise PermissionDenied(detail)
+
+
+def required_text(value: str | None, field: str, limit: int) -> str:
+    """``value`` without surrounding spaces, or a :class:`ValidationFailed` naming ``field``:
+    ``required`` when it is empty, ``too_long`` beyond ``limit`` characters (each feature
+    passes its own limit: plans 300, surveys 200)."""
+    text = (value or "").strip()
+    if not text:
+        raise ValidationFailed([{"field": field, "code": "required",
+                                 "message": f"{field} is required"}])
+    if len(text) > limit:
+        raise ValidationFailed([{"field": field, "code": "too_long",
+                                 "message": f"{field} is longer than {limit} characters"}])
+    return text

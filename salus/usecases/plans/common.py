@@ -19,6 +19,7 @@ from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.plans import PlanRuleError
 from salus.storage import repository as repo
 from salus.storage import schema as t
+from salus.usecases import errors
 from salus.usecases.errors import NotFound, PermissionDenied, ValidationFailed, require
 from salus.usecases.scope import area_in_scope
 
@@ -84,18 +85,16 @@ def checked(call: Callable[[], T]) -> T:
         return call()
 
 
-def required_text(value: str | None, field: str, limit: int = 300) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ValidationFailed([{"field": field, "code": "required",
-                                 "message": f"{field} is required"}])
-    if len(text) > limit:
-        raise ValidationFailed([{"field": field, "code": "too_long",
-                                 "message": f"{field} is longer than {limit} characters"}])
-    return text
+TEXT_LIMIT = 300
+"""Longest text field of the plans forms, in characters."""
 
 
-def optional_text(value: str | None, field: str, limit: int = 300) -> str | None:
+def required_text(value: str | None, field: str, limit: int = TEXT_LIMIT) -> str:
+    """:func:`salus.usecases.errors.required_text` with the plans' limit."""
+    return errors.required_text(value, field, limit)
+
+
+def optional_text(value: str | None, field: str, limit: int = TEXT_LIMIT) -> str | None:
     return required_text(value, field, limit) if value and value.strip() else None
 
 

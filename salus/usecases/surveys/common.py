@@ -22,6 +22,7 @@ from salus.domain.surveys.indicators import IndicatorError
 from salus.storage import repository as repo
 from salus.storage import schema as t
 from salus.storage.surveys import schema as s
+from salus.usecases import errors
 from salus.usecases.errors import NotFound, PermissionDenied, ValidationFailed, require
 from salus.usecases.scope import area_in_scope
 
@@ -114,15 +115,13 @@ def checked(call: Callable[[], T]) -> T:
         return call()
 
 
-def required_text(value: str | None, field: str, limit: int = 200) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ValidationFailed([{"field": field, "code": "required",
-                                 "message": f"{field} is required"}])
-    if len(text) > limit:
-        raise ValidationFailed([{"field": field, "code": "too_long",
-                                 "message": f"{field} is longer than {limit} characters"}])
-    return text
+TEXT_LIMIT = 200
+"""Longest text field of the surveys forms, in characters."""
+
+
+def required_text(value: str | None, field: str, limit: int = TEXT_LIMIT) -> str:
+    """:func:`salus.usecases.errors.required_text` with the surveys' limit."""
+    return errors.required_text(value, field, limit)
 
 
 def audit(conn: sa.Connection, viewer: Viewer, action: str, entity: str, entity_id: int,
