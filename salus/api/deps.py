@@ -51,6 +51,8 @@ Db = Annotated[sa.Engine, Depends(db)]
 """The store's engine."""
 Page = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 """A page number, from 1."""
+NumberedPage = Annotated[int | None, Query(ge=1, le=MAX_PAGE)]
+"""An optional page number (keyset lists page by cursor; a number still works, capped)."""
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE)]
 """Items per page (at most :data:`salus.usecases.paging.MAX_PER_PAGE`)."""
 MAX_ROW_ID = 2**31 - 1

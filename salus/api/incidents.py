@@ -6,15 +6,17 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
-from salus.api.deps import Db, Page, PerPage, ViewerDep
+from salus.api.deps import Db, NumberedPage, Page, PerPage, ViewerDep
 from salus.api.panels import clear as clear_panels
 from salus.api.schemas import (
     ERRORS,
     AuditEventOut,
+    CursorPageOut,
     IncidentIn,
     IncidentOut,
     IncidentSummary,
@@ -25,8 +27,8 @@ from salus.usecases.incidents import detail as incidents
 from salus.usecases.incidents import export as incident_export
 from salus.usecases.incidents import persons
 from salus.usecases.incidents import write as incident_write
-from salus.usecases.incidents.query import IncidentFilter, list_incidents
-from salus.usecases.paging import PageRequest
+from salus.usecases.incidents.query import IncidentFilter, seek_incidents
+from salus.usecases.paging import CURSOR_MAX_LENGTH, PageRequest, SeekRequest
 
 router = APIRouter(tags=["incidents"], responses=ERRORS)
 Sort = Literal["date", "-date", "area", "-area", "offence", "-offence", "victims", "-victims",
@@ -55,14 +57,31 @@ def incident_filter(date_from: dt.date | None = None, date_to: dt.date | None = 
 Filter = Annotated[IncidentFilter, Depends(incident_filter)]
 
 
-@router.get("/incidents", response_model=PageOut[IncidentSummary])
-def list_(viewer: ViewerDep, engine: Db, f: Filter,
-          page: Page = 1,
-          per_page: PerPage = 50) -> dict[str, object]:
-    """Incidents in the caller's area scope (no person identities; GBV narratives masked)."""
-    result = list_incidents(engine, viewer, f, PageRequest(page, per_page))
-    return {"items": [asdict(r) for r in result.items], "total": result.total,
-            "page": result.page, "per_page": result.per_page, "pages": result.pages}
+@router.get("/incidents", response_model=CursorPageOut[IncidentSummary])
+def list_(request: Request, viewer: ViewerDep, engine: Db, f: Filter,
+          page: NumberedPage = None,
+          per_page: PerPage = 50,
+          cursor: Annotated[str | None, Query(
+              max_length=CURSOR_MAX_LENGTH,
+              description="a page's next or prev cursor (keyset paging)")] = None,
+          ) -> dict[str, object]:
+    """Incidents in the caller's area scope (no person identities; GBV narratives masked), by
+    keyset pages: follow ``next_url`` / ``prev_url``. ``page`` still works for the first
+    10,000 rows (400 beyond); a bad cursor is a 400 naming it. The total is exact up to
+    10,000, then an estimate (PostgreSQL) or a lower bound (SQLite)."""
+    result = seek_incidents(engine, viewer, f, SeekRequest(per_page, cursor, page))
+
+    def url(token: str | None) -> str | None:
+        if token is None:
+            return None
+        params = [(k, v) for k, v in request.query_params.multi_items()
+                  if k not in ("cursor", "page")]
+        return f"{request.url.path}?{urlencode([*params, ('cursor', token)])}"
+
+    return {"items": [asdict(r) for r in result.items], "total": result.total.count,
+            "total_kind": result.total.kind, "page": result.page,
+            "per_page": result.per_page, "pages": result.pages, "next": result.next,
+            "prev": result.prev, "next_url": url(result.next), "prev_url": url(result.prev)}
 
 
 @router.get("/incidents/export", response_class=StreamingResponse,

@@ -9,7 +9,7 @@ written out, with the reason beside them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 from pydantic.dataclasses import dataclass
@@ -35,6 +35,25 @@ class PageOut(BaseModel, Generic[T]):
     page: int
     per_page: int
     pages: int
+
+
+class CursorPageOut(BaseModel, Generic[T]):
+    """A keyset page (issue 11): follow ``next_url`` / ``prev_url`` (or pass ``next`` / ``prev``
+    as ``cursor``). ``total`` is exact when ``total_kind`` is ``exact``; ``estimate`` is
+    PostgreSQL's planner estimate, ``more_than`` a lower bound (``total`` + 1 or more).
+    ``page`` is the number of a numbered request (``page=``, the first 10,000 rows), else
+    null; ``pages`` is reckoned from ``total``."""
+
+    items: list[T]
+    total: int
+    total_kind: Literal["exact", "more_than", "estimate"]
+    page: int | None
+    per_page: int
+    pages: int
+    next: str | None = Field(None, description="cursor of the next page")
+    prev: str | None = Field(None, description="cursor of the previous page")
+    next_url: str | None = None
+    prev_url: str | None = None
 
 
 class Me(BaseModel):

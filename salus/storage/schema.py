@@ -121,6 +121,7 @@ incident = sa.Table(
     sa.Index("ix_incident_occurred_area", "occurred_on", "area_id"),
     sa.Index("ix_incident_area", "area_id"),
     sa.Index("ix_incident_iccs", "iccs_code"),
+    sa.Index("ix_incident_list_date", "occurred_on", "id", "area_id"),   # keyset list (0020)
 )
 
 incident_source = sa.Table(

@@ -7,14 +7,14 @@ import re
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, QueryParams
 
 from salus import i18n
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
-from salus.api.deps import Page, PerPage
+from salus.api.deps import NumberedPage, PerPage
 from salus.api.panels import clear as clear_panels
 from salus.domain import taxonomy
 from salus.domain.accounts.roles import Permission, Viewer
@@ -28,10 +28,10 @@ from salus.usecases.incidents.input import PERSON_FIELDS
 from salus.usecases.incidents.query import (
     SORTS,
     IncidentFilter,
-    list_incidents,
-    record_type_counts,
+    record_type_totals,
+    seek_incidents,
 )
-from salus.usecases.paging import PageRequest
+from salus.usecases.paging import CURSOR_MAX_LENGTH, SeekRequest
 from salus.web.forms import Field, place_errors
 from salus.web.pages import needs
 from salus.web.templating import render
@@ -167,13 +167,18 @@ def _fields(lists: dict[str, list[Any]]) -> dict[str, Field]:
 
 
 @router.get("/incidents")
-def incident_list(request: Request, viewer: Reader, page: Page = 1,
-                  per_page: PerPage = 50) -> Response:
+def incident_list(request: Request, viewer: Reader, page: NumberedPage = None,
+                  per_page: PerPage = 50,
+                  cursor: Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)] = None,
+                  ) -> Response:
+    """The incident list by keyset pages (``cursor``; numbered ``page`` links still work for
+    the first :data:`~salus.usecases.paging.MAX_OFFSET` rows), with a capped total."""
     f = incident_filter(request.query_params)
-    result = list_incidents(ctx.engine(request), viewer, f, PageRequest(page, per_page))
+    engine = ctx.engine(request)
+    result = seek_incidents(engine, viewer, f, SeekRequest(per_page, cursor, page))
     export_query = urlencode([(k, v) for k, v in request.query_params.multi_items()
-                              if k not in ("page", "per_page")])
-    by_type = record_type_counts(ctx.engine(request), viewer, f)
+                              if k not in ("page", "per_page", "cursor")])
+    by_type = record_type_totals(engine, viewer, f, result.total)
     return render(request, "incidents.html", page_obj=result, f=f, lists=code_lists(),
                   export_query=export_query, by_type=by_type)
 

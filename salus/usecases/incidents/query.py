@@ -7,7 +7,7 @@ fields are masked by :mod:`salus.usecases.incident_view` according to the viewer
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,19 @@ from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.incidents.offences import POLICE_PREFIXES, RECORD_TYPES, record_type
 from salus.storage import schema as t
 from salus.usecases.errors import require
-from salus.usecases.paging import Page, PageRequest
+from salus.usecases.paging import (
+    Cursor,
+    CursorPage,
+    KeyValue,
+    Page,
+    PageRequest,
+    SeekRequest,
+    Total,
+    count_capped,
+    decode_cursor,
+    encode_cursor,
+    planner_rows,
+)
 from salus.usecases.scope import area_condition, subtree
 
 SORTS = {
@@ -155,14 +167,74 @@ def _base(viewer: Viewer, f: IncidentFilter, dialect: str,
 
 
 def _order(sort: str) -> list[sa.ColumnElement[Any]]:
+    """The list's order: the sort column, then the id in the same direction (a unique key, so
+    cursors are exact; ``(occurred_on, id)`` is indexed for the default newest-first order)."""
     key = sort.lstrip("-")
     column = SORTS.get(key, SORTS["date"])
-    first = column.desc() if sort.startswith("-") else column.asc()
-    return [first, t.incident.c.id.desc()]
+    if sort.startswith("-"):
+        return [column.desc(), t.incident.c.id.desc()]
+    return [column.asc(), t.incident.c.id.asc()]
+
+
+def _parse_key(sort: str) -> Callable[[Any], KeyValue]:
+    """Reads a cursor's sort value back (ISO dates and times are kept as text in the cursor,
+    checked here)."""
+    key = sort.lstrip("-")
+
+    def parse(value: Any) -> KeyValue:
+        if key == "victims":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(value)
+            return value
+        if not isinstance(value, str) or len(value) > 64:
+            raise ValueError(value)
+        if key == "date":
+            dt.date.fromisoformat(value)
+        elif key == "updated":
+            dt.datetime.fromisoformat(value)
+        return value
+
+    return parse
+
+
+def _key_value(sort: str, value: Any) -> KeyValue:
+    """A row's sort value as a cursor holds it."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value if value is None or isinstance(value, str) else int(value)
+
+
+def _bind(sort: str, value: KeyValue) -> Any:
+    key = sort.lstrip("-")
+    if key == "date" and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    if key == "updated" and isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
+def _seek(sort: str, cursor: Cursor, column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+    """Rows strictly after the cursor's key in the list's order (before it for ``back``): a
+    row-value comparison ``(column, id) < (value, id)``, which both PostgreSQL and SQLite
+    answer with an index range."""
+    after = sort.startswith("-") != cursor.back          # descending forward = "less than"
+    mine = sa.tuple_(column, t.incident.c.id)
+    theirs = sa.tuple_(sa.literal(_bind(sort, cursor.key[0]), type_=column.type),
+                       sa.literal(cursor.key[1], type_=sa.Integer))
+    return mine < theirs if after else mine > theirs
+
+
+def _reverse(sort: str) -> str:
+    return sort[1:] if sort.startswith("-") else "-" + sort
+
+
+def _victims_expr() -> tuple[sa.Subquery, sa.ColumnElement[Any]]:
+    vc = victim_counts()
+    return vc, sa.func.coalesce(vc.c.victims, 0)
 
 
 def _row(r: Any, viewer: Viewer) -> IncidentRow:
-    values = dict(r._mapping)
+    values = {k: v for k, v in r._mapping.items() if not k.startswith("_")}
     if not viewer.sees_narrative(values["sensitivity"]):
         values["narrative"] = None
     values["attempted"] = bool(values["attempted"])
@@ -171,30 +243,57 @@ def _row(r: Any, viewer: Viewer) -> IncidentRow:
     return IncidentRow(**values)
 
 
-def _page_rows(conn: sa.Connection, viewer: Viewer, f: IncidentFilter, paging: PageRequest,
+def _page_keys(conn: sa.Connection, viewer: Viewer, f: IncidentFilter, limit: int,
+               offset: int, cursor: Cursor | None, dialect: str) -> list[tuple[int, Any]]:
+    """``(id, sort value)`` of the page's rows, in the list's order (reversed when walking back),
+    picked on the incident table alone (joined to the areas for the area order, to the victim
+    counts for the victims order)."""
+    i = t.incident
+    key = f.sort.lstrip("-")
+    sort = _reverse(f.sort) if cursor is not None and cursor.back else f.sort
+    source: sa.FromClause = i
+    column: sa.ColumnElement[Any]
+    if key == "victims":
+        vc, column = _victims_expr()
+        source = i.outerjoin(vc, vc.c.incident_id == i.c.id)
+    elif key == "area":
+        source, column = i.join(t.area, t.area.c.id == i.c.area_id), t.area.c.code
+    else:
+        column = SORTS[key]
+    order = [column.desc(), i.c.id.desc()] if sort.startswith("-") else [column.asc(),
+                                                                          i.c.id.asc()]
+    q = (sa.select(i.c.id, column.label("_key")).select_from(source)
+         .where(*conditions(viewer, f, dialect)).order_by(*order).limit(limit))
+    if cursor is not None:
+        q = q.where(_seek(f.sort, cursor, column))
+    elif offset:
+        q = q.offset(offset)
+    return [(int(r[0]), r[1]) for r in conn.execute(q)]
+
+
+def _page_rows(conn: sa.Connection, viewer: Viewer, f: IncidentFilter, ids: list[int],
                dialect: str) -> list[Any]:
-    """The page's rows: pick the page on the incident table alone, then count its victims.
+    """The rows of ``ids`` with their victim counts, in the list's order.
 
     Aggregating every person to sort one page costs seconds at scale, so the victim counts
-    are joined only for the page (except when sorting by victims, which needs them all).
-    """
-    if f.sort.lstrip("-") == "victims":
-        q = _base(viewer, f, dialect).order_by(*_order(f.sort))
-        return list(conn.execute(q.limit(paging.per_page).offset(paging.offset)))
-    page_ids = (sa.select(t.incident.c.id).select_from(
-        t.incident.join(t.area, t.area.c.id == t.incident.c.area_id))
-        .where(*conditions(viewer, f, dialect)).order_by(*_order(f.sort))
-        .limit(paging.per_page).offset(paging.offset))
-    ids = list(conn.execute(page_ids).scalars())
+    are joined only for the page (except when sorting by victims, which needs them all)."""
     if not ids:
         return []
     q = _base(viewer, IncidentFilter(sort=f.sort), dialect, only=ids).order_by(*_order(f.sort))
     return list(conn.execute(q))
 
 
+def total_incidents(conn: sa.Connection, viewer: Viewer, f: IncidentFilter) -> Total:
+    """How many incidents match (exact up to :data:`~salus.usecases.paging.COUNT_CAP`, then an
+    estimate or "more than"; :func:`~salus.usecases.paging.count_capped`)."""
+    q = sa.select(t.incident.c.id).where(*conditions(viewer, f, conn.dialect.name))
+    return count_capped(conn, q)
+
+
 def list_incidents(engine: sa.Engine, viewer: Viewer, f: IncidentFilter,
                    paging: PageRequest | None = None) -> Page[IncidentRow]:
-    """One page of the incidents the viewer may see, newest first by default."""
+    """One numbered page of the incidents the viewer may see, newest first by default, with
+    the exact total (small lists and tests; the long list pages with :func:`seek_incidents`)."""
     require(viewer.can(Permission.READ_RECORDS), "your role does not read records")
     paging = paging or PageRequest()
     dialect = engine.dialect.name
@@ -202,8 +301,48 @@ def list_incidents(engine: sa.Engine, viewer: Viewer, f: IncidentFilter,
         *conditions(viewer, f, dialect))
     with engine.connect() as conn:
         total = conn.execute(count).scalar_one()
-        rows = _page_rows(conn, viewer, f, paging, dialect)
+        keys = _page_keys(conn, viewer, f, paging.per_page, paging.offset, None, dialect)
+        rows = _page_rows(conn, viewer, f, [k for k, _ in keys], dialect)
     return Page([_row(r, viewer) for r in rows], total, paging.page, paging.per_page)
+
+
+def seek_incidents(engine: sa.Engine, viewer: Viewer, f: IncidentFilter,
+                   request: SeekRequest | None = None) -> CursorPage[IncidentRow]:
+    """One page of the incidents the viewer may see by keyset (seek) paging: the rows after
+    (or before) the request's cursor in the order ``(sort column, id)``, or a numbered page
+    no deeper than :data:`~salus.usecases.paging.MAX_OFFSET` rows; with cursors to the next
+    and previous pages and a capped total (:func:`total_incidents`).
+
+    A bad cursor is refused (400) naming the parameter and its value."""
+    require(viewer.can(Permission.READ_RECORDS), "your role does not read records")
+    request = request or SeekRequest()
+    cursor = (decode_cursor(request.cursor, f.sort, _parse_key(f.sort))
+              if request.cursor else None)
+    dialect = engine.dialect.name
+    size = request.per_page
+    with engine.connect() as conn:
+        total = total_incidents(conn, viewer, f)
+        keys = _page_keys(conn, viewer, f, size + 1, 0 if cursor else request.offset, cursor,
+                          dialect)
+        more = len(keys) > size
+        keys = keys[:size]
+        if cursor is not None and cursor.back:
+            keys.reverse()
+        rows = _page_rows(conn, viewer, f, [k for k, _ in keys], dialect)
+    if cursor is None:
+        has_next, has_prev = more, request.offset > 0
+    elif cursor.back:
+        has_next, has_prev = True, more
+    else:
+        has_next, has_prev = more, True
+    first, last = (keys[0], keys[-1]) if keys else (None, None)
+    return CursorPage(
+        [_row(r, viewer) for r in rows], total, size,
+        next=encode_cursor(f.sort, False, _key_value(f.sort, last[1]), last[0])
+        if has_next and last else None,
+        prev=encode_cursor(f.sort, True, _key_value(f.sort, first[1]), first[0])
+        if has_prev and first else None,
+        page=None if cursor else (request.page or 1))
 
 
 def record_type_counts(engine: sa.Engine, viewer: Viewer,
@@ -219,6 +358,29 @@ def record_type_counts(engine: sa.Engine, viewer: Viewer,
     with engine.connect() as conn:
         row = conn.execute(q).one()
     return {kind: int(row._mapping[kind] or 0) for kind in RECORD_TYPES}
+
+
+def record_type_totals(engine: sa.Engine, viewer: Viewer, f: IncidentFilter,
+                       total: Total) -> dict[str, Total]:
+    """The record-type counts of the list's header at any size: exact when the list's ``total``
+    is (:func:`record_type_counts`); beyond the cap PostgreSQL's planner estimate of each type
+    (as :func:`~salus.usecases.paging.count_capped`), and nothing on SQLite, which has no
+    estimate (counting a million rows per page view is what made the list slow)."""
+    if total.exact:
+        return {k: Total(n) for k, n in record_type_counts(engine, viewer, f).items()}
+    if engine.dialect.name != "postgresql":
+        return {}
+    require(viewer.can(Permission.READ_RECORDS), "your role does not read records")
+    out: dict[str, Total] = {}
+    with engine.connect() as conn:
+        for kind in RECORD_TYPES:
+            q = sa.select(t.incident.c.id).where(*conditions(viewer, f, "postgresql"),
+                                                 record_type_condition(kind))
+            estimate = planner_rows(conn, q)
+            if estimate is None:
+                return {}
+            out[kind] = Total(estimate, "estimate")
+    return out
 
 
 def iter_incidents(engine: sa.Engine, viewer: Viewer, f: IncidentFilter,
@@ -239,4 +401,5 @@ def _stream(engine: sa.Engine, q: sa.Select[Any], viewer: Viewer) -> Iterator[In
             yield _row(r, viewer)
 
 
-__all__ = ["IncidentFilter", "IncidentRow", "iter_incidents", "list_incidents", "subtree"]
+__all__ = ["IncidentFilter", "IncidentRow", "iter_incidents", "list_incidents", "seek_incidents",
+           "subtree", "total_incidents"]
