@@ -10,7 +10,10 @@ registry's use cases one by one (the path before issue 11: a savepoint, the rule
 the lifecycle state machine and the audit per row). Prints rows per second (wall clock) and this
 process's CPU seconds for both passes (on a shared machine the CPU time is the steadier figure;
 PostgreSQL's own work is in the wall clock only), and this process's peak resident memory
-(``getrusage``: the file is read whole before it is checked, so it grows with the file).
+(``getrusage``: the file is read whole before it is checked, so it grows with the file). With
+a PostgreSQL server on this machine it also prints the CPU time of the server processes that
+served the import (from ``/proc``): client and server CPU together is what an idle machine
+would take.
 
     .venv/bin/python bench/bench_weapons_import.py                          # 10,000 rows, SQLite
     .venv/bin/python bench/bench_weapons_import.py --rows 100000
@@ -22,6 +25,7 @@ PostgreSQL's own work is in the wall clock only), and this process's peak reside
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import tempfile
 import time
@@ -95,9 +99,11 @@ def run(engine: sa.Engine, backend: str, rows: int, seed: int = 6, bulk: bool = 
     write_file(path, rows, seed)
     officer = Viewer.for_role("bench", UserRole.REGISTRY_OFFICER)
     for label in ("first import", "re-import (idempotent)"):
+        server = server_cpu(engine)
         start, cpu = time.perf_counter(), time.process_time()
         report = import_registry(engine, officer, path, bulk=bulk)
         took, cpu = time.perf_counter() - start, time.process_time() - cpu
+        server = server_cpu(engine, server)
         assert report.committed and not report.errors, report.errors[:3]
         print(f"{backend} {'bulk' if bulk else 'row-by-row'} {label}: {rows} rows in "
               f"{took:.1f} s = {rows / took:.0f} rows/s, CPU {cpu:.1f} s = {rows / cpu:.0f} "
@@ -105,6 +111,33 @@ def run(engine: sa.Engine, backend: str, rows: int, seed: int = 6, bulk: bool = 
               f"{report.owners_added}, licences {report.licences_added}, registrations "
               f"{report.registrations}, events {report.events}); peak RSS {peak_mib():.0f} MiB",
               flush=True)
+        if server:
+            both = cpu + sum(server.values())
+            print(f"  PostgreSQL server processes of this database: CPU "
+                  f"{sum(server.values()):.1f} s; client and server together {both:.1f} s = "
+                  f"{rows / both:.0f} rows per CPU-second", flush=True)
+
+
+def server_cpu(engine: sa.Engine, since: dict[int, float] | None = None) -> dict[int, float]:
+    """CPU seconds (user and system, from ``/proc``) of the PostgreSQL server processes serving
+    this database, where the server runs on this machine; with ``since``, what each used
+    after it (a process started meanwhile counts from zero). Empty for SQLite or a remote
+    server: there the process's own CPU time is the whole cost."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as conn:
+        pids = conn.execute(sa.text("SELECT pid FROM pg_stat_activity "
+                                    "WHERE datname = current_database()")).scalars().all()
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, float] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick  # utime and stime
+        out[int(pid)] = used - (since or {}).get(int(pid), 0.0) if since is not None else used
+    return out
 
 
 def peak_mib() -> float:
