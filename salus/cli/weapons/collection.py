@@ -22,7 +22,6 @@ row errors exits 1, lists them (row · column · value: code: message) and write
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -31,6 +30,13 @@ from rich.table import Table
 
 from salus.cli.common import DbOption, UserOption, console, err_console, fail, fail_use_case
 from salus.cli.common import store_account as _viewer
+from salus.cli.weapons.options import (
+    AreaOption,
+    FormatOption,
+    PublicOption,
+    check_report_format,
+)
+from salus.cli.weapons.options import option_date as _date
 from salus.usecases.errors import UseCaseError
 
 if TYPE_CHECKING:
@@ -47,13 +53,6 @@ def add_commands(weapons_app: typer.Typer) -> None:
     weapons_app.add_typer(campaign_app, name="campaign")
     weapons_app.add_typer(destruction_app, name="destruction")
     weapons_app.command("collection-report")(collection_report)
-
-
-def _date(value: str, name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        fail(f"--{name}: {value!r} is not a date (YYYY-MM-DD)")
 
 
 # ---------------------------------------------------------------- campaigns
@@ -306,18 +305,16 @@ def collection_report(
     grain: Annotated[str, typer.Option(help="year, quarter or month")] = "year",
     by: Annotated[str, typer.Option(help="any of area,category,agency (comma-separated; "
                                     "'' for totals per period)")] = "area,category,agency",
-    area: Annotated[str | None, typer.Option(help="area code (with its subtree)")] = None,
+    area: AreaOption = None,
     level: Annotated[int | None, typer.Option(help="area level the rows roll up to")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or csv")] = "table",
-    public: Annotated[bool, typer.Option(help="suppress counts of 1-4 as for publication")]
-    = False,
+    fmt: FormatOption = "table",
+    public: PublicOption = False,
     user: UserOption = None, db: DbOption = None,
 ) -> None:
     """Weapons collected, surrendered, seized, found and destroyed; parts and ammunition."""
     from salus.usecases.weapons import collection_report as cr
 
-    if fmt not in ("table", "csv"):
-        fail(f"--format {fmt!r}: table or csv")
+    check_report_format(fmt)
     engine, viewer = _viewer(db, user)
     dims = tuple(x.strip() for x in by.split(",") if x.strip())
     try:

@@ -26,6 +26,13 @@ from rich.table import Table
 
 from salus.cli.common import DbOption, UserOption, console, fail, fail_use_case
 from salus.cli.common import store_account as _viewer
+from salus.cli.weapons.options import (
+    AreaOption,
+    FormatOption,
+    PublicOption,
+    check_report_format,
+)
+from salus.cli.weapons.options import option_date as _date
 from salus.domain.weapons.stockpiles import EXPIRY_WARNING_DAYS, LotSpec
 from salus.usecases.errors import UseCaseError
 
@@ -47,15 +54,6 @@ def add_commands(weapons_app: typer.Typer) -> None:
     weapons_app.add_typer(trace_app, name="trace")
     weapons_app.add_typer(stock_app, name="stock")
     weapons_app.command("report-16-4-2")(report_16_4_2)
-
-
-def _date(value: str | None, name: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        fail(f"--{name.replace('_', '-')}: {value!r} is not a date (YYYY-MM-DD)")
 
 
 def _show(v: tracing_uc.TraceView) -> None:
@@ -187,17 +185,15 @@ def trace_pending(limit: Annotated[int, typer.Option(help="at most this many")] 
 
 def report_16_4_2(
     period: Annotated[str, typer.Option(help="2024, 2024-Q1, 2024-03, 2023..2024")],
-    area: Annotated[str | None, typer.Option(help="area code (with its subtree)")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or csv")] = "table",
-    public: Annotated[bool, typer.Option(help="suppress counts of 1-4 as for publication")]
-    = False,
+    area: AreaOption = None,
+    fmt: FormatOption = "table",
+    public: PublicOption = False,
     user: UserOption = None, db: DbOption = None,
 ) -> None:
     """SDG 16.4.2: share of seized, found or surrendered arms whose illicit origin was traced."""
     from salus.usecases.weapons import sdg_16_4_2 as sdg
 
-    if fmt not in ("table", "csv"):
-        fail(f"--format {fmt!r}: table or csv")
+    check_report_format(fmt)
     engine, viewer = _viewer(db, user)
     try:
         report = sdg.report_16_4_2(engine, viewer, period, area, public=public)
