@@ -13,13 +13,8 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from weapons_support import table_counts
-from weapons_ui_support import Registry, observatory_with_registry
-from web_support import PASSWORD, client, sign_in
-
-from salus.domain.accounts.roles import SYSTEM_VIEWER
-from salus.domain.weapons.registry import WeaponRecord
-from salus.usecases.accounts import users as accounts
-from salus.usecases.weapons import records as weapons
+from weapons_ui_support import Registry, collection_store
+from web_support import client, sign_in
 
 TODAY = dt.date.today()
 SERIAL = "QX-7781"
@@ -27,17 +22,7 @@ SERIAL = "QX-7781"
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def registry(request: pytest.FixtureRequest) -> Iterator[tuple[sa.Engine, Registry, str]]:
-    from support_db import new_store
-
-    engine = new_store(request, request.param)
-    reg = observatory_with_registry(engine)
-    accounts.create_user(engine, SYSTEM_VIEWER, "rory", PASSWORD, "registry_officer",
-                         area_code="R2")
-    handed_in = weapons.record_weapon(engine, SYSTEM_VIEWER, WeaponRecord(
-        "rifle_carbine", "Baikal", "IZh-18", "12 gauge", SERIAL, year_of_manufacture=1990,
-        area_code="R1-A"))
-    yield engine, reg, handed_in
-    engine.dispose()
+    yield from collection_store(request, SERIAL, "IZh-18", 1990)
 
 
 def _officer(engine: sa.Engine, name: str = "rita") -> tuple[TestClient, dict[str, str]]:

@@ -9,8 +9,10 @@ evidence room ``SITE``; a revolver found and destroyed; an ammunition lot past i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pytest
 import sqlalchemy as sa
 from web_support import PASSWORD, add_cast, seed
 
@@ -117,3 +119,22 @@ def observatory_with_registry(engine: sa.Engine) -> Registry:
     add_cast(engine, scoped_area="R1")
     add_registry_officer(engine)
     return seed_registry(engine)
+
+
+def collection_store(request: pytest.FixtureRequest, serial: str, model: str,
+                     year: int) -> Iterator[tuple[sa.Engine, Registry, str]]:
+    """The collection tests' module store (API and web): :func:`observatory_with_registry` on
+    the backend of ``request.param``, plus ``rory``, a registry officer bound to R2, and a
+    Baikal shotgun ``serial`` (``model``, made in ``year``) in R1-A, not yet collected. Yields
+    (engine, registry, the shotgun's uid); for a module fixture to ``yield from``."""
+    from support_db import new_store
+
+    engine = new_store(request, request.param)
+    reg = observatory_with_registry(engine)
+    accounts.create_user(engine, SYSTEM_VIEWER, "rory", PASSWORD, "registry_officer",
+                         area_code="R2")
+    handed_in = weapons.record_weapon(engine, SYSTEM_VIEWER, WeaponRecord(
+        "rifle_carbine", "Baikal", model, "12 gauge", serial, year_of_manufacture=year,
+        area_code="R1-A"))
+    yield engine, reg, handed_in
+    engine.dispose()
