@@ -11,6 +11,11 @@ Two variants (``--variant``):
 * ``count``: Colombian-police style, a ``CANTIDAD`` column (1–3 victims per row), no id
   column (record id = the documented content hash of the row, repeats numbered ``#2``…).
 
+``--path``: ``stream`` (the default import: chunks written in one transaction, memory bounded)
+or ``whole`` (the whole-file path, ``import_file(..., streaming=False)``) to compare them. Each
+import runs in a fresh interpreter (``--one``), so the peak RSS printed (``getrusage``'s
+``ru_maxrss``) is that import's alone, whatever the file's size.
+
 ``--extra-columns N`` adds N columns the mapping does not name (a station, a collecting agency…),
 which the import keeps with each incident as ``source_attributes`` (issue 13): compare the
 figures with and without them.
@@ -28,6 +33,7 @@ import datetime as dt
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -128,11 +134,18 @@ def seed_areas(engine: sa.Engine) -> None:
                         [Area(f"M{i:05d}", f"Municipality {i}", 1, "CO") for i in range(AREAS)])
 
 
-def run_one(url: str, label: str, csv_path: Path, mapping: Path, rows: int) -> None:
+def run_one(url: str, label: str, csv_path: Path, mapping: Path, rows: int,
+            path: str = "stream") -> None:
+    """One import in a fresh interpreter (its own peak RSS)."""
+    subprocess.run([sys.executable, __file__, "--one", url, label, str(csv_path), str(mapping),
+                    str(rows), path], check=True)
+
+
+def one(url: str, label: str, csv_path: Path, mapping: Path, rows: int, path: str) -> None:
     engine = open_store(url)
     seed_areas(engine)
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    report = import_file(engine, "incidents", csv_path, mapping)
+    report = import_file(engine, "incidents", csv_path, mapping, streaming=path == "stream")
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     assert report.written and not report.errors, report.errors[:5]
     assert report.records == rows, (report.records, rows)
@@ -140,6 +153,7 @@ def run_one(url: str, label: str, csv_path: Path, mapping: Path, rows: int) -> N
         stored = conn.execute(sa.text("select count(*) from person")).scalar()
     engine.dispose()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    label = f"{label}/{path}"
     print(f"{label:<22} {rows:>9,} rows {report.victims:>9,} victims  wall {wall:7.1f} s  "
           f"cpu {cpu:7.1f} s  {rows / wall:>8,.0f} rows/s  {report.victims / wall:>8,.0f} "
           f"victims/s  (cpu: {rows / cpu:>8,.0f} rows/s)  peak RSS {rss:,.0f} MiB  "
@@ -147,12 +161,18 @@ def run_one(url: str, label: str, csv_path: Path, mapping: Path, rows: int) -> N
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--one"]:
+        a = sys.argv[2:8]
+        one(a[0], a[1], Path(a[2]), Path(a[3]), int(a[4]), a[5])
+        return
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--variant", choices=["victim", "count", "both"], default="both")
     parser.add_argument("--postgres", metavar="URL", help="admin URL of a PostgreSQL server")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--path", choices=["stream", "whole"], default="stream",
+                        help="the streamed import (default) or the whole-file path")
     parser.add_argument("--extra-columns", type=int, default=0,
                         help="columns the mapping does not name (kept as source attributes)")
     args = parser.parse_args()
@@ -166,7 +186,8 @@ def main() -> None:
             csv_path, _ = write_csv(folder, args.rows, variant, args.extra_columns)
             if not args.no_sqlite:
                 db = folder / f"{variant}.sqlite"
-                run_one(f"sqlite:///{db}", f"sqlite/{variant}", csv_path, mapping, args.rows)
+                run_one(f"sqlite:///{db}", f"sqlite/{variant}", csv_path, mapping, args.rows,
+                        args.path)
                 db.unlink()
             if args.postgres:
                 admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
@@ -175,7 +196,7 @@ def main() -> None:
                     conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
                 try:
                     url = admin.url.set(database=name).render_as_string(hide_password=False)
-                    run_one(url, f"postgresql/{variant}", csv_path, mapping, args.rows)
+                    run_one(url, f"postgresql/{variant}", csv_path, mapping, args.rows, args.path)
                 finally:
                     with admin.connect() as conn:
                         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

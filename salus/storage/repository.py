@@ -175,21 +175,28 @@ KEY_LOOKUP_CHUNK = 500
 def stored_incident_keys(conn: sa.Connection, keys: Iterable[tuple[str, str, str]]
                          ) -> dict[tuple[str, str, str], tuple[int, str]]:
     """:func:`existing_incident_keys` restricted to ``keys`` (natural keys): what a chunk of a
-    streamed import needs, read through the unique index ``uq_incident_source_key`` instead
-    of holding every stored key in memory."""
+    streamed import needs, read through the unique index ``uq_incident_source_key`` and then
+    the incidents' primary key (two look-ups by index, not a join a planner could turn into a
+    scan) instead of holding every stored key in memory."""
     wanted: dict[tuple[str, str], list[str]] = {}
     for source_type, source_name, record_id in keys:
         wanted.setdefault((source_type, source_name), []).append(record_id)
     s, i = t.incident_source, t.incident
-    out: dict[tuple[str, str, str], tuple[int, str]] = {}
+    found: dict[int, tuple[str, str, str]] = {}
     for (source_type, source_name), ids in wanted.items():
         for start in range(0, len(ids), KEY_LOOKUP_CHUNK):
-            q = (sa.select(s.c.record_id, i.c.id, i.c.content_hash)
-                 .join(i, i.c.id == s.c.incident_id)
+            q = (sa.select(s.c.record_id, s.c.incident_id)
                  .where(s.c.source_type == source_type, s.c.source_name == source_name,
                         s.c.record_id.in_(ids[start:start + KEY_LOOKUP_CHUNK])))
-            for record_id, iid, digest in conn.execute(q):
-                out[(source_type, source_name, record_id)] = (iid, digest)
+            for record_id, iid in conn.execute(q):
+                found[iid] = (source_type, source_name, record_id)
+    out: dict[tuple[str, str, str], tuple[int, str]] = {}
+    iids = list(found)
+    for start in range(0, len(iids), KEY_LOOKUP_CHUNK):
+        q = sa.select(i.c.id, i.c.content_hash).where(
+            i.c.id.in_(iids[start:start + KEY_LOOKUP_CHUNK]))
+        for iid, digest in conn.execute(q):
+            out[found[iid]] = (iid, digest)
     return out
 
 

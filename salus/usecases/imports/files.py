@@ -4,12 +4,13 @@ Incidents are streamed: :func:`import_file` reads, checks and writes a file chun
 ONE transaction (:func:`_import_streaming`), committed only when the whole file is good, so
 memory stays bounded at any size and a killed import leaves nothing. Areas, population and
 incident mappings that collapse identical rows are read and validated whole first
-(:mod:`salus.ingestion.pipeline`), then all good records are written in ONE transaction with the repository functions, together with an
-``import_batch`` row and an audit event. By default any error aborts the import with nothing
-written; with ``skip_invalid`` the valid rows are written and the rest reported. Writes are
-idempotent on natural keys, so importing the same file twice reports 0 inserted, 0 updated,
-N unchanged. An exception during the write (a constraint violation, a killed connection) rolls
-the whole transaction back: the store is as it was.
+(:mod:`salus.ingestion.pipeline`), then all good records are written in ONE transaction with
+the repository functions, together with an ``import_batch`` row and an audit event. By
+default any error aborts the import with nothing written; with ``skip_invalid`` the valid rows
+are written and the rest reported. Writes are idempotent on natural keys, so importing the
+same file twice reports 0 inserted, 0 updated, N unchanged. An exception during the write (a
+constraint violation, a killed connection) rolls the whole transaction back: the store is as
+it was.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ from salus.usecases.scope import subtree
 from salus.usecases.weapons.search import link_imported_weapons
 
 WRITE_CHUNK = 5000
+INCIDENT_TABLES = (t.incident, t.incident_source, t.person, t.incident_weapon)
+"""Analysed (PostgreSQL) each time a streamed import has doubled what it wrote: the look-ups of
+the next chunks are then planned for the tables' real size, not for the empty tables the
+transaction started with (:func:`salus.storage.repository.refresh_statistics`)."""
 SQLITE_CACHE_KIB = 256 * 1024
 
 
@@ -214,8 +219,9 @@ def _import_streaming(engine: sa.Engine, report: ImportReport, m: Mapping, sourc
     are written as they come while no error has been met (or with ``skip_invalid``); at the
     end, errors without ``skip_invalid``, or nothing to write, roll the transaction back, so
     the store is as it was — as it is when the process is killed mid-file (the transaction
-    is never committed). Otherwise the batch totals and the audit event are written and the
-    whole is committed at once.
+    is never committed). On PostgreSQL the tables are analysed each time the import has
+    doubled what it wrote (:data:`INCIDENT_TABLES`). Otherwise the batch totals and the audit
+    event are written and the whole is committed at once.
     """
     name = file_name or source.name
     sha = file_sha256(source)
@@ -232,6 +238,7 @@ def _import_streaming(engine: sa.Engine, report: ImportReport, m: Mapping, sourc
                 batch = repo.start_batch(conn, "incidents", name, sha, m.name, actor)
                 ids = repo.area_ids(conn)
                 written = good = 0
+                analysed = WRITE_CHUNK // 2
                 with _large_cache(conn):
                     try:
                         for chunk in stream.chunks(WRITE_CHUNK):
@@ -246,6 +253,9 @@ def _import_streaming(engine: sa.Engine, report: ImportReport, m: Mapping, sourc
                                 conn, chunk.objects, batch, known,
                                 digest_of=_digest_of(digests), area_id=ids)
                             written += len(chunk.objects)
+                            if written >= analysed * 2:
+                                repo.refresh_statistics(conn, INCIDENT_TABLES)
+                                analysed = written
                             if progress is not None:
                                 progress("write", written, None)
                     except FileImportError as exc:
