@@ -15,25 +15,17 @@ from fastapi.testclient import TestClient
 from weapons_ui_support import (
     ID_NUMBER,
     LICENCE,
-    OWNER_NAME,
+    PRIVATE,
     SERIAL,
     Registry,
-    observatory_with_registry,
+    registry_store,
 )
 from web_support import client, csrf_from, sign_in
 
-PRIVATE = (OWNER_NAME, ID_NUMBER)
-
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def registry(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-             ) -> Iterator[tuple[sa.Engine, Registry]]:
-    from support_db import new_store
-
-    engine = new_store(request, request.param)
-    reg = observatory_with_registry(engine)
-    yield engine, reg
-    engine.dispose()
+def registry(request: pytest.FixtureRequest) -> Iterator[tuple[sa.Engine, Registry]]:
+    yield from registry_store(request)
 
 
 def _day(offset: int) -> str:

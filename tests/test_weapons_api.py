@@ -10,30 +10,24 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from weapons_ui_support import (
+    ALL_USERS,
     ID_NUMBER,
     LICENCE,
     OWNER_NAME,
+    OWNER_READERS,
+    PRIVATE,
+    READERS,
     SERIAL,
     Registry,
-    observatory_with_registry,
+    fresh_registry,
+    registry_store,
 )
 from web_support import client, sign_in
 
-ALL = ("admin", "ana", "dora", "monty", "rita", "pub")
-READERS = ("admin", "ana", "rita")
-OWNER_READERS = ("admin", "rita")
-PRIVATE = (OWNER_NAME, ID_NUMBER)
-
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def registry(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-             ) -> Iterator[tuple[sa.Engine, Registry]]:
-    from support_db import new_store
-
-    engine = new_store(request, request.param)
-    reg = observatory_with_registry(engine)
-    yield engine, reg
-    engine.dispose()
+def registry(request: pytest.FixtureRequest) -> Iterator[tuple[sa.Engine, Registry]]:
+    yield from registry_store(request)
 
 
 def _endpoints(reg: Registry) -> dict[str, tuple[str, ...]]:
@@ -51,7 +45,7 @@ def _endpoints(reg: Registry) -> dict[str, tuple[str, ...]]:
 def test_every_role_gets_exactly_the_registry_endpoints_it_is_granted(
         registry: tuple[sa.Engine, Registry]) -> None:
     engine, reg = registry
-    for username in ALL:
+    for username in ALL_USERS:
         c = client(engine)
         sign_in(c, username)
         for path, allowed in _endpoints(reg).items():
@@ -140,11 +134,7 @@ def test_16_4_2_as_json(registry: tuple[sa.Engine, Registry]) -> None:
 
 @pytest.fixture
 def fresh(tmp_path: Path) -> Iterator[tuple[sa.Engine, Registry]]:
-    from salus.storage.db import open_store
-
-    engine = open_store(f"sqlite:///{tmp_path / 'salus.db'}")
-    yield engine, observatory_with_registry(engine)
-    engine.dispose()
+    yield from fresh_registry(tmp_path)
 
 
 def test_events_follow_the_roles_and_bad_ones_change_nothing(

@@ -9,34 +9,29 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from weapons_ui_support import (
+    ALL_USERS,
     ID_NUMBER,
     LICENCE,
     OWNER_NAME,
+    OWNER_READERS,
+    PRIVATE,
+    READERS,
     SEIZED_SERIAL,
     SERIAL,
     SITE,
     Registry,
-    observatory_with_registry,
+    fresh_registry,
+    registry_store,
 )
 from web_support import client, csrf_from, sign_in
 
-ALL = ("admin", "ana", "dora", "monty", "rita", "pub")
-READERS = ("admin", "ana", "rita")
-OWNER_READERS = ("admin", "rita")
 EDITORS = ("admin", "rita")
-PRIVATE = (OWNER_NAME, ID_NUMBER)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def registry(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-             ) -> Iterator[tuple[sa.Engine, Registry]]:
+def registry(request: pytest.FixtureRequest) -> Iterator[tuple[sa.Engine, Registry]]:
     """The web tests' observatory with the small registry, built once per backend."""
-    from support_db import new_store
-
-    engine = new_store(request, request.param)
-    reg = observatory_with_registry(engine)
-    yield engine, reg
-    engine.dispose()
+    yield from registry_store(request)
 
 
 def _pages(reg: Registry) -> dict[str, tuple[str, ...]]:
@@ -55,7 +50,7 @@ def _pages(reg: Registry) -> dict[str, tuple[str, ...]]:
 def test_every_role_gets_exactly_the_registry_pages_it_is_granted(
         registry: tuple[sa.Engine, Registry]) -> None:
     engine, reg = registry
-    for username in ALL:
+    for username in ALL_USERS:
         c = client(engine)
         sign_in(c, username)
         for path, allowed in _pages(reg).items():
@@ -158,11 +153,7 @@ def test_registry_pages_speak_french(registry: tuple[sa.Engine, Registry]) -> No
 def fresh(tmp_path: Path) -> Iterator[tuple[sa.Engine, Registry]]:
     """A fresh SQLite store for tests that write (the read-only tests above cover PostgreSQL;
     the use cases' own tests run every write on both)."""
-    from salus.storage.db import open_store
-
-    engine = open_store(f"sqlite:///{tmp_path / 'salus.db'}")
-    yield engine, observatory_with_registry(engine)
-    engine.dispose()
+    yield from fresh_registry(tmp_path)
 
 
 def test_recording_an_event_explains_bad_input_beside_the_field_and_changes_nothing(

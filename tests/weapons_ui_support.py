@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -121,20 +122,45 @@ def observatory_with_registry(engine: sa.Engine) -> Registry:
     return seed_registry(engine)
 
 
-def collection_store(request: pytest.FixtureRequest, serial: str, model: str,
-                     year: int) -> Iterator[tuple[sa.Engine, Registry, str]]:
-    """The collection tests' module store (API and web): :func:`observatory_with_registry` on
-    the backend of ``request.param``, plus ``rory``, a registry officer bound to R2, and a
-    Baikal shotgun ``serial`` (``model``, made in ``year``) in R1-A, not yet collected. Yields
-    (engine, registry, the shotgun's uid); for a module fixture to ``yield from``."""
+ALL_USERS = ("admin", "ana", "dora", "monty", "rita", "pub")
+"""Everyone of the cast who signs in (:data:`web_support.CAST` and ``rita``)."""
+READERS = ("admin", "ana", "rita")
+"""Roles that read the registry."""
+OWNER_READERS = ("admin", "rita")
+"""Roles that read owners' identities."""
+PRIVATE = (OWNER_NAME, ID_NUMBER)
+"""Text that only owner readers may ever be shown."""
+
+
+def registry_store(request: pytest.FixtureRequest) -> Iterator[tuple[sa.Engine, Registry]]:
+    """A module's store on the backend of ``request.param`` holding
+    :func:`observatory_with_registry`; for a module fixture to ``yield from``."""
     from support_db import new_store
 
     engine = new_store(request, request.param)
-    reg = observatory_with_registry(engine)
-    accounts.create_user(engine, SYSTEM_VIEWER, "rory", PASSWORD, "registry_officer",
-                         area_code="R2")
-    handed_in = weapons.record_weapon(engine, SYSTEM_VIEWER, WeaponRecord(
-        "rifle_carbine", "Baikal", model, "12 gauge", serial, year_of_manufacture=year,
-        area_code="R1-A"))
-    yield engine, reg, handed_in
+    yield engine, observatory_with_registry(engine)
     engine.dispose()
+
+
+def fresh_registry(tmp_path: Path) -> Iterator[tuple[sa.Engine, Registry]]:
+    """A new SQLite store in ``tmp_path`` holding :func:`observatory_with_registry`, for tests
+    that write; for a function fixture to ``yield from``."""
+    from salus.storage.db import open_store
+
+    engine = open_store(f"sqlite:///{tmp_path / 'salus.db'}")
+    yield engine, observatory_with_registry(engine)
+    engine.dispose()
+
+
+def collection_store(request: pytest.FixtureRequest, serial: str, model: str,
+                     year: int) -> Iterator[tuple[sa.Engine, Registry, str]]:
+    """The collection tests' module store (API and web): :func:`registry_store` plus ``rory``,
+    a registry officer bound to R2, and a Baikal shotgun ``serial`` (``model``, made in
+    ``year``) in R1-A, not yet collected. Yields (engine, registry, the shotgun's uid)."""
+    for engine, reg in registry_store(request):
+        accounts.create_user(engine, SYSTEM_VIEWER, "rory", PASSWORD, "registry_officer",
+                             area_code="R2")
+        handed_in = weapons.record_weapon(engine, SYSTEM_VIEWER, WeaponRecord(
+            "rifle_carbine", "Baikal", model, "12 gauge", serial, year_of_manufacture=year,
+            area_code="R1-A"))
+        yield engine, reg, handed_in
