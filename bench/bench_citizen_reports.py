@@ -1,14 +1,19 @@
 """Benchmark: many concurrent citizen reports against a real server, then count the rows.
 
-Starts ``salus`` with uvicorn on loopback over a fresh store (a new SQLite file, or a new
+Starts ``salus serve --workers 2`` (``--workers 1``: one uvicorn process) on loopback over a
+fresh store (a new SQLite file, or a new
 PostgreSQL database with ``--postgresql``), fires ``--reports`` submissions from
 ``--clients`` concurrent clients (80 % through the web form, 20 % through the JSON API, each
 with its own idempotency key), re-sends ``--retries`` of them (half at once, half after the
 first answer), then checks: every acknowledged reference is in the database, one row per key
 (nothing lost, no duplicates), and every retry got its first reference back. Prints throughput
-and latency percentiles. Intake limits are lifted for the run (all clients share 127.0.0.1).
+and latency percentiles, and the CPU seconds the server processes and this client spent (the
+server's CPU per request is the figure to compare on a shared, loaded machine: throughput
+there measures the other tenants as much as Salus). Intake limits are lifted for the run (all
+clients share 127.0.0.1).
 
     .venv/bin/python bench/bench_citizen_reports.py                       # 2,000 x 50, SQLite
+    .venv/bin/python bench/bench_citizen_reports.py --workers 1           # one process
     .venv/bin/python bench/bench_citizen_reports.py --reports 500 --clients 20
     .venv/bin/python bench/bench_citizen_reports.py --postgresql postgresql://postgres@127.0.0.1/postgres
 """
@@ -20,6 +25,7 @@ import asyncio
 import os
 import random
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -52,14 +58,40 @@ class Tally:
     failures: dict[str, int] = field(default_factory=dict)
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process (Linux ``/proc``), to report the server's cost per
-    request independently of how busy the shared machine is."""
+def _stat(pid: int) -> list[str] | None:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _family(pid: int) -> list[int]:
+    """``pid`` and its descendants (the worker processes of ``salus serve --workers N``)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat(int(entry.name))
+            if fields is not None:
+                parents[int(entry.name)] = int(fields[1])
+    family, frontier = [pid], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        family += frontier
+    return family
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process and its children (Linux ``/proc``), to report the
+    server's cost per request independently of how busy the shared machine is."""
+    total = 0.0
+    for member in _family(pid):
+        fields = _stat(member)
+        if fields is None:
+            if member == pid:
+                return None
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _free_port() -> int:
@@ -79,7 +111,12 @@ def _prepare(url: str) -> None:
     engine.dispose()
 
 
-def _start(url: str, port: int) -> subprocess.Popen[bytes]:
+def _start(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    if workers > 1:     # the production command (issue 11's target: ``--workers 2``)
+        salus = Path(sys.executable).with_name("salus")
+        return subprocess.Popen([str(salus), "serve", "--db", url, "--port", str(port),
+                                 "--workers", str(workers)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     code = ("from salus.web.app import create_app; import uvicorn, sys; "
             f"uvicorn.run(create_app({url!r}), host='127.0.0.1', port={port}, "
             "log_level='warning', backlog=4096)")
@@ -190,10 +227,11 @@ def _check(url: str, tally: Tally) -> dict[str, int]:
             "lost": lost, "duplicates": len(rows) - len(stored)}
 
 
-def _report(tally: Tally, elapsed: float, counts: dict[str, int], backend: str) -> None:
+def _report(tally: Tally, elapsed: float, counts: dict[str, int], backend: str,
+            workers: int) -> None:
     lat = sorted(tally.latencies)
     q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else [0.0] * 99
-    print(f"backend {backend}: {len(lat)} requests in {elapsed:.1f} s = "
+    print(f"backend {backend}, {workers} worker(s): {len(lat)} requests in {elapsed:.1f} s = "
           f"{len(lat) / elapsed:.0f} requests/s ({counts['acknowledged'] / elapsed:.0f} reports/s)")
     print(f"latency p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, "
           f"p99 {q[98] * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms")
@@ -227,26 +265,36 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--retries", type=int, default=200, help="submissions sent twice")
     parser.add_argument("--postgresql", help="admin URL of a PostgreSQL server")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="server processes: above 1, `salus serve --workers N`; 1: one "
+                             "uvicorn process")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url, pg_name = _database(args, folder)
         _prepare(url)
         port = _free_port()
-        server = _start(url, port)
+        server = _start(url, port, args.workers)
         try:
             base = f"http://127.0.0.1:{port}"
             asyncio.run(_wait_ready(base))
             cpu_before = _cpu_seconds(server.pid)
+            client_before = time.process_time()
             tally, elapsed = asyncio.run(_fire(base, args.reports, args.clients, args.retries))
+            client_cpu = time.process_time() - client_before
             cpu_after = _cpu_seconds(server.pid)
         finally:
-            server.terminate()
-            server.wait(30)
+            server.send_signal(signal.SIGINT)     # uvicorn's supervisor stops its workers
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
         counts = _check(url, tally)
-        _report(tally, elapsed, counts, "postgresql" if pg_name else "sqlite")
+        _report(tally, elapsed, counts, "postgresql" if pg_name else "sqlite", args.workers)
         if cpu_before is not None and cpu_after is not None and tally.latencies:
             print(f"server CPU {cpu_after - cpu_before:.1f} s = "
                   f"{(cpu_after - cpu_before) / len(tally.latencies) * 1000:.1f} ms per request; "
+                  f"this client {client_cpu:.1f} s; "
                   f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         if pg_name:
             _drop(args.postgresql, pg_name)

@@ -38,8 +38,19 @@ def _insert_missing(conn: sa.Connection, key: str, capacity: float, now: float) 
 
 def take(conn: sa.Connection, key: str, capacity: float, per_second: float, now: float) -> bool:
     """Take one token from bucket ``key`` (``capacity`` tokens, refilled at ``per_second``);
-    False when the bucket holds less than one token. Runs inside the caller's transaction."""
+    False when the bucket holds less than one token. Runs inside the caller's transaction.
+
+    The conditional ``UPDATE`` comes first: a bucket that exists and holds a token (every
+    request after a client's first) costs one statement; only when it changed no row is a
+    missing bucket created and the ``UPDATE`` tried once more."""
+    if _take_existing(conn, key, capacity, per_second, now):
+        return True
     _insert_missing(conn, key, capacity, now)
+    return _take_existing(conn, key, capacity, per_second, now)
+
+
+def _take_existing(conn: sa.Connection, key: str, capacity: float, per_second: float,
+                   now: float) -> bool:
     refilled = b.c.tokens + (sa.literal(now) - b.c.stamp) * sa.literal(per_second)
     level = sa.case((refilled > capacity, sa.literal(capacity)), else_=refilled)
     result = conn.execute(b.update().where(b.c.key == key, level >= 1)

@@ -44,6 +44,7 @@ from salus.storage.citizen_reports import intake_buckets
 from salus.storage.citizen_reports.schema import citizen_report as cr
 from salus.storage.citizen_reports.schema import citizen_report_event as ev
 from salus.storage.citizen_reports.schema import citizen_report_photo as ph
+from salus.storage.writer import write_transaction
 from salus.usecases.citizen_reports import settings as cfg
 from salus.usecases.citizen_reports.input import BAD_CHARS, ReportInput, check_report
 from salus.usecases.errors import Conflict, RateLimited, ValidationFailed
@@ -85,8 +86,13 @@ def find_receipt(engine: sa.Engine, key: str, raw: str | None = None) -> Receipt
     client reused an idempotency key for another report, which would otherwise be lost.
     """
     with engine.connect() as conn:
-        found = conn.execute(sa.select(cr.c.reference, cr.c.raw)
-                             .where(cr.c.idempotency_key == key)).first()
+        return _receipt(conn, key, raw)
+
+
+def _receipt(conn: sa.Connection, key: str, raw: str | None) -> Receipt | None:
+    """:func:`find_receipt` on an open connection."""
+    found = conn.execute(sa.select(cr.c.reference, cr.c.raw)
+                         .where(cr.c.idempotency_key == key)).first()
     if found is None:
         return None
     if raw is not None and found.raw != _raw(raw):
@@ -102,24 +108,33 @@ def known_areas(engine: sa.Engine) -> set[str]:
 
 def _known(engine: sa.Engine, code: object) -> set[str]:
     """The submitted area code if it exists (one indexed lookup, not the whole area list)."""
+    with engine.connect() as conn:
+        return _known_in(conn, code)
+
+
+def _known_in(conn: sa.Connection, code: object) -> set[str]:
     if not isinstance(code, str) or not code.strip() or len(code) > 64:
         return set()
-    with engine.connect() as conn:
-        return {code.strip()} if area_id_of(conn, code.strip()) is not None else set()
+    return {code.strip()} if area_id_of(conn, code.strip()) is not None else set()
 
 
 def submit_report(engine: sa.Engine, envelope: Envelope, data: Mapping[str, Any],
                   photo: bytes | None = None, today: dt.date | None = None) -> Receipt:
     """Check and store one web or API submission; ValidationFailed lists every field error,
-    RateLimited when the client or the contact number has sent too many."""
-    earlier = find_receipt(engine, envelope.key, envelope.raw)
-    if earlier is not None:
-        return earlier
-    checked, errors = check_report(data, photo, today=today,
-                                   known_areas=_known(engine, data.get("area_code")))
-    if checked is None:
-        raise ValidationFailed(errors)
-    return _store(engine, envelope, checked, checked.phone)
+    RateLimited when the client or the contact number has sent too many.
+
+    The reads (an earlier receipt, the area, the limits) share one read connection; the
+    write transaction that follows holds only the statements that must be atomic."""
+    with engine.connect() as conn:
+        earlier = _receipt(conn, envelope.key, envelope.raw)
+        if earlier is not None:
+            return earlier
+        checked, errors = check_report(data, photo, today=today,
+                                       known_areas=_known_in(conn, data.get("area_code")))
+        if checked is None:
+            raise ValidationFailed(errors)
+        prepared = _prepare(conn, checked)
+    return _store(engine, envelope, checked, checked.phone, prepared=prepared)
 
 
 def _language(value: object) -> str | None:
@@ -210,17 +225,40 @@ def raw_form(fields: Mapping[str, Any]) -> str:
     return _raw(json.dumps(dict(fields), ensure_ascii=False, sort_keys=True, default=str))
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """What a write needs that can be read before its transaction: the report's area (found
+    by code, or by point in polygon) and the intake limits."""
+
+    area_id: int | None
+    limits: dict[str, cfg.Limit]
+
+
+def _prepare(conn: sa.Connection, report: ReportInput) -> _Prepared:
+    return _Prepared(_area_id(conn, report), cfg.limits(conn))
+
+
 def _store(engine: sa.Engine, envelope: Envelope, report: ReportInput, phone: str | None,
-           actor: str = "public", operator: str | None = None) -> Receipt:
+           actor: str = "public", operator: str | None = None,
+           prepared: _Prepared | None = None) -> Receipt:
+    """Store a checked report in one short transaction (queued behind the process's other
+    writers on SQLite, :func:`salus.storage.writer.write_transaction`): the report, its
+    ``received`` event and audit entry, then the rate-limit tokens — all or nothing, and the
+    bucket rows (one per client address: every request from one address updates the same row)
+    are locked only for the last statements before ``COMMIT``."""
     key = cfg.hash_key(engine)
     client_hash = cfg.keyed_hash(key, "ip:" + envelope.client_ip) if envelope.client_ip else None
     phone_hash = cfg.keyed_hash(key, "phone:" + phone) if phone else None
+    if prepared is None:
+        with engine.connect() as conn:
+            prepared = _prepare(conn, report)
     for _attempt in range(3):
         try:
-            with engine.begin() as conn:
-                _rate_limit(conn, envelope.channel, client_hash, phone_hash, operator)
+            with write_transaction(engine) as conn:
                 reference = _insert(conn, envelope, report, client_hash, phone_hash, actor,
-                                    operator)
+                                    operator, prepared.area_id)
+                _rate_limit(conn, envelope.channel, client_hash, phone_hash, operator,
+                            prepared.limits)
             return Receipt(reference, True)
         except sa.exc.IntegrityError:
             raw = None if envelope.channel == "sms" else envelope.raw
@@ -231,12 +269,14 @@ def _store(engine: sa.Engine, envelope: Envelope, report: ReportInput, phone: st
 
 
 def _rate_limit(conn: sa.Connection, channel: str, client_hash: str | None,
-                phone_hash: str | None, operator: str | None = None) -> None:
+                phone_hash: str | None, operator: str | None = None,
+                limit: dict[str, cfg.Limit] | None = None) -> None:
     """Take a token from each bucket that applies (all or none: the transaction rolls back).
     A signed-in operator's reports take from that operator's own bucket only: many callers
     share one hotline desk's address, and the caller's number is not the operator's."""
     now = time.time()
-    limit = cfg.limits(conn)
+    if limit is None:
+        limit = cfg.limits(conn)
     buckets = []
     if operator is not None:
         buckets.append((f"operator:{operator}", limit["operator"]))
@@ -265,11 +305,10 @@ def _repeats(conn: sa.Connection, text_hash: str, client_hash: str | None,
 
 def _insert(conn: sa.Connection, envelope: Envelope, report: ReportInput,
             client_hash: str | None, phone_hash: str | None, actor: str,
-            operator: str | None = None) -> str:
+            operator: str | None, area_id: int | None) -> str:
     text_hash = _text_hash(report.description)
     flags = spam_signals(report.description, honeypot=report.honeypot,
                          repeats=_repeats(conn, text_hash, client_hash, phone_hash)).flags
-    area_id = _area_id(conn, report)
     reference, received = new_reference(), repository.now()
     report_id = conn.execute(cr.insert().values(
         reference=reference, idempotency_key=envelope.key, channel=envelope.channel,
