@@ -7,19 +7,19 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 from weapons_support import (
+    add_cli_accounts,
     seed_registry,
     table_counts,
     weapons_engine,  # noqa: F401 - fixtures
     weapons_store,  # noqa: F401
 )
+from weapons_support import (
+    run_cli as salus,
+)
 
-from salus.cli.app import app
-from salus.storage import repository
 from salus.storage import schema as t
 
-runner = CliRunner()
 CSV = ("Category,Manufacturer,Model,Serial number,Year of manufacture,Area code,Event,"
        "Event date\nPistol,Makarov,PM,AB 1234,1985,R1-A,imported,01/06/1995\n")
 
@@ -27,24 +27,13 @@ CSV = ("Category,Manufacturer,Model,Serial number,Year of manufacture,Area code,
 @pytest.fixture
 def engine(weapons_engine: sa.Engine) -> sa.Engine:  # noqa: F811
     seed_registry(weapons_engine)
-    now = repository.now()
-    with weapons_engine.begin() as conn:  # the CLI never checks passwords: no argon2 needed
-        conn.execute(t.app_user.insert(), [
-            {"username": name, "password_hash": "-", "role": role, "active": True,
-             "created_at": now, "password_changed_at": now}
-            for name, role in (("registry", "registry_officer"), ("ana", "analyst"))])
+    add_cli_accounts(weapons_engine)
     return weapons_engine
 
 
 @pytest.fixture
 def db(engine: sa.Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
-
-
-def salus(*args: str, code: int = 0) -> str:
-    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
-    assert result.exit_code == code, result.output
-    return result.output
 
 
 def test_import_then_history_by_serial(db: str, tmp_path: Path) -> None:

@@ -13,16 +13,19 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 from weapons_support import (
+    add_cli_accounts,
     seed_registry,
     table_counts,
     weapons_engine,  # noqa: F401 - fixtures
     weapons_store,  # noqa: F401
 )
+from weapons_support import (
+    run_cli as salus,
+)
 
 from salus.cli.app import app
 from salus.domain.weapons.serials import manufacturer_key, serial_key
 from salus.storage import repository
-from salus.storage import schema as t
 from salus.storage.weapons import schema as w
 
 runner = CliRunner()
@@ -33,24 +36,13 @@ SEIZED_ON = dt.date(2024, 1, 15)
 @pytest.fixture
 def engine(weapons_engine: sa.Engine) -> sa.Engine:  # noqa: F811
     seed_registry(weapons_engine)
-    now = repository.now()
-    with weapons_engine.begin() as conn:  # the CLI never checks passwords: no argon2 needed
-        conn.execute(t.app_user.insert(), [
-            {"username": name, "password_hash": "-", "role": role, "active": True,
-             "created_at": now, "password_changed_at": now}
-            for name, role in (("registry", "registry_officer"), ("ana", "analyst"))])
+    add_cli_accounts(weapons_engine)
     return weapons_engine
 
 
 @pytest.fixture
 def db(engine: sa.Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
-
-
-def salus(*args: str, code: int = 0) -> str:
-    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
-    assert result.exit_code == code, result.output
-    return result.output
 
 
 def _seized_weapons(engine: sa.Engine, n: int) -> list[str]:

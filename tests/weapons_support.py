@@ -231,3 +231,30 @@ def add_incident(engine: sa.Engine, area_code: str, day: dt.date,
                 incident_id=incident_id, category=weapon_category, legal_status=legal_status,
                 count=1))
     return uid
+
+
+CLI_ACCOUNTS = (("registry", "registry_officer"), ("ana", "analyst"))
+"""The accounts the ``salus weapons`` command tests act as (``--user``)."""
+
+
+def add_cli_accounts(engine: sa.Engine) -> None:
+    """Add :data:`CLI_ACCOUNTS`, without passwords: the CLI never checks them, so no argon2
+    hashing is needed."""
+    from salus.storage import schema as t
+
+    now = repository.now()
+    with engine.begin() as conn:
+        conn.execute(t.app_user.insert(), [
+            {"username": name, "password_hash": "-", "role": role, "active": True,
+             "created_at": now, "password_changed_at": now} for name, role in CLI_ACCOUNTS])
+
+
+def run_cli(*args: str, code: int = 0) -> str:
+    """Run ``salus ARGS`` in a wide terminal; assert its exit code; return its output."""
+    from typer.testing import CliRunner
+
+    from salus.cli.app import app
+
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+    assert result.exit_code == code, result.output
+    return result.output
