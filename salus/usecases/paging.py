@@ -193,3 +193,44 @@ def planner_rows(conn: sa.Connection, q: sa.Select[Any]) -> int | None:
         return int(plan[0]["Plan"]["Plan Rows"])
     except (LookupError, TypeError, ValueError):
         return None
+
+
+def _no_value(value: Any) -> KeyValue:
+    if value is not None:
+        raise ValueError(value)
+    return None
+
+
+def seek_by_id(conn: sa.Connection, q: sa.Select[Any], id_column: sa.ColumnElement[int],
+               request: SeekRequest, name: str, descending: bool = True,
+               ) -> tuple[list[Any], str | None, str | None]:
+    """One keyset page of a list ordered by its id alone (weapons, the audit log…): the rows
+    of ``q`` (its filters and scope, no order) after or before the request's cursor, or a
+    numbered page (at most :data:`MAX_OFFSET` rows deep); with the next and previous
+    cursors. ``name`` ties the cursors to this list and order (a cursor of another list is
+    refused, 400); ``id_column`` must be among ``q``'s columns as ``id``."""
+    order = name + (":-id" if descending else ":id")
+    cursor = decode_cursor(request.cursor, order, _no_value) if request.cursor else None
+    back = cursor is not None and cursor.back
+    walk_down = descending != back
+    page = q.order_by(id_column.desc() if walk_down else id_column.asc()).limit(
+        request.per_page + 1)
+    if cursor is not None:
+        key = cursor.key[1]
+        page = page.where(id_column < key if walk_down else id_column > key)
+    elif request.offset:
+        page = page.offset(request.offset)
+    rows = list(conn.execute(page))
+    more = len(rows) > request.per_page
+    rows = rows[:request.per_page]
+    if back:
+        rows.reverse()
+    if cursor is None:
+        has_next, has_prev = more, request.offset > 0
+    else:
+        has_next, has_prev = (True, more) if back else (more, True)
+    next_ = (encode_cursor(order, False, None, int(rows[-1]._mapping["id"]))
+             if has_next and rows else None)
+    prev = (encode_cursor(order, True, None, int(rows[0]._mapping["id"]))
+            if has_prev and rows else None)
+    return rows, next_, prev

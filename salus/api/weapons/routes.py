@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from salus.api.deps import Db, Page, PerPage, ViewerDep
+from salus.api.deps import Db, NumberedPage, PerPage, ViewerDep
 from salus.api.schemas import ERRORS
 from salus.api.weapons.schemas import (
     CheckOut,
@@ -31,7 +31,7 @@ from salus.api.weapons.schemas import (
 from salus.domain.accounts.roles import Permission
 from salus.domain.weapons.registry import EventType
 from salus.usecases.errors import PermissionDenied
-from salus.usecases.paging import PageRequest
+from salus.usecases.paging import CURSOR_MAX_LENGTH, SeekRequest
 from salus.usecases.weapons import check as weapons_check
 from salus.usecases.weapons import export as weapons_export
 from salus.usecases.weapons import history as weapons_history
@@ -51,19 +51,28 @@ def list_weapons(viewer: ViewerDep, engine: Db, q: str | None = Query(None, max_
                  category: str | None = Query(None, max_length=30),
                  status: str | None = Query(None, max_length=20),
                  area: str | None = Query(None, max_length=64),
-                 page: Page = 1,
-                 per_page: PerPage = 50) -> dict[str, Any]:
-    """Weapons in the caller's scope; with ``q``, the serial search (misreadings, ``?`` and
-    ``*`` wildcards, one-edit neighbours), best matches first. Never any owner data."""
+                 page: NumberedPage = None,
+                 per_page: PerPage = 50,
+                 cursor: Annotated[str | None, Query(
+                     max_length=CURSOR_MAX_LENGTH,
+                     description="a page's next or prev cursor (keyset paging)")] = None,
+                 ) -> dict[str, Any]:
+    """Weapons in the caller's scope, newest first by keyset pages (``next`` / ``prev``
+    cursors; ``page`` reaches the first 10,000; the total is exact up to 10,000, then an
+    estimate or a lower bound, see ``total_kind``); with ``q``, the serial search
+    (misreadings, ``?`` and ``*`` wildcards, one-edit neighbours), best matches first.
+    Never any owner data."""
     if q and q.strip():
         found = weapon_search.search_weapons(engine, viewer, q, manufacturer, limit=per_page)
         hits = [dataclasses.asdict(h) for h in found.hits]
         return {"hits": hits, "query": found.query, "truncated": found.truncated,
                 "total": len(hits), "page": 1, "per_page": per_page, "pages": 1}
     f = weapons.WeaponFilter(category, status, manufacturer, None, area)
-    result = weapons.list_weapons(engine, viewer, f, PageRequest(page, per_page))
-    return {"items": [dataclasses.asdict(w) for w in result.items], "total": result.total,
-            "page": result.page, "per_page": result.per_page, "pages": result.pages}
+    result = weapons.seek_weapons(engine, viewer, f, SeekRequest(per_page, cursor, page))
+    return {"items": [dataclasses.asdict(w) for w in result.items],
+            "total": result.total.count, "total_kind": result.total.kind,
+            "page": result.page, "per_page": result.per_page, "pages": result.pages,
+            "next": result.next, "prev": result.prev}
 
 
 @router.get("/weapons/export", response_class=Response,

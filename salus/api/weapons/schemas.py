@@ -52,9 +52,12 @@ class WeaponPageOut(BaseModel):
     query: str | None = None
     truncated: bool = False
     total: int
-    page: int
+    total_kind: Literal["exact", "more_than", "estimate"] = "exact"
+    page: int | None
     per_page: int
     pages: int
+    next: str | None = Field(None, description="cursor of the next page (keyset paging)")
+    prev: str | None = Field(None, description="cursor of the previous page")
 
 
 # Narrower than records.MarkingView on purpose: its internal row id stays inside.

@@ -57,7 +57,14 @@ from salus.storage import repository as repo
 from salus.storage import schema as t
 from salus.storage.weapons import schema as w
 from salus.usecases.errors import NotFound
-from salus.usecases.paging import Page, PageRequest
+from salus.usecases.paging import (
+    CursorPage,
+    Page,
+    PageRequest,
+    SeekRequest,
+    count_capped,
+    seek_by_id,
+)
 from salus.usecases.weapons.common import (
     area_for,
     audit,
@@ -302,6 +309,23 @@ def list_weapons(engine: sa.Engine, viewer: Viewer, f: WeaponFilter | None = Non
         rows = conn.execute(_summary_query().where(*where).order_by(w.weapon.c.id.desc())
                             .limit(paging.per_page).offset(paging.offset)).all()
     return Page([_summary(r) for r in rows], int(total or 0), paging.page, paging.per_page)
+
+
+def seek_weapons(engine: sa.Engine, viewer: Viewer, f: WeaponFilter | None = None,
+                 request: SeekRequest | None = None) -> CursorPage[WeaponSummary]:
+    """:func:`list_weapons` by keyset pages (issue 11): newest first by id, cursors to the next
+    and previous pages (:func:`~salus.usecases.paging.seek_by_id`), the total exact up to
+    :data:`~salus.usecases.paging.COUNT_CAP` then estimated
+    (:func:`~salus.usecases.paging.count_capped`)."""
+    can_read(viewer)
+    f, request = f or WeaponFilter(), request or SeekRequest()
+    with engine.connect() as conn:
+        where = [*scoped(w.weapon.c.area_id, viewer), *_filter(conn, f)]
+        total = count_capped(conn, sa.select(w.weapon.c.id).where(*where))
+        rows, next_, prev = seek_by_id(conn, _summary_query().where(*where), w.weapon.c.id,
+                                       request, "weapons")
+    return CursorPage([_summary(r) for r in rows], total, request.per_page, next_, prev,
+                      None if request.cursor else (request.page or 1))
 
 
 def _filter(conn: sa.Connection, f: WeaponFilter) -> list[sa.ColumnElement[bool]]:

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from salus.api import context as ctx
-from salus.api.deps import Page
+from salus.api.deps import NumberedPage
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.weapons.registry import weapon_categories
 from salus.usecases.errors import ValidationFailed
-from salus.usecases.paging import PageRequest
+from salus.usecases.paging import CURSOR_MAX_LENGTH, SeekRequest
 from salus.usecases.weapons import check as weapons_check
 from salus.usecases.weapons import history as weapons_history
 from salus.usecases.weapons import links as weapons_links
@@ -55,7 +55,9 @@ def lists() -> dict[str, Any]:
 
 
 @router.get("/weapons")
-def weapon_list(request: Request, viewer: Reader, page: Page = 1) -> Response:
+def weapon_list(request: Request, viewer: Reader, page: NumberedPage = None,
+                cursor: Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)] = None,
+                ) -> Response:
     """Every weapon in scope (filters, pages), or the serial search's ranked hits."""
     f, values = weapon_filter(request)
     engine = ctx.engine(request)
@@ -67,7 +69,7 @@ def weapon_list(request: Request, viewer: Reader, page: Page = 1) -> Response:
         except ValidationFailed as exc:
             error = exc
     else:
-        result = weapons.list_weapons(engine, viewer, f, PageRequest(page, 50))
+        result = weapons.seek_weapons(engine, viewer, f, SeekRequest(50, cursor, page))
     return render(request, "weapons/list.html", status_code=422 if error else 200,
                   page_obj=result, found=found, error=error, values=values, wlabel=wlabel,
                   **lists())
