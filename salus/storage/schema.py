@@ -184,6 +184,8 @@ audit_event = sa.Table(
     sa.Column("entity_id", sa.String(64), nullable=True),
     sa.Column("before", sa.JSON, nullable=True),
     sa.Column("after", sa.JSON, nullable=True),
+    sa.Index("ix_audit_event_actor", "actor", "id"),                        # keyset (0021)
+    sa.Index("ix_audit_event_entity", "entity", "entity_id", "id"),
 )
 
 
