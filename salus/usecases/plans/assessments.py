@@ -37,7 +37,7 @@ from salus.usecases.plans.common import (
     required_text,
     rule_errors,
 )
-from salus.usecases.scope import area_condition
+from salus.usecases.scope import area_condition, subtree
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,8 +374,7 @@ def list_assessments(engine: sa.Engine, viewer: Viewer,
     with engine.connect() as conn:
         if area:
             root = area_ref(conn, area)
-            q = q.where(ca.c.area_id.in_(sa.select(t.area_ancestor.c.area_id).where(
-                t.area_ancestor.c.ancestor_id == root.id)))
+            q = q.where(ca.c.area_id.in_(subtree(root.id)))
         rows = conn.execute(q).all()
     return [AssessmentSummary(r.id, r.code, r.name, r.title, as_date(r.period_start) or dt.date.min,
                               as_date(r.period_end) or dt.date.min, r.status, int(r.problems))

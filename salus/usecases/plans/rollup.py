@@ -18,9 +18,8 @@ import sqlalchemy as sa
 
 from salus.domain.accounts.roles import Viewer
 from salus.storage import plans as p
-from salus.storage import schema as t
 from salus.usecases.plans.common import area_ref, can_read, check_read
-from salus.usecases.scope import area_condition
+from salus.usecases.scope import area_condition, subtree
 
 TOP_CAUSES = 5
 
@@ -56,8 +55,7 @@ def rollup(engine: sa.Engine, viewer: Viewer, area: str | None = None) -> Rollup
             root = area_ref(conn, area)
             check_read(conn, viewer, root.id)
             name = root.name
-            q = q.where(ca.c.area_id.in_(sa.select(t.area_ancestor.c.area_id).where(
-                t.area_ancestor.c.ancestor_id == root.id)))
+            q = q.where(ca.c.area_id.in_(subtree(root.id)))
         rows = conn.execute(q).all()
     return Rollup(area, name, len({r.assessment_id for r in rows}), _categories(rows))
 

@@ -36,7 +36,7 @@ from salus.usecases.indicators.compute import compute_indicator
 from salus.usecases.indicators.dashboard import definitions_folder
 from salus.usecases.plans.common import area_by_id, area_ref, as_date, can_read, check_read
 from salus.usecases.plans.editing import plan_row
-from salus.usecases.scope import area_condition
+from salus.usecases.scope import area_condition, subtree
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,8 +293,7 @@ def list_plans(engine: sa.Engine, viewer: Viewer, area: str | None = None,
     with engine.connect() as conn:
         if area:
             root = area_ref(conn, area)
-            q = q.where(sp_.c.area_id.in_(sa.select(t.area_ancestor.c.area_id).where(
-                t.area_ancestor.c.ancestor_id == root.id)))
+            q = q.where(sp_.c.area_id.in_(subtree(root.id)))
         plans = conn.execute(q).all()
         ids = [r.id for r in plans]
         actions = conn.execute(sa.select(pa.c.plan_id, pa.c.status, pa.c.due_on)
