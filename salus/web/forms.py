@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -39,6 +39,7 @@ REQUIRED = N_("This field is required.")
 BAD_DATE = N_("Give the date as YYYY-MM-DD.")
 BAD_WHOLE = N_("Give a whole number.")
 BAD_NUMBER = N_("Give a number.")
+T = TypeVar("T")
 BAD_CHOICE = N_("Choose one of the listed values.")
 SAVE = N_("Save")
 
@@ -104,42 +105,31 @@ class FormReader:
             self.add(name, REQUIRED, "required")
         return self.text(name)
 
-    def date(self, name: str, required: bool = True) -> dt.date | None:
+    def _parsed(self, name: str, required: bool, parse: Callable[[str], T],
+                message: str) -> T | None:
+        """The field read by ``parse``; None when it is empty (a ``required`` finding when it
+        must be given) or unreadable (a finding with ``message``)."""
         raw = self.text(name)
         if not raw:
             if required:
                 self.add(name, REQUIRED, "required")
             return None
         try:
-            return dt.date.fromisoformat(raw)
+            return parse(raw)
         except ValueError:
-            self.add(name, BAD_DATE)
+            self.add(name, message)
             return None
 
+    def date(self, name: str, required: bool = True) -> dt.date | None:
+        return self._parsed(name, required, dt.date.fromisoformat, BAD_DATE)
+
     def integer(self, name: str, required: bool = False) -> int | None:
-        raw = self.text(name)
-        if not raw:
-            if required:
-                self.add(name, REQUIRED, "required")
-            return None
-        try:
-            return int(raw)
-        except ValueError:
-            self.add(name, BAD_WHOLE)
-            return None
+        return self._parsed(name, required, int, BAD_WHOLE)
 
     def number(self, name: str, required: bool = True) -> float | None:
         """A decimal number (a decimal comma is accepted)."""
-        raw = self.text(name)
-        if not raw:
-            if required:
-                self.add(name, REQUIRED, "required")
-            return None
-        try:
-            return float(raw.replace(",", "."))
-        except ValueError:
-            self.add(name, BAD_NUMBER)
-            return None
+        return self._parsed(name, required, lambda raw: float(raw.replace(",", ".")),
+                            BAD_NUMBER)
 
     def choice(self, name: str, allowed: Iterable[str], required: bool = True) -> str | None:
         raw = self.text(name)
