@@ -168,8 +168,9 @@ def count_capped(conn: sa.Connection, q: sa.Select[Any], cap: int | None = None)
     """How many rows ``q`` returns, counted up to ``cap`` (a LIMIT, so a national table is not
     read whole); beyond it PostgreSQL's planner estimate (``EXPLAIN (FORMAT JSON)``, the
     statistics ``ANALYZE`` keeps: ``pg_class.reltuples`` for the whole table, the column
-    histograms for filters), elsewhere "more than ``cap``". ``cap``: :data:`COUNT_CAP` at the
-    time of the call by default."""
+    histograms for filters) when it is above the count, else (SQLite, or a planner guess
+    below what was counted) "more than ``cap``". ``cap``: :data:`COUNT_CAP` at the time of
+    the call by default."""
     cap = COUNT_CAP if cap is None else cap
     capped = sa.select(sa.func.count()).select_from(q.limit(cap + 1).subquery())
     n = int(conn.execute(capped).scalar_one())
@@ -177,8 +178,8 @@ def count_capped(conn: sa.Connection, q: sa.Select[Any], cap: int | None = None)
         return Total(n)
     if conn.dialect.name == "postgresql":
         estimate = planner_rows(conn, q)
-        if estimate is not None:
-            return Total(max(cap + 1, estimate), "estimate")
+        if estimate is not None and estimate > cap:       # below the count: no better guess
+            return Total(estimate, "estimate")
     return Total(cap, "more_than")
 
 
