@@ -10,9 +10,9 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from salus.api import context as ctx
 from salus.api.deps import Db, ViewerDep
-from salus.api.panels import clear as clear_panels
 from salus.api.schemas import ERRORS
 from salus.usecases.imports import jobs as import_jobs
+from salus.usecases.warm import after_write
 
 router = APIRouter(tags=["imports"], responses=ERRORS)
 
@@ -53,6 +53,6 @@ async def import_(request: Request, viewer: ViewerDep, engine: Db,
                 "warnings": _errors(p.warnings), "absent_columns": p.absent_columns,
                 "unmapped_columns": p.unmapped_columns}
     report = import_jobs.commit(engine, viewer, staged, skip_invalid)
-    clear_panels()
+    after_write(engine, report.written)
     return {"dry_run": False, **report.summary(), "errors": _errors(report.errors),
             "warnings": _errors(report.warnings)}

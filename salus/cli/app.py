@@ -20,6 +20,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "imports", "indicators", "demo", "serve", "reconcile", "alerts.inbox", "alerts.tension",
     "weapons.registry", "plans", "citizen_reports", "surveys", "export",
+    "cache",
 )
 
 

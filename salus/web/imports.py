@@ -9,10 +9,10 @@ from fastapi.responses import Response
 
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
-from salus.api.panels import clear as clear_panels
 from salus.domain.accounts.roles import Viewer
 from salus.usecases.errors import ValidationFailed
 from salus.usecases.imports import jobs as import_jobs
+from salus.usecases.warm import after_write
 from salus.web.pages import page_viewer
 from salus.web.templating import render
 
@@ -73,5 +73,5 @@ def commit(request: Request, viewer: Importer, token: str,
            skip_invalid: Annotated[str, Form()] = "") -> Response:
     staged = import_jobs.load_staged(ctx.state(request).staging, viewer, token)
     report = import_jobs.commit(ctx.engine(request), viewer, staged, skip_invalid == "on")
-    clear_panels()
+    after_write(ctx.engine(request), report.written)
     return _page(request, viewer, report=report, staged=staged)

@@ -11,8 +11,11 @@ with a fixed seed.
 
 Area scope (:mod:`salus.usecases.scope`): a viewer bound to an area is scanned on the areas of
 its subtree and their incidents only (the study period ends at the latest incident inside the
-scope), so no count, date or cluster from outside the scope reaches the result. Results are
-computed per request; nothing is cached.
+scope), so no count, date or cluster from outside the scope reaches the result.
+
+Results are kept until the incidents, areas or the ``primary_sources`` setting change
+(:mod:`salus.usecases.cache`), keyed by the viewer's scope (role and bound area) and every
+parameter (the seed among them: a kept result equals a recomputation).
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from salus.domain.accounts.roles import Viewer
 from salus.domain.incidents.offences import crime_conditions, names_police_codes
 from salus.storage import repository
 from salus.storage import schema as t
+from salus.storage.versions import INDICATORS
 from salus.usecases import scope
+from salus.usecases.cache import cached
 
 SEED = 20240601
 REPLICATES = 199
@@ -93,6 +98,16 @@ def clusters(engine: sa.Engine, viewer: Viewer, level: int = 1, days: int = 365,
              seed: int = SEED) -> ClusterView:
     """The most likely space-time cluster and secondary clusters of incidents at ``level``,
     within the viewer's area scope."""
+    days = max(2, min(int(days), 3660))
+    replicates = max(0, int(replicates))
+    return cached("clusters", engine, INDICATORS, viewer,
+                  (level, days, offence, replicates, seed),
+                  lambda: _clusters(engine, viewer, level, days, offence, replicates, seed),
+                  settings=("primary_sources",), copy=True)
+
+
+def _clusters(engine: sa.Engine, viewer: Viewer, level: int, days: int, offence: str | None,
+              replicates: int, seed: int) -> ClusterView:
     from salus.analytics.alerts.scan import ScanOptions, space_time_permutation_scan
 
     days = max(2, min(int(days), 3660))

@@ -9,8 +9,11 @@ p-values with a fixed seed and Benjamini–Hochberg q-values: an area is a hot s
 Area scope (:mod:`salus.usecases.scope`): a viewer bound to an area gets the statistic computed
 on the areas of its subtree alone — their counts, their contiguity, their permutations — as if
 the rest of the country were not in the store. Nothing outside the scope reaches the result,
-not even through a neighbour's count in a Gi* sum or the permutation distribution. Results are
-computed per request; nothing is cached (a cache would have to be keyed by the viewer's area).
+not even through a neighbour's count in a Gi* sum or the permutation distribution.
+
+Results are kept until the incidents or areas change (:mod:`salus.usecases.cache`), keyed by
+the viewer's scope (role and bound area) and every parameter; the permutations' seed is fixed,
+so a kept result equals a recomputation.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ from shapely.geometry import shape
 from salus.analytics.alerts.hotspots import contiguity, false_discovery_rate, getis_ord
 from salus.domain.accounts.roles import Viewer
 from salus.storage import schema as t
+from salus.storage.versions import INDICATORS
 from salus.usecases import scope
 from salus.usecases.alerts.series import count_series
+from salus.usecases.cache import cached
 
 SEED, PERMUTATIONS = 20240601, 999
 
@@ -45,6 +50,13 @@ def hotspots(engine: sa.Engine, viewer: Viewer, level: int, start: dt.date, end:
              spec: dict[str, Any] | None = None, alpha: float = 0.05) -> dict[str, dict[str, Any]]:
     """Area code → ``{count, z, p, q, class}`` for the areas of ``level`` that have polygons
     and lie in the viewer's area scope."""
+    spec_key = json.dumps(spec or {}, sort_keys=True, default=str)
+    return cached("hotspots", engine, INDICATORS, viewer, (level, start, end, spec_key, alpha),
+                  lambda: _hotspots(engine, viewer, level, start, end, spec, alpha), copy=True)
+
+
+def _hotspots(engine: sa.Engine, viewer: Viewer, level: int, start: dt.date, end: dt.date,
+              spec: dict[str, Any] | None, alpha: float) -> dict[str, dict[str, Any]]:
     with engine.connect() as conn:
         series = count_series(conn, spec or {}, level, "month", start, end)
         areas = conn.execute(sa.select(t.area.c.id, t.area.c.code, t.area.c.geometry)

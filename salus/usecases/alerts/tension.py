@@ -34,6 +34,7 @@ from salus.storage.alerts import TENSION_THEMES, alert_rule, tension_report
 from salus.usecases import scope
 from salus.usecases.alerts import notify
 from salus.usecases.alerts.records import Fired, RunReport, new_id, record_fired
+from salus.usecases.cache import cached
 from salus.usecases.errors import NotFound, PermissionDenied, ValidationFailed
 
 RULE_NAME = "tension index"
@@ -104,7 +105,12 @@ class IndexPoint:
 
 def index(engine: sa.Engine, viewer: Viewer, area_code: str | None = None) -> list[IndexPoint]:
     """Index per locality and period, oldest first within each locality (localities in the
-    viewer's area scope)."""
+    viewer's area scope); kept until the reports or areas change (:mod:`salus.usecases.cache`)."""
+    return cached("tension-index", engine, ("tension", "areas"), viewer, area_code,
+                  lambda: _index(engine, viewer, area_code), copy=True)
+
+
+def _index(engine: sa.Engine, viewer: Viewer, area_code: str | None) -> list[IndexPoint]:
     score = sum(tension_report.c[k] for k in TENSION_THEMES) / float(len(TENSION_THEMES))
     query = (sa.select(t.area.c.id, t.area.c.code, t.area.c.name, tension_report.c.period,
                        sa.func.avg(score).label("index"), sa.func.count().label("reports"))

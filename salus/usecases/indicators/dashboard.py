@@ -5,6 +5,10 @@ Every panel is one :func:`~salus.usecases.indicators.compute.compute_indicator` 
 dashboard, the indicator pages and the CLI agree. Area scope: a viewer bound to an area sees
 only its subtree (a filter outside it falls back to the viewer's own area). Public viewers get
 suppressed counts.
+
+Panels and the default year are kept in :mod:`salus.usecases.cache` until the data they read
+change (``incidents`` and ``areas`` counters, the ``primary_sources`` setting), per viewer
+scope (role, public or not, bound area), filter, panel and threshold.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import sqlalchemy as sa
 from salus.analytics.indicators.result import IndicatorResult
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.storage import schema as t
+from salus.storage.versions import INDICATORS
+from salus.usecases.cache import cached
 from salus.usecases.errors import NotFound, require
 from salus.usecases.indicators.compute import compute_indicator
 from salus.usecases.scope import area_id_of, area_in_scope
@@ -44,7 +50,13 @@ class DashboardFilter:
 
 
 def default_year(engine: sa.Engine) -> int:
-    """The latest year with incidents (this year when there are none)."""
+    """The latest year with incidents (this year when there are none); kept until the
+    incidents change (and for the day: "this year" moves)."""
+    return cached("dashboard-default-year", engine, ("incidents",), None,
+                  dt.date.today().year, lambda: _default_year(engine))
+
+
+def _default_year(engine: sa.Engine) -> int:
     with engine.connect() as conn:
         latest = conn.execute(sa.select(sa.func.max(t.incident.c.occurred_on))).scalar()
     if isinstance(latest, str):
@@ -95,6 +107,13 @@ def panel(engine: sa.Engine, viewer: Viewer, f: DashboardFilter, name: str,
     require(viewer.can(Permission.DASHBOARD), "your role does not see the dashboard")
     if name not in PANELS and name != "trend_previous":
         raise NotFound(f"no dashboard panel {name}")
+    return cached("dashboard-panel", engine, INDICATORS, viewer, (f, name, threshold),
+                  lambda: _panel(engine, viewer, f, name, threshold),
+                  settings=("primary_sources",), copy=True)
+
+
+def _panel(engine: sa.Engine, viewer: Viewer, f: DashboardFilter, name: str,
+           threshold: int) -> IndicatorResult:
     by = PANELS.get(name, ["month"])
     year = f.year - 1 if name == "trend_previous" else f.year
     return compute_indicator(

@@ -8,25 +8,29 @@ cube (:mod:`salus.analytics.indicators.linked`), so a cell reads the same in eve
 shows it and no small count can be recovered by subtracting published figures.
 
 A row's ``previous`` count is a cell of the previous period's cube, built the same way, and
-reads as it does there. A cube is kept ``TTL`` seconds per store and request and checked
-against each answer's counts before use (a new record makes it stale, and then it is built
-again).
+reads as it does there. A cube is kept per store, request and data versions (the ``incidents``
+and ``areas`` counters of :mod:`salus.storage.versions`, read through the answer's own
+connection) in the ``public-cube`` cache of :mod:`salus.usecases.cache`: a write moves a
+counter, so the next answer builds a new cube; while the data stand still, a cube is built
+once. It is still checked against each answer's counts before use (built again if they
+differ). A connection without the counters (an ibis backend given directly) is not cached.
 """
 
 from __future__ import annotations
 
-import threading
-import time
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from itertools import combinations
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from salus.analytics.indicators.definitions import IndicatorDefinition
 from salus.analytics.indicators.filters import Grouping
 from salus.analytics.indicators.linked import WHOLE, Cube, apply_cube, build_cube
 from salus.analytics.indicators.request import Request
 from salus.analytics.indicators.result import IndicatorResult
+from salus.storage.versions import INDICATORS
+from salus.usecases.cache import cache, clear_all
 
 if TYPE_CHECKING:
     import ibis
@@ -34,11 +38,8 @@ if TYPE_CHECKING:
 BREAKDOWNS = ("month", "sex", "age_band", "weapon", "iccs_context")
 """The one-way breakdowns every public cube holds (the dashboard's panels)."""
 
-TTL = 300.0
 MAX_ENTRIES = 16
-_cache: dict[tuple[Any, ...], tuple[float, Cube]] = {}
-_lock = threading.Lock()
-_building: dict[tuple[Any, ...], threading.Lock] = {}
+CUBES = cache("public-cube", MAX_ENTRIES)
 
 
 def cube_groupings(request: Request) -> list[tuple[str, ...]]:
@@ -68,24 +69,44 @@ def protect(con: ibis.BaseBackend, definition: IndicatorDefinition, request: Req
 
 def _cube(con: ibis.BaseBackend, definition: IndicatorDefinition, request: Request,
           store_key: str | None, fits: Callable[[Cube], bool]) -> Cube:
-    """The cube of ``request``: the cached one if it still ``fits`` the answer, else new."""
-    key = None if store_key is None else (
-        store_key, definition.id, definition.version, str(request.period),
-        repr(replace(request.filters, area=None)), request.threshold,
-        request.grouping.age_scheme, tuple(cube_groupings(request)))
-    cube = _cached(key)
-    if cube is not None and fits(cube):
-        return cube
-    if key is None:
+    """The cube of ``request``: the cached one (same store, request and data versions) if it
+    still ``fits`` the answer, else new."""
+    counters = None if store_key is None else data_versions(con)
+    if counters is None:
         return build(con, definition, request)
-    with _lock:
-        gate = _building.setdefault(key, threading.Lock())
-    with gate:  # one build per cube, however many answers need it at once
-        cube = _cached(key)
-        if cube is None or not fits(cube):
-            cube = build(con, definition, request)
-            _store(key, cube)
+    key = (store_key, counters, definition.id, definition.version, str(request.period),
+           repr(replace(request.filters, area=None)), request.threshold,
+           request.grouping.age_scheme, tuple(cube_groupings(request)))
+    cube = CUBES.get(key, lambda: build(con, definition, request))
+    if not fits(cube):  # not expected while the counters hold; never serve a cube that differs
+        cube = build(con, definition, request)
+        CUBES.put(key, cube)
     return cube
+
+
+def data_versions(con: ibis.BaseBackend) -> tuple[int, ...] | None:
+    """The ``incidents`` and ``areas`` counters as ``con`` sees them: the store's
+    ``data_version`` table, or the version a DuckDB analytical mirror is named after
+    (:mod:`salus.usecases.indicators.mirror`: one file per data version); None where neither
+    is known (then nothing is cached)."""
+    try:
+        if "data_version" in con.list_tables():
+            table = con.table("data_version")
+            rows = table.filter(table["name"].isin(list(INDICATORS))).execute()
+            found = {str(n): int(v) for n, v in zip(rows["name"], rows["version"], strict=True)}
+            return tuple(found.get(name, 0) for name in INDICATORS)
+        if con.name == "duckdb":
+            path = con.raw_sql("SELECT path FROM duckdb_databases() "  # type: ignore[attr-defined]
+                               "WHERE database_name = current_database()").fetchone()
+            named = _MIRROR_NAME.search(str(path[0] if path else ""))
+            if named:
+                return int(named["incidents"]), int(named["areas"])
+    except Exception:  # noqa: BLE001 - a backend without the counters is simply not cached
+        return None
+    return None
+
+
+_MIRROR_NAME = re.compile(r"-i(?P<incidents>\d+)-a(?P<areas>\d+)\.duckdb$")
 
 
 def build(con: ibis.BaseBackend, definition: IndicatorDefinition, request: Request) -> Cube:
@@ -112,23 +133,8 @@ def build(con: ibis.BaseBackend, definition: IndicatorDefinition, request: Reque
     return build_cube(results, parents, request.threshold, top=definition.filters.area or WHOLE)
 
 
-def _cached(key: tuple[Any, ...] | None) -> Cube | None:
-    if key is None:
-        return None
-    with _lock:
-        hit = _cache.get(key)
-    return hit[1] if hit and hit[0] > time.monotonic() else None
-
-
-def _store(key: tuple[Any, ...], cube: Cube) -> None:
-    with _lock:
-        if len(_cache) >= MAX_ENTRIES:
-            _cache.clear()
-            _building.clear()
-        _cache[key] = (time.monotonic() + TTL, cube)
-
-
 def clear() -> None:
-    """Forget every cached cube."""
-    with _lock:
-        _cache.clear()
+    """Forget every cached cube and every figure built on them (dashboard panels, community
+    figures... every cache of :mod:`salus.usecases.cache`): for tests and benchmarks that
+    compare two ways of computing; writes move the keys instead."""
+    clear_all()

@@ -5,6 +5,11 @@ API. The year shown is the latest with incidents (as on the dashboard). Public v
 ``salus serve --public``) get the same page without identifying data: counts from 1 to 4 as
 "<5" (:mod:`salus.analytics.disclosure`), no facilitator, assignee, note, evidence or reporter,
 alerts without their notes, and only published citizen reports with coarse places.
+
+The figures (indicators, sections, trend, perception) are kept until the incidents, areas,
+surveys or the ``primary_sources`` setting change, per viewer scope and area
+(:mod:`salus.usecases.cache`); alerts, plans and reports are read on each request (they have
+no data-version counter).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from salus.analytics.indicators.result import IndicatorResult
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.storage import schema as t
 from salus.usecases.alerts import workflow as alerts
+from salus.usecases.cache import cached
 from salus.usecases.errors import NotFound
 from salus.usecases.indicators.compute import compute_indicator
 from salus.usecases.indicators.dashboard import INDICATOR, default_year, definitions_folder
@@ -62,19 +68,30 @@ def community_page(engine: sa.Engine, viewer: Viewer, area_code: str,
         area = area_ref(conn, area_code)
         check_read(conn, viewer, area.id)
     year = default_year(engine)
+    figures, sections, trend, perception = cached(
+        "community-figures", engine, ("incidents", "areas", "surveys"), viewer,
+        (area.id, area.code, year, threshold),
+        lambda: _figures(engine, viewer, area, year, threshold),
+        settings=("primary_sources",), copy=True)
+    plans = [get_plan(engine, viewer, s.id, today, threshold)
+             for s in list_plans(engine, viewer, area.code, today)]
+    return CommunityPage(
+        area, year, figures, sections, trend,
+        open_alerts(engine, viewer, area.id, threshold), plans,
+        verified_reports(engine, viewer, area.code), viewer.public, threshold, perception)
+
+
+def _figures(engine: sa.Engine, viewer: Viewer, area: AreaRef, year: int, threshold: int
+             ) -> tuple[list[Figure], list[SectionCount], IndicatorResult, list[Any]]:
+    """The community's figures for ``year`` (indicators, sections, trend, perception)."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     trend = compute_indicator(engine, INDICATOR, period=f"{year - 1}..{year}", by=["month"],
                               filters={"area": area.code}, public=viewer.public,
                               suppression_threshold=threshold,
                               definitions=[definitions_folder()])
-    plans = [get_plan(engine, viewer, s.id, today, threshold)
-             for s in list_plans(engine, viewer, area.code, today)]
-    return CommunityPage(
-        area, year, indicator_figures(engine, viewer, area.code, start, end, threshold),
-        section_counts(engine, viewer, area.id, start, end, threshold), trend,
-        open_alerts(engine, viewer, area.id, threshold), plans,
-        verified_reports(engine, viewer, area.code), viewer.public, threshold,
-        perception_figures(engine, viewer, area.code))
+    return (indicator_figures(engine, viewer, area.code, start, end, threshold),
+            section_counts(engine, viewer, area.id, start, end, threshold), trend,
+            list(perception_figures(engine, viewer, area.code)))
 
 
 def open_alerts(engine: sa.Engine, viewer: Viewer, area_id: int,

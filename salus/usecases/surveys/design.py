@@ -32,6 +32,7 @@ from salus.domain.accounts.roles import Viewer
 from salus.domain.surveys.design import DesignSpec, Margin, check_design
 from salus.domain.surveys.respondents import SDG_BANDS, sdg_band
 from salus.storage import schema as t
+from salus.storage import versions
 from salus.storage.surveys import schema as s
 from salus.usecases.errors import NotFound, ValidationFailed
 from salus.usecases.surveys.common import (
@@ -112,14 +113,15 @@ def design_frame(conn: sa.Connection, ref: SurveyRef, wave: Any, spec: DesignSpe
 
 def design_for(conn: sa.Connection, wave: Any, spec: DesignSpec, frame: pd.DataFrame,
                area_level: int | None = None) -> AnyDesign:
-    """:func:`build` once per (database, wave, import time, design, area level); the design
+    """:func:`build` once per (database, wave, import time, ``surveys`` data version, design,
+    area level); the design
     returned is over ``frame``, which must hold the wave's respondents in store order (as
     :func:`design_frame` gives them)."""
     stamp = getattr(wave, "imported_at", None)
     if stamp is None:
         return build(frame, spec)
-    key = (conn.engine.url.render_as_string(), int(wave.id), str(stamp),
-           repr(spec.to_json()), area_level)
+    key = (versions.store_key(conn.engine), int(wave.id), str(stamp),
+           versions.current(conn, ("surveys",)), repr(spec.to_json()), area_level)
     with _LOCK:
         found = _DESIGNS.get(key)
         if found is not None:
@@ -134,7 +136,7 @@ def design_for(conn: sa.Connection, wave: Any, spec: DesignSpec, frame: pd.DataF
 
 
 def clear_cache() -> None:
-    """Forget the designs built (the next estimate builds its design again)."""
+    """Forget the designs built (benchmarks and tests; writes move the key instead)."""
     with _LOCK:
         _DESIGNS.clear()
 

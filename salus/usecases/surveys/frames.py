@@ -7,11 +7,12 @@ respondent's area is its code, or the code of its ancestor at ``area_level`` (th
 table); ``in_scope`` says whether it lies in the viewer's subtree.
 
 Repeated estimates reuse what was read: given the wave's import timestamp (``stamp``), the
-columns read are kept in memory for the process, keyed by (database, wave id, import time) —
-a wave is immutable once imported and re-importing it gives it a new import time, so a stale
-entry is never read (it is dropped when the process has more than :data:`CACHED_WAVES`
-waves). An estimate then reads from the store only the answers not read before; area codes
-and the viewer's scope are looked up each time (areas may be renamed).
+columns read are kept in memory for the process, keyed by (database, wave id, import time,
+``surveys`` data version) — the ``surveys`` counter (:mod:`salus.storage.versions`) moves in
+the same transaction as any write to the survey tables, so a stale entry is never read, whatever
+wrote (it is dropped when the process has more than :data:`CACHED_WAVES` waves). An estimate
+then reads from the store only the answers not read before; area codes and the viewer's
+scope are looked up each time (areas may be renamed).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import sqlalchemy as sa
 
 from salus.domain.accounts.roles import Viewer
 from salus.storage import schema as t
+from salus.storage import versions
 from salus.storage.surveys import schema as s
 
 ROLE_COLUMNS = ("area", "sex", "age_band", "disability", "stratum", "psu", "weight", "fpc")
@@ -51,7 +53,7 @@ _LOCK = threading.Lock()
 
 
 def clear_cache() -> None:
-    """Forget every wave read (the next estimate reads from the store)."""
+    """Forget every wave read (benchmarks and tests; writes move the key instead)."""
     with _LOCK:
         _WAVES.clear()
 
@@ -85,7 +87,8 @@ def load_frame(conn: sa.Connection, wave_id: int, answers: Sequence[str],
     A select_multiple answer is a list of choice names; other answers are text. ``stamp``
     (the wave's import time) lets the columns already read be reused (module docstring).
     """
-    key = None if stamp is None else (conn.engine.url.render_as_string(), wave_id, str(stamp))
+    key = None if stamp is None else (versions.store_key(conn.engine), wave_id, str(stamp),
+                                      versions.current(conn, ("surveys",)))
     wave = None if key is None else _cached(key)
     want_answers = [a for a in answers if wave is None or a not in wave.answers]
     want_extras = [e for e in extras if wave is None or e not in wave.extras]

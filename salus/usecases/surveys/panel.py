@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from salus.domain.accounts.roles import Viewer
 from salus.domain.surveys.indicators import load_indicators
 from salus.storage.surveys import schema as s
+from salus.usecases.cache import cached
 from salus.usecases.errors import NotFound, ValidationFailed
 from salus.usecases.surveys.common import can_read, visible
 from salus.usecases.surveys.estimates import EstimateRow, Options, estimate_indicator
@@ -45,8 +46,15 @@ class PanelFigure:
 
 def latest_figures(engine: sa.Engine, viewer: Viewer,
                    options: Options | None = None) -> tuple[PanelFigure, ...]:
-    """Every survey indicator with an estimate, by SDG number then survey (module docstring)."""
+    """Every survey indicator with an estimate, by SDG number then survey (module docstring);
+    kept until the surveys or areas change, per viewer scope (:mod:`salus.usecases.cache`)."""
     can_read(viewer)
+    return cached("survey-panel", engine, ("surveys", "areas"), viewer, repr(options),
+                  lambda: _latest_figures(engine, viewer, options), copy=True)
+
+
+def _latest_figures(engine: sa.Engine, viewer: Viewer,
+                    options: Options | None) -> tuple[PanelFigure, ...]:
     base = options or Options()
     order = {ind.id: k for k, ind in enumerate(load_indicators().values())}
     indicators = load_indicators()
