@@ -18,8 +18,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from salus.defaults import DEFAULT_DATABASE_URL
 
-__all__ = ["DEFAULT_DATABASE_URL", "ImportSettings", "NotifySettings", "Settings", "SmsSettings",
-           "SmtpSettings", "secret", "settings"]
+__all__ = ["DEFAULT_DATABASE_URL", "AnalyticsSettings", "ImportSettings", "NotifySettings",
+           "Settings", "SmsSettings", "SmtpSettings", "secret", "settings"]
 
 
 class SmtpSettings(BaseSettings):
@@ -143,6 +143,27 @@ class ImportSettings(BaseSettings):
     max_json_depth: int = Field(default=64, ge=4, le=10_000)
 
 
+class AnalyticsSettings(BaseSettings):
+    """The indicators' analytical mirror (issue 11): ``SALUS_ANALYTICS_<NAME>``.
+
+    Attributes
+    ----------
+    mirror
+        ``on``: indicators run on a DuckDB copy of the store when it holds the store's current
+        data version (else on the store, while a copy is rebuilt in the background); ``off``:
+        always on the store; ``sync``: like ``on`` but a missing copy is built before the
+        request is answered (tests, scripts). :mod:`salus.usecases.indicators.mirror`.
+    mirror_dir
+        The folder of the copies (default: ``<file>.mirror/`` beside a SQLite store, else
+        ``$XDG_CACHE_HOME/salus/mirror``).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SALUS_ANALYTICS_", env_ignore_empty=True)
+
+    mirror: str = "on"
+    mirror_dir: Path | None = None
+
+
 class Settings(BaseSettings):
     """Salus settings, each from the variable ``SALUS_<NAME>`` (an empty one counts as unset).
 
@@ -171,6 +192,8 @@ class Settings(BaseSettings):
         :class:`ImportSettings` (``SALUS_IMPORT_*``): limits of imported files.
     sms
         :class:`SmsSettings` (``SALUS_SMS_*``): the provider of outbound messages.
+    analytics
+        :class:`AnalyticsSettings` (``SALUS_ANALYTICS_*``): the indicators' DuckDB mirror.
     """
 
     model_config = SettingsConfigDict(env_prefix="SALUS_", env_ignore_empty=True)
@@ -185,6 +208,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
     sms: SmsSettings = Field(default_factory=SmsSettings)
+    analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
 
 
 def settings() -> Settings:

@@ -24,6 +24,10 @@ import sqlalchemy as sa
 # process.
 os.environ.pop("COLUMNS", None)
 os.environ.pop("LINES", None)
+# Indicators run on the store itself in tests unless a test asks for the DuckDB mirror
+# (SALUS_ANALYTICS_MIRROR=sync in tests/test_indicators_mirror.py): a background build thread
+# would otherwise outlive its test and read a store the fixtures are emptying or dropping.
+os.environ["SALUS_ANALYTICS_MIRROR"] = "off"
 
 MARKED_BY_PATH = {
     "browser": ("tests/browser/",),

@@ -1,6 +1,7 @@
 """``salus indicators``: list indicator definitions, compute one as a table, CSV or JSON.
 
     salus indicators list
+    salus indicators mirror [--db URL]     (build the DuckDB mirror of the current data)
     salus indicators sdg-16-1-1 --period 2023 --by area,sex [--level 2] [--area XC01]
         [--public] [--format table|csv|json] [--db URL]
     salus indicators sdg-16-1-1 --period 2023 --engine spark --parquet DIR [--parquet DIR2]
@@ -24,6 +25,8 @@ HELP = """Compute indicators (SDG 16.1.1, firearm deaths by context…) from the
 
 Run `salus indicators list` to see the indicators, then e.g.
 `salus indicators sdg-16-1-1 --period 2023 --by area,sex`.
+`salus indicators mirror` builds the DuckDB copy indicators are computed on
+(SALUS_ANALYTICS_MIRROR; it is otherwise rebuilt in the background after writes).
 
 Periods: 2023, 2023-Q2, 2023-05, 2023-05-17, 2019..2023, 2023-01-01..2023-03-31.
 Groupings: area, year, quarter, month, week, day, sex, age_band[:scheme], weapon,
@@ -71,6 +74,9 @@ def indicators(
         if indicator == "list":
             console.print(_list_table(definitions or []))
             return
+        if indicator == "mirror":
+            _mirror(db)
+            return
         if period is None:
             raise UseCaseError("--period is required (e.g. --period 2023)")
         if fmt not in FORMATS:
@@ -102,6 +108,24 @@ def indicators(
     except UseCaseError as exc:
         fail_use_case(exc)
     _emit(render(result, fmt), output)
+
+
+def _mirror(db: str | None) -> None:
+    """Build the analytical mirror of the store's current data version (if not built)."""
+    from salus.usecases.indicators import mirror
+
+    engine = open_db(db)
+    built = mirror.build(engine)
+    state = mirror.describe(engine)
+    version = ", ".join(f"{k} {v}" for k, v in (state["version"] or {}).items())
+    if built.rows:
+        rows = ", ".join(f"{k} {v:,}" for k, v in built.rows.items())
+        console.print(f"[green]Built[/green] {built.path} ({version}) in "
+                      f"{built.seconds:.1f} s: {rows}")
+    else:
+        console.print(f"Already current: {built.path} ({version})")
+    if state["mode"] == "off":
+        console.print("SALUS_ANALYTICS_MIRROR=off: indicators do not read it")
 
 
 def _filters(items: list[str], area: str | None) -> dict[str, object]:

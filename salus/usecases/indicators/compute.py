@@ -98,14 +98,33 @@ def compute_indicator(
         request = _request(
             definition, period, by, filters, level, public, suppression_threshold, annualise
         )
-        with connect(engine_or_url) as con:
-            request = with_primary_series(con, request)
+        with _analytical(engine_or_url) as (con, sources):
+            request = with_primary_series(con, request, sources)
             result = run(con, definition, request)
             if request.public:
                 result = protect(con, definition, request, result, _store_key(engine_or_url))
             return result
     except (DefinitionError, PeriodError) as exc:
         raise IndicatorRequestError(str(exc)) from exc
+
+
+@contextmanager
+def _analytical(store: Store) -> Iterator[tuple[ibis.BaseBackend, list[str] | None]]:
+    """Where to count: the store's DuckDB mirror when it holds the store's current data
+    version (:mod:`salus.usecases.indicators.mirror`), else the store itself; with the
+    primary sources read from the store when counting on the mirror (None: read them from
+    the connection)."""
+    import ibis
+
+    from salus.usecases.indicators import mirror
+
+    if not isinstance(store, ibis.BaseBackend):
+        with mirror.open_current(store) as fast:
+            if fast is not None:
+                yield fast
+                return
+    with connect(store) as con:
+        yield con, None
 
 
 def _store_key(store: Store) -> str | None:
@@ -151,16 +170,19 @@ def _request(
     )
 
 
-def with_primary_series(con: ibis.BaseBackend, request: Request) -> Request:
+def with_primary_series(con: ibis.BaseBackend, request: Request,
+                        sources: Sequence[str] | None = None) -> Request:
     """Count only the observatory's primary series unless the request names its sources.
 
     A store holding several institutions' records of the same deaths (police, forensic, media)
     keeps the source types of its official series in the ``primary_sources`` setting; without
     this, one death recorded by three institutions would be counted three times.
+    ``sources``: the setting as read elsewhere (from the store, when ``con`` is its mirror).
     """
     if "source" in request.filters.codes:
         return request
-    sources = primary_sources(con)
+    if sources is None:
+        sources = primary_sources(con)
     if not sources:
         return request
     extra = parse_filters({"source": sources}, "observatory setting primary_sources")
