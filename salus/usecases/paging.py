@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -202,6 +203,13 @@ def _no_value(value: Any) -> KeyValue:
     return None
 
 
+def _time_value(value: Any) -> KeyValue:
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError(value)
+    dt.datetime.fromisoformat(value)
+    return value
+
+
 def seek_by_id(conn: sa.Connection, q: sa.Select[Any], id_column: sa.ColumnElement[int],
                request: SeekRequest, name: str, descending: bool = True,
                ) -> tuple[list[Any], str | None, str | None]:
@@ -210,15 +218,34 @@ def seek_by_id(conn: sa.Connection, q: sa.Select[Any], id_column: sa.ColumnEleme
     numbered page (at most :data:`MAX_OFFSET` rows deep); with the next and previous
     cursors. ``name`` ties the cursors to this list and order (a cursor of another list is
     refused, 400); ``id_column`` must be among ``q``'s columns as ``id``."""
-    order = name + (":-id" if descending else ":id")
-    cursor = decode_cursor(request.cursor, order, _no_value) if request.cursor else None
+    return seek_by_key(conn, q, None, id_column, request, name, descending)
+
+
+def seek_by_key(conn: sa.Connection, q: sa.Select[Any], key: sa.ColumnElement[Any] | None,
+                id_column: sa.ColumnElement[int], request: SeekRequest, name: str,
+                descending: bool = True) -> tuple[list[Any], str | None, str | None]:
+    """:func:`seek_by_id` for a list ordered by ``(key, id)`` (a timestamp column, such as the
+    citizen reports' ``received_at``; selected as ``_key``), both in the same direction: the
+    seek is the row-value comparison ``(key, id) < (:key, :id)``."""
+    order = name + (":-" if descending else ":") + ("id" if key is None else "key,id")
+    parse = _no_value if key is None else _time_value
+    cursor = decode_cursor(request.cursor, order, parse) if request.cursor else None
     back = cursor is not None and cursor.back
     walk_down = descending != back
-    page = q.order_by(id_column.desc() if walk_down else id_column.asc()).limit(
+    columns = [id_column] if key is None else [key, id_column]
+    page = q.add_columns(key.label("_key")) if key is not None else q
+    page = page.order_by(*[c.desc() if walk_down else c.asc() for c in columns]).limit(
         request.per_page + 1)
     if cursor is not None:
-        key = cursor.key[1]
-        page = page.where(id_column < key if walk_down else id_column > key)
+        if key is None:
+            mine: sa.ColumnElement[Any] = id_column
+            theirs: Any = cursor.key[1]
+        else:
+            mine = sa.tuple_(key, id_column)
+            theirs = sa.tuple_(sa.literal(dt.datetime.fromisoformat(str(cursor.key[0])),
+                                          type_=key.type),
+                               sa.literal(cursor.key[1], type_=sa.Integer))
+        page = page.where(mine < theirs if walk_down else mine > theirs)
     elif request.offset:
         page = page.offset(request.offset)
     rows = list(conn.execute(page))
@@ -230,8 +257,12 @@ def seek_by_id(conn: sa.Connection, q: sa.Select[Any], id_column: sa.ColumnEleme
         has_next, has_prev = more, request.offset > 0
     else:
         has_next, has_prev = (True, more) if back else (more, True)
-    next_ = (encode_cursor(order, False, None, int(rows[-1]._mapping["id"]))
-             if has_next and rows else None)
-    prev = (encode_cursor(order, True, None, int(rows[0]._mapping["id"]))
-            if has_prev and rows else None)
+
+    def token(row: Any, backwards: bool) -> str:
+        m = row._mapping
+        value = None if key is None else m["_key"].isoformat()
+        return encode_cursor(order, backwards, value, int(m["id"]))
+
+    next_ = token(rows[-1], False) if has_next and rows else None
+    prev = token(rows[0], True) if has_prev and rows else None
     return rows, next_, prev

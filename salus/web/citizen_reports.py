@@ -17,7 +17,7 @@ import re
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -27,7 +27,7 @@ from starlette.formparsers import MultiPartException
 from salus import i18n
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
-from salus.api.deps import Page, RowId
+from salus.api.deps import NumberedPage, RowId
 from salus.domain.accounts.roles import Viewer
 from salus.domain.citizen_reports import FORM_CATEGORIES, MAX_PHOTO_BYTES, parse_reference
 from salus.i18n import N_
@@ -39,7 +39,7 @@ from salus.usecases.errors import (
     UseCaseError,
     ValidationFailed,
 )
-from salus.usecases.paging import PageRequest
+from salus.usecases.paging import CURSOR_MAX_LENGTH, SeekRequest
 from salus.web.forms import Field
 from salus.web.pages import page_viewer
 from salus.web.templating import render
@@ -242,11 +242,14 @@ def _flag(value: str) -> bool | None:
 @router.get("/reports/review")
 def queue(request: Request, viewer: Reviewer, status: str = "unverified", category: str = "",
           channel: str = "", area: str = "", spam: str = "", published: str = "",
-          page: Page = 1) -> Response:
+          page: NumberedPage = None,
+          cursor: Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)] = None,
+          ) -> Response:
+    """The review queue, newest first, by keyset pages (``cursor``) with a capped total."""
     f = review.ReportFilter(status if status in STATUS_LABELS else None, category[:32] or None,
                             channel[:8] or None, area[:64] or None, _flag(spam),
                             _flag(published))
-    result = review.list_reports(ctx.engine(request), viewer, f, PageRequest(page, 50))
+    result = review.seek_reports(ctx.engine(request), viewer, f, SeekRequest(50, cursor, page))
     return render(request, "citizen_reports/queue.html", page=result, f=f, status=status,
                   statuses=STATUS_LABELS, categories=CATEGORY_LABELS, spam=spam,
                   published=published)

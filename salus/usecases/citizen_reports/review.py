@@ -31,7 +31,14 @@ from salus.usecases.citizen_reports.outbox import queue_report_update
 from salus.usecases.citizen_reports.public import coarse_areas
 from salus.usecases.errors import Conflict, NotFound, ValidationFailed, require
 from salus.usecases.incidents.write import create_incident
-from salus.usecases.paging import Page, PageRequest
+from salus.usecases.paging import (
+    CursorPage,
+    Page,
+    PageRequest,
+    SeekRequest,
+    count_capped,
+    seek_by_key,
+)
 from salus.usecases.scope import area_condition, area_id_of, area_in_scope, subtree
 
 SOURCE_NAME = "salus-citizen-reports"
@@ -106,6 +113,32 @@ def _where(conn: sa.Connection, viewer: Viewer, f: ReportFilter) -> list[Any]:
     return where
 
 
+def seek_reports(engine: sa.Engine, viewer: Viewer, f: ReportFilter,
+                 request: SeekRequest | None = None) -> CursorPage[ReportSummary]:
+    """:func:`list_reports` by keyset pages (issue 11): newest first by ``(received_at, id)``
+    with cursors to the next and previous pages (:func:`~salus.usecases.paging.seek_by_key`)
+    and the total exact up to :data:`~salus.usecases.paging.COUNT_CAP`, then estimated or
+    "more than" (:func:`~salus.usecases.paging.count_capped`)."""
+    _require_review(viewer)
+    request = request or SeekRequest()
+    with engine.connect() as conn:
+        where = _where(conn, viewer, f)
+        total = count_capped(conn, sa.select(cr.c.id).where(*where))
+        q = (sa.select(cr, t.area.c.code.label("area_code"))
+             .outerjoin(t.area, t.area.c.id == cr.c.area_id).where(*where))
+        rows, next_, prev = seek_by_key(conn, q, cr.c.received_at, cr.c.id, request,
+                                        "citizen_reports")
+    items = [_summary(r._mapping) for r in rows]
+    return CursorPage(items, total, request.per_page, next_, prev,
+                      None if request.cursor else (request.page or 1))
+
+
+def _summary(r: Any) -> ReportSummary:
+    return ReportSummary(r["id"], r["reference"], r["channel"], r["received_at"],
+                         r["category"], r["area_code"], r["status"], bool(r["published"]),
+                         list(r["spam_flags"] or []), str(r["description"])[:120])
+
+
 def list_reports(engine: sa.Engine, viewer: Viewer, f: ReportFilter,
                  paging: PageRequest | None = None) -> Page[ReportSummary]:
     """The review queue, newest first (no identifying data in the list)."""
@@ -119,11 +152,7 @@ def list_reports(engine: sa.Engine, viewer: Viewer, f: ReportFilter,
             .outerjoin(t.area, t.area.c.id == cr.c.area_id).where(*where)
             .order_by(cr.c.received_at.desc(), cr.c.id.desc())
             .limit(paging.per_page).offset(paging.offset)).mappings().all()
-    items = [ReportSummary(r["id"], r["reference"], r["channel"], r["received_at"],
-                           r["category"], r["area_code"], r["status"], bool(r["published"]),
-                           list(r["spam_flags"] or []), str(r["description"])[:120])
-             for r in rows]
-    return Page(items, int(total), paging.page, paging.per_page)
+    return Page([_summary(r) for r in rows], int(total), paging.page, paging.per_page)
 
 
 def _load(conn: sa.Connection, viewer: Viewer, report_id: int) -> dict[str, Any]:
