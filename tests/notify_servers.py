@@ -9,8 +9,11 @@ from __future__ import annotations
 import json
 import socketserver
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import pytest
 
 
 class _SmtpHandler(socketserver.StreamRequestHandler):
@@ -92,3 +95,15 @@ class FlakyWebhook(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+
+def smtp_sink(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpSink]:
+    """An :class:`SmtpSink` that the settings point at (``SALUS_SMTP_HOST``, ``_PORT`` and
+    ``_SENDER``), shut down afterwards; for an ``smtp`` fixture to ``yield from``."""
+    server = SmtpSink()
+    monkeypatch.setenv("SALUS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SALUS_SMTP_PORT", str(server.port))
+    monkeypatch.setenv("SALUS_SMTP_SENDER", "alerts@observatory.test")
+    yield server
+    server.shutdown()
+    server.server_close()

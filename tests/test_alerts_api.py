@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 from alerts_support import TODAY, plant_surge, seed_weekly
-from notify_servers import SmtpSink
+from notify_servers import SmtpSink, smtp_sink
 from web_support import PASSWORD, add_cast, client, sign_in
 
 from salus.domain.accounts.roles import SYSTEM_VIEWER, Viewer
@@ -54,13 +54,7 @@ def observatory(engine: sa.Engine) -> dict[str, int]:
 
 @pytest.fixture
 def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpSink]:
-    server = SmtpSink()
-    monkeypatch.setenv("SALUS_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SALUS_SMTP_PORT", str(server.port))
-    monkeypatch.setenv("SALUS_SMTP_SENDER", "alerts@observatory.test")
-    yield server
-    server.shutdown()
-    server.server_close()
+    yield from smtp_sink(monkeypatch)
 
 
 def _queued(engine: sa.Engine, alert_id: int, event: str) -> list[str]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 from alerts_support import TODAY, plant_surge, seed_weekly
-from notify_servers import FlakyWebhook, SmtpSink
+from notify_servers import FlakyWebhook, SmtpSink, smtp_sink
 
 from salus.domain.accounts.roles import SYSTEM_VIEWER
 from salus.storage import alerts as a
@@ -19,13 +19,7 @@ FAST = notify.NotifySettings(max_attempts=3, backoff_s=0.01, timeout_s=5)
 
 @pytest.fixture
 def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpSink]:
-    server = SmtpSink()
-    monkeypatch.setenv("SALUS_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("SALUS_SMTP_PORT", str(server.port))
-    monkeypatch.setenv("SALUS_SMTP_SENDER", "alerts@observatory.test")
-    yield server
-    server.shutdown()
-    server.server_close()
+    yield from smtp_sink(monkeypatch)
 
 
 def _notifications(engine: sa.Engine) -> list[sa.Row]:
