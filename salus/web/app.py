@@ -83,6 +83,14 @@ def app_from_environment() -> FastAPI:
     return create_app(config.database_url, public=config.public)
 
 
+WORKER_HEALTHCHECK_SECONDS = 30
+"""How long uvicorn's supervisor waits for a worker to answer its health check before killing
+it (uvicorn's default: 5 s). The answer comes from a thread of the worker, which needs the GIL:
+under a burst (50 clients sending reports, each request on one of the worker's threads) on a
+busy machine, a healthy worker missed 5 s and was killed with its requests in flight (seen in
+``tests/test_citizen_reports_serve.py``); a hung worker is still replaced after 30 s."""
+
+
 def serve(engine_url: str, host: str = "127.0.0.1", port: int = 8000,
           public: bool = False, *, workers: int = 1,
           forwarded_allow_ips: str | None = None) -> None:
@@ -107,4 +115,5 @@ def serve(engine_url: str, host: str = "127.0.0.1", port: int = 8000,
     os.environ["SALUS_PUBLIC"] = "true" if public else "false"
     uvicorn.run("salus.web.app:app_from_environment", factory=True, workers=workers,
                 host=host, port=port, log_level="info", proxy_headers=True,
-                forwarded_allow_ips=forwarded_allow_ips)
+                forwarded_allow_ips=forwarded_allow_ips,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
