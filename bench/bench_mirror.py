@@ -64,7 +64,11 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
     t0 = time.perf_counter()
     out = fn()
     first = time.perf_counter() - t0
-    walls, cpus = [], []
+    walls, cpus = [first], [time.process_time()]
+    if repeat:
+        walls, cpus = [], []
+    else:
+        cpus = [float("nan")]
     for _ in range(repeat):
         t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
@@ -90,7 +94,7 @@ def on_mirror(fn: Callable[[], Any]) -> Callable[[], Any]:
     return run
 
 
-def bench(label: str, url: str, repeat: int, store_repeat: int) -> None:
+def bench(label: str, url: str, repeat: int, store_repeat: int, public: bool = True) -> None:
     engine = create_engine(url)
     print(f"{label}: {url}")
     t0 = time.perf_counter()
@@ -99,6 +103,9 @@ def bench(label: str, url: str, repeat: int, store_repeat: int) -> None:
           f"({', '.join(f'{k} {v:,}' for k, v in built.rows.items()) or 'already built'})"
           f" -> {built.path} ({built.path.stat().st_size / 1e6:.0f} MB)")
     for title, indicator, request in REQUESTS:
+        if request.get("public") and not public:
+            continue
+
         def call(indicator: str = indicator, request: dict[str, Any] = request) -> Any:
             return compute_indicator(engine, indicator, **request)
         s_first, s_med, stored = timed(on_store(call), store_repeat)
@@ -112,7 +119,7 @@ def bench(label: str, url: str, repeat: int, store_repeat: int) -> None:
               f"{m_cpu * 1000:,.0f} ms CPU (first {m_first * 1000:,.0f}); "
               f"{len(stored.rows):,} rows, identical: {same}")
     year = dashboard.default_year(engine)
-    for viewer in (SYSTEM_VIEWER, PUBLIC_VIEWER):
+    for viewer in (SYSTEM_VIEWER, PUBLIC_VIEWER) if public else (SYSTEM_VIEWER,):
         f = dashboard.scoped(engine, viewer, dashboard.DashboardFilter(year=year))
 
         def panels(viewer: Any = viewer, f: Any = f) -> list[Any]:
@@ -146,7 +153,10 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep existing databases")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--store-repeat", type=int, default=1,
-                        help="warm runs on the store itself (slow at 1M)")
+                        help="warm runs on the store itself (slow at 1M; 0: the first only)")
+    parser.add_argument("--no-public", action="store_true",
+                        help="leave out public requests (their suppression cubes take minutes "
+                             "on the store at 1M)")
     args = parser.parse_args()
     suffix = f"{args.victims // 1000}k"
     sqlite_path = args.sqlite.with_name(f"{args.sqlite.stem}_{suffix}{args.sqlite.suffix}")
@@ -154,7 +164,7 @@ def main() -> None:
     if not args.no_sqlite:
         targets.append(("SQLite", f"sqlite:///{sqlite_path}", args.reuse and sqlite_path.exists()))
     if args.postgres:
-        targets.append(("PostgreSQL", *postgres_url(f"salus_bench_{suffix}", args.reuse)))
+        targets.append(("PostgreSQL", *postgres_url(f"salus_bench_mirror_{suffix}", args.reuse)))
     for label, url, keep in targets:
         if not keep:
             if label == "SQLite":
@@ -162,7 +172,7 @@ def main() -> None:
             t0 = time.perf_counter()
             build(url, args.victims)
             print(f"  store built in {time.perf_counter() - t0:.0f} s")
-        bench(label, url, args.repeat, args.store_repeat)
+        bench(label, url, args.repeat, args.store_repeat, public=not args.no_public)
 
 
 if __name__ == "__main__":
