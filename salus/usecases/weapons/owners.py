@@ -35,7 +35,14 @@ from salus.storage import repository as repo
 from salus.storage import schema as t
 from salus.storage.weapons import schema as w
 from salus.usecases.errors import NotFound
-from salus.usecases.paging import Page, PageRequest
+from salus.usecases.paging import (
+    CursorPage,
+    Page,
+    PageRequest,
+    SeekRequest,
+    count_capped,
+    seek_by_id,
+)
 from salus.usecases.weapons.common import (
     area_for,
     audit,
@@ -221,17 +228,42 @@ def get_owner(engine: sa.Engine, viewer: Viewer, uid: str) -> OwnerDetail:
     return OwnerDetail(_owner_view(row), licences, list(weapons))
 
 
-def list_owners(engine: sa.Engine, viewer: Viewer, name: str | None = None,
-                paging: PageRequest | None = None) -> Page[OwnerView]:
-    """Owners in scope whose name contains ``name`` (case-insensitive); audited."""
-    can_see_owners(viewer)
-    paging = paging or PageRequest()
+def _owner_where(viewer: Viewer, name: str | None) -> list[sa.ColumnElement[bool]]:
     o = w.arms_owner
     where = list(scoped(o.c.area_id, viewer))
     if name:
         pattern = f"%{name.lower()}%"
         where.append(sa.or_(*(sa.func.lower(c).like(pattern)
                               for c in (o.c.given_name, o.c.family_name, o.c.entity_name))))
+    return where
+
+
+def seek_owners(engine: sa.Engine, viewer: Viewer, name: str | None = None,
+                request: SeekRequest | None = None) -> CursorPage[OwnerView]:
+    """:func:`list_owners` by keyset pages (issue 11): by id, cursors to the next and previous
+    pages (:func:`~salus.usecases.paging.seek_by_id`), the total exact up to
+    :data:`~salus.usecases.paging.COUNT_CAP` then estimated or "more than"; the owners shown
+    are audited as :func:`list_owners` does."""
+    can_see_owners(viewer)
+    request = request or SeekRequest()
+    o = w.arms_owner
+    where = _owner_where(viewer, name)
+    with engine.begin() as conn:
+        total = count_capped(conn, sa.select(o.c.id).where(*where))
+        rows, next_, prev = seek_by_id(conn, _owner_query().where(*where), o.c.id, request,
+                                       "owners", descending=False)
+        audit_owner_read(conn, viewer, [r.uid for r in rows], "list_owners", {"name": name})
+    return CursorPage([_owner_view(r) for r in rows], total, request.per_page, next_, prev,
+                      None if request.cursor else (request.page or 1))
+
+
+def list_owners(engine: sa.Engine, viewer: Viewer, name: str | None = None,
+                paging: PageRequest | None = None) -> Page[OwnerView]:
+    """Owners in scope whose name contains ``name`` (case-insensitive); audited."""
+    can_see_owners(viewer)
+    paging = paging or PageRequest()
+    o = w.arms_owner
+    where = _owner_where(viewer, name)
     with engine.begin() as conn:
         total = conn.scalar(sa.select(sa.func.count()).select_from(o).where(*where))
         rows = conn.execute(_owner_query().where(*where).order_by(o.c.id)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from salus.api import context as ctx
-from salus.api.deps import Days, Page
+from salus.api.deps import Days, NumberedPage
 from salus.domain.accounts.roles import Permission, Viewer
-from salus.usecases.paging import PageRequest
+from salus.usecases.paging import CURSOR_MAX_LENGTH, SeekRequest
 from salus.usecases.weapons import owners as weapons_owners
 from salus.web.pages import needs
 from salus.web.templating import render
@@ -27,10 +27,13 @@ WINDOWS = (30, 60, 90, 180, 365)
 
 @router.get("/weapons/owners")
 def owner_list(request: Request, viewer: OwnerReader, name: str = "",
-               page: Page = 1) -> Response:
+               page: NumberedPage = None,
+               cursor: Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)] = None,
+               ) -> Response:
+    """Owners in scope by keyset pages (``cursor``) with a capped total; audited."""
     name = name.strip()[:100]
-    result = weapons_owners.list_owners(ctx.engine(request), viewer, name or None,
-                                        PageRequest(page, 50))
+    result = weapons_owners.seek_owners(ctx.engine(request), viewer, name or None,
+                                        SeekRequest(50, cursor, page))
     return render(request, "weapons/owners.html", page_obj=result, name=name, wlabel=wlabel)
 
 
