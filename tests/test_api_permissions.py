@@ -187,3 +187,38 @@ def test_alert_writes_follow_the_roles(observatory: sa.Engine) -> None:
     sign_in(without_csrf, "ana")
     r = without_csrf.post(f"/api/v1/alerts/{alert_id}/escalate", json={})
     assert r.status_code == 403
+
+
+FIGURES = ("/api/v1/dashboard/headline?year=2024", "/api/v1/dashboard/map?year=2024&format=csv",
+           "/api/v1/hotspots?level=2&days=3660&end=2024-12-31",
+           "/api/v1/clusters?level=2&days=730&replicates=19", "/api/v1/tension")
+
+
+def test_cached_figures_are_served_per_role_and_scope_never_another_viewers(
+        shared_observatory: sa.Engine) -> None:
+    """Issue 11: figures are kept until the data change, per viewer scope. The admin fills
+    the caches first; every other role then gets what a fresh computation gives it (caches
+    emptied), and its second request is a hit with the same answer."""
+    from salus.usecases import cache
+
+    observatory = shared_observatory
+    signed = {}
+    for username in ALL:
+        signed[username] = client(observatory)
+        sign_in(signed[username], username)
+    first: dict[tuple[str, str], str] = {}
+    for username in ALL:  # admin first: its figures are in the caches when the others ask
+        for path in FIGURES:
+            r = signed[username].get(path)
+            if r.status_code == 200:
+                first[(username, path)] = r.text
+    hits = sum(c.stats().hits for c in cache.caches().values())
+    for (username, path), text in first.items():
+        assert signed[username].get(path).text == text, (username, path)
+    assert sum(c.stats().hits for c in cache.caches().values()) >= hits + len(first)
+    cache.clear_all()
+    for (username, path), text in first.items():
+        assert signed[username].get(path).text == text, (username, path, "not its own figure")
+        if username == "monty":
+            assert "R2-" not in text, (path, "area scope leak")
+    assert first[("pub", FIGURES[0])] != first[("ana", FIGURES[0])]  # suppressed for the public
