@@ -476,7 +476,7 @@ def open_current(store: sa.Engine | str) -> Iterator[tuple[ibis.BaseBackend, lis
         return
     with engine.connect() as conn:
         state = _state_on(conn)
-        sources = primary_sources(conn)
+        sources = primary_sources(conn) if state is not None else []
     if state is None:
         yield None
         return
