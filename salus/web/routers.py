@@ -3,6 +3,9 @@
 Feature modules expose ``router`` (signed-in pages) and may expose ``public_router`` (pages
 anyone may open: served by the full app and by the public one). Order matters where paths
 overlap: the form modules come before the pages whose ``/{id}`` routes would catch ``/new``.
+The public report form comes first: its paths (``/report``, ``/report/...``) overlap no other,
+and a router is tried in turn for every request, so the intake's 50 concurrent clients do not
+pay for matching every page route first (issue 11).
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from salus.web.surveys import pages as surveys
 from salus.web.weapons import forms as weapon_forms
 from salus.web.weapons import routes as weapons
 
-ROUTERS = [auth.router, admin.router, dashboard.router, incidents.router, imports.router,
-           reference.router, weapons.router, plan_forms.router, plans.router,
-           citizen_reports.router, reconcile.router, weapon_forms.router,
-           plans.public_router, citizen_reports.public_router, survey_forms.router,
+ROUTERS = [citizen_reports.public_router, auth.router, admin.router, dashboard.router,
+           incidents.router, imports.router, reference.router, weapons.router,
+           plan_forms.router, plans.router, citizen_reports.router, reconcile.router,
+           weapon_forms.router, plans.public_router, survey_forms.router,
            surveys.router, survey_estimates.router, survey_assessments.router,
            citizen_reports_network.router]
 PUBLIC_ROUTERS = [pages_public.router, plans.public_router, citizen_reports.public_router]
