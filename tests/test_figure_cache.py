@@ -371,3 +371,17 @@ def test_salus_cache_warm_prints_the_figures_it_computed(observatory: sa.Engine)
     result = CliRunner().invoke(app, ["cache", "warm", "--db", url, "--no-communities"])
     assert result.exit_code == 0, result.output
     assert "public dashboard" in result.output and "analyst dashboard" in result.output
+
+
+def test_two_in_memory_sqlite_stores_never_share_a_key() -> None:
+    from sqlalchemy.pool import StaticPool
+
+    from salus.storage import schema as t
+
+    engines = [sa.create_engine("sqlite://", poolclass=StaticPool) for _ in range(2)]
+    for engine in engines:
+        t.data_version.create(engine)
+        t.observatory_setting.create(engine)
+    first, second = (cache.key("x", e, ("incidents",), None, 1) for e in engines)
+    assert first != second
+    assert cache.key("x", engines[0], ("incidents",), None, 1) == first

@@ -200,7 +200,16 @@ def key(figure: str, engine: sa.Engine, counters: Iterable[str], scope: Hashable
                 sa.select(t.observatory_setting.c.key, t.observatory_setting.c.value)
                 .where(t.observatory_setting.c.key.in_(wanted))).all())
             values = tuple(json.dumps(rows.get(w), sort_keys=True, default=str) for w in wanted)
-    return (figure, versions.store_key(engine), names, current, values, scope, params)
+    return (figure, store_key(engine), names, current, values, scope, params)
+
+
+def store_key(engine: sa.Engine) -> str:
+    """:func:`salus.storage.versions.store_key`, with the engine's identity added for an
+    in-memory SQLite store (every one has the URL ``sqlite://``, each its own data)."""
+    key = versions.store_key(engine)
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        key = f"{key}#{id(engine)}"
+    return key
 
 
 def cached(figure: str, engine: sa.Engine, counters: Iterable[str], viewer: Viewer | None,
