@@ -253,10 +253,16 @@ def _row(r: Any, viewer: Viewer) -> IncidentRow:
 
 
 def _page_keys(conn: sa.Connection, viewer: Viewer, f: IncidentFilter, limit: int,
-               offset: int, cursor: Cursor | None, dialect: str) -> list[tuple[int, Any]]:
+               offset: int, cursor: Cursor | None, dialect: str,
+               few: bool = False) -> list[tuple[int, Any]]:
     """``(id, sort value)`` of the page's rows, in the list's order (reversed when walking back),
     picked on the incident table alone (joined to the areas for the area order, to the victim
-    counts for the victims order)."""
+    counts for the victims order).
+
+    ``few``: the filters match at most :data:`~salus.usecases.paging.COUNT_CAP` incidents (the
+    total was counted exactly), so the matches are gathered first by the filters' own indexes
+    (a ``MATERIALIZED`` common table expression) and sorted, instead of walking the date index
+    until a page is found, which reads most of it for a small area."""
     i = t.incident
     key = f.sort.lstrip("-")
     sort = _reverse(f.sort) if cursor is not None and cursor.back else f.sort
@@ -269,15 +275,21 @@ def _page_keys(conn: sa.Connection, viewer: Viewer, f: IncidentFilter, limit: in
         source, column = i.join(t.area, t.area.c.id == i.c.area_id), t.area.c.code
     else:
         column = SORTS[key]
-    order = [column.desc(), i.c.id.desc()] if sort.startswith("-") else [column.asc(),
-                                                                          i.c.id.asc()]
-    walk_dates = key == "date" and dialect == "sqlite"     # see conditions()
+    walk_dates = key == "date" and dialect == "sqlite" and not few     # see conditions()
     where = conditions(viewer, f, dialect, (i.c.area_id + 0) if walk_dates else None)
-    q = (sa.select(i.c.id, column.label("_key")).select_from(source)
-         .where(*where).order_by(*order).limit(limit))
     if cursor is not None:
-        q = q.where(_seek(f.sort, cursor, column))
-    elif offset:
+        where.append(_seek(f.sort, cursor, column))
+    q = sa.select(i.c.id, column.label("_key")).select_from(source).where(*where)
+    id_col: sa.ColumnElement[Any] = i.c.id
+    key_col: sa.ColumnElement[Any] = column
+    if few:
+        matches = q.cte("matches").prefix_with("MATERIALIZED")
+        q = sa.select(matches.c.id, matches.c._key)
+        id_col, key_col = matches.c.id, matches.c._key
+    down = sort.startswith("-")
+    q = q.order_by(key_col.desc() if down else key_col.asc(),
+                   id_col.desc() if down else id_col.asc()).limit(limit)
+    if cursor is None and offset:
         q = q.offset(offset)
     return [(int(r[0]), r[1]) for r in conn.execute(q)]
 
@@ -334,7 +346,7 @@ def seek_incidents(engine: sa.Engine, viewer: Viewer, f: IncidentFilter,
     with engine.connect() as conn:
         total = total_incidents(conn, viewer, f)
         keys = _page_keys(conn, viewer, f, size + 1, 0 if cursor else request.offset, cursor,
-                          dialect)
+                          dialect, few=total.exact)
         more = len(keys) > size
         keys = keys[:size]
         if cursor is not None and cursor.back:
