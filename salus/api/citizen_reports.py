@@ -30,6 +30,7 @@ from salus.api import context as ctx
 from salus.api.context import PUBLIC_VIEWER
 from salus.api.deps import Db, RowId, ViewerDep
 from salus.api.errors import problem
+from salus.api.intake_threads import run_intake
 from salus.domain.citizen_reports import MAX_SMS_TEXT, parse_reference
 from salus.usecases.citizen_reports import intake, network, operator
 from salus.usecases.citizen_reports import settings as cfg
@@ -95,7 +96,7 @@ async def submit_report(request: Request) -> JSONResponse:
         return _too_large(request)
     data, text = _json_object(body)
     envelope = intake.Envelope("api", f"api:{key}", text, ctx.client_address(request))
-    receipt = await run_in_threadpool(intake.submit_report, ctx.engine(request), envelope, data)
+    receipt = await run_intake(intake.submit_report, ctx.engine(request), envelope, data)
     return JSONResponse({"reference": receipt.reference, "created": receipt.created},
                         status_code=201 if receipt.created else 200)
 
@@ -137,8 +138,8 @@ async def receive_message(request: Request) -> JSONResponse:
         raise NotAuthenticated("unknown gateway or bad X-Salus-Signature")
     gateway, message_id, sender, text = _message_fields(data)
     try:
-        result = await run_in_threadpool(intake.submit_message, engine, gateway, message_id,
-                                         sender, text, raw)
+        result = await run_intake(intake.submit_message, engine, gateway, message_id,
+                                  sender, text, raw)
     except RateLimited as exc:
         response = problem(429, "Too many attempts", exc.detail, request.url.path,
                            reply=intake.limit_reply(text))
@@ -172,8 +173,8 @@ async def report_status(request: Request) -> JSONResponse:
     if reference is None:
         raise _invalid("reference", "a reference is R- and 8 letters or digits")
     try:
-        status = await run_in_threadpool(intake.lookup_status, ctx.engine(request), reference,
-                                         "ip:" + (ctx.client_address(request) or ""))
+        status = await run_intake(intake.lookup_status, ctx.engine(request), reference,
+                                  "ip:" + (ctx.client_address(request) or ""))
     except RateLimited as exc:
         response = problem(429, "Too many attempts", exc.detail, request.url.path)
         response.headers["Retry-After"] = str(exc.retry_after)
@@ -199,8 +200,8 @@ async def operator_report(request: Request, viewer: ViewerDep) -> JSONResponse:
     except _TooLargeError:
         return _too_large(request)
     data, text = _json_object(body)
-    receipt = await run_in_threadpool(operator.enter_report, ctx.engine(request), viewer, key,
-                                      data, text)
+    receipt = await run_intake(operator.enter_report, ctx.engine(request), viewer, key,
+                               data, text)
     return JSONResponse({"reference": receipt.reference, "created": receipt.created},
                         status_code=201 if receipt.created else 200)
 

@@ -19,7 +19,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
@@ -28,6 +27,7 @@ from salus import i18n
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
 from salus.api.deps import NumberedPage, RowId
+from salus.api.intake_threads import run_intake
 from salus.domain.accounts.roles import Viewer
 from salus.domain.citizen_reports import FORM_CATEGORIES, MAX_PHOTO_BYTES, parse_reference
 from salus.i18n import N_
@@ -173,8 +173,8 @@ async def submit(request: Request) -> Response:
     envelope = intake.Envelope("web", f"web:{key}", intake.raw_form(raw),
                                ctx.client_address(request), i18n.current_language.get())
     try:
-        receipt = await run_in_threadpool(intake.submit_report, ctx.engine(request), envelope,
-                                          fields, photo)
+        receipt = await run_intake(intake.submit_report, ctx.engine(request), envelope,
+                                   fields, photo)
     except ValidationFailed as exc:
         errors: dict[str, list[str]] = {}
         for e in exc.errors:
@@ -361,8 +361,8 @@ async def operator_submit(request: Request, viewer: OperatorViewer) -> Response:
     if not KEY_PATTERN.match(key):
         key = secrets.token_urlsafe(24)
     try:
-        receipt = await run_in_threadpool(operator.enter_report, ctx.engine(request), viewer,
-                                          key, fields, intake.raw_form(fields))
+        receipt = await run_intake(operator.enter_report, ctx.engine(request), viewer,
+                                   key, fields, intake.raw_form(fields))
     except ValidationFailed as exc:
         errors: dict[str, list[str]] = {}
         for e in exc.errors:
