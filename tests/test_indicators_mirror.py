@@ -204,6 +204,9 @@ def test_after_a_write_the_stale_mirror_is_not_used_and_is_rebuilt_in_the_backgr
     fresh = compute_indicator(observatory, "sdg-16-1-1", period="2023", by=[])
     assert fresh.metadata["backend"] == "duckdb"
     assert fresh.records() == stale.records()
+    again = compute_indicator(observatory, "sdg-16-1-1", period="2023", by=[])
+    assert again.rows is fresh.rows  # kept for this data version: not computed again
+    assert first.rows is not fresh.rows  # the result kept before the write was not reused
     assert not built.path.exists()  # the older version was removed
     assert len(list(built.path.parent.glob("*.duckdb"))) == 1
 

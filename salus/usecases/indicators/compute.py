@@ -12,6 +12,8 @@ command that may compute one is imported.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -98,22 +100,56 @@ def compute_indicator(
         request = _request(
             definition, period, by, filters, level, public, suppression_threshold, annualise
         )
-        with _analytical(engine_or_url) as (con, sources):
+        with _analytical(engine_or_url) as (con, sources, version):
             request = with_primary_series(con, request, sources)
+            key = None if version is None else (version, repr(definition), repr(request))
+            cached = _cached_result(key)
+            if cached is not None:
+                return cached
             result = run(con, definition, request)
             if request.public:
                 result = protect(con, definition, request, result, _store_key(engine_or_url))
+            _keep_result(key, result)
             return result
     except (DefinitionError, PeriodError) as exc:
         raise IndicatorRequestError(str(exc)) from exc
 
 
+MAX_RESULTS = 256
+_results: OrderedDict[tuple[str, str, str], IndicatorResult] = OrderedDict()
+_results_lock = threading.Lock()
+
+
+def _cached_result(key: tuple[str, str, str] | None) -> IndicatorResult | None:
+    """A result computed on the same mirror file (so the same store and data version) for the
+    same definition and request; its metadata copied, so a caller's change stays its own."""
+    if key is None:
+        return None
+    with _results_lock:
+        hit = _results.get(key)
+        if hit is not None:
+            _results.move_to_end(key)
+    return None if hit is None else replace(hit, metadata=dict(hit.metadata))
+
+
+def _keep_result(key: tuple[str, str, str] | None, result: IndicatorResult) -> None:
+    """Keep ``result`` under ``key`` (the least recently used of :data:`MAX_RESULTS` goes).
+    A write moves the store's data version, so the next request looks for another mirror
+    file and another key: a kept result never outlives its data."""
+    if key is None:
+        return
+    with _results_lock:
+        _results[key] = replace(result, metadata=dict(result.metadata))
+        while len(_results) > MAX_RESULTS:
+            _results.popitem(last=False)
+
+
 @contextmanager
-def _analytical(store: Store) -> Iterator[tuple[ibis.BaseBackend, list[str] | None]]:
+def _analytical(store: Store) -> Iterator[tuple[ibis.BaseBackend, list[str] | None, str | None]]:
     """Where to count: the store's DuckDB mirror when it holds the store's current data
     version (:mod:`salus.usecases.indicators.mirror`), else the store itself; with the
     primary sources read from the store when counting on the mirror (None: read them from
-    the connection)."""
+    the connection) and the mirror's file name (None on the store: nothing is kept)."""
     import ibis
 
     from salus.usecases.indicators import mirror
@@ -124,7 +160,7 @@ def _analytical(store: Store) -> Iterator[tuple[ibis.BaseBackend, list[str] | No
                 yield fast
                 return
     with connect(store) as con:
-        yield con, None
+        yield con, None, None
 
 
 def _store_key(store: Store) -> str | None:

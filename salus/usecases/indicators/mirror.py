@@ -460,8 +460,11 @@ def primary_sources(conn: sa.Connection) -> list[str]:
 
 
 @contextlib.contextmanager
-def open_current(store: sa.Engine | str) -> Iterator[tuple[ibis.BaseBackend, list[str]] | None]:
-    """An ibis connection on the store's current mirror and the store's primary sources, or
+def open_current(
+    store: sa.Engine | str,
+) -> Iterator[tuple[ibis.BaseBackend, list[str], str] | None]:
+    """An ibis connection on the store's current mirror, the store's primary sources and the
+    mirror's file name (the store and data version it holds: a key for cached results), or
     None where the request must run on the store: the mirror is off, the store cannot have
     one, or it is not built for the current data version (then a rebuild is started in the
     background; with ``SALUS_ANALYTICS_MIRROR=sync`` it is built here first)."""
@@ -502,7 +505,7 @@ def open_current(store: sa.Engine | str) -> Iterator[tuple[ibis.BaseBackend, lis
         yield None
         return
     try:
-        yield ibis.duckdb.from_connection(cursor), sources
+        yield ibis.duckdb.from_connection(cursor), sources, path.name
     finally:
         cursor.close()
 
