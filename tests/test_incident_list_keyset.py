@@ -17,13 +17,14 @@ from web_support import client, shared_observatory, sign_in  # noqa: F401  (fixt
 from salus.domain.accounts.roles import Viewer
 from salus.usecases import paging
 from salus.usecases.errors import UseCaseError
+from salus.usecases.incidents import persons
 from salus.usecases.incidents.query import (
     IncidentFilter,
     IncidentRow,
     iter_incidents,
     seek_incidents,
 )
-from salus.usecases.paging import CursorPage, SeekRequest
+from salus.usecases.paging import CursorPage, PageRequest, SeekRequest
 
 ADMIN = Viewer.for_role("admin", "admin")
 SORTS = ("-date", "date", "offence", "-area", "-victims", "updated")
@@ -187,3 +188,31 @@ def test_the_web_page_walks_by_next_and_previous_links(shared_observatory: sa.En
     uids = re.findall(r'href="/incidents/([0-9a-f-]{36})"', first + second)
     listed = [r.uid for r in iter_incidents(shared_observatory, ADMIN, IncidentFilter(area="R2"))]
     assert uids == listed[:20]
+
+
+def test_the_persons_api_walks_by_cursor_in_the_callers_scope(
+        shared_observatory: sa.Engine) -> None:  # noqa: F811
+    engine = shared_observatory
+    for viewer in (ADMIN, _bound(engine, "R1")):
+        f = persons.PersonFilter(role="victim")
+        listed = persons.list_persons(engine, viewer, f, PageRequest(1, 500)).items
+        pages = [persons.seek_persons(engine, viewer, f, SeekRequest(7))]
+        while pages[-1].next:
+            pages.append(persons.seek_persons(engine, viewer, f, SeekRequest(7, pages[-1].next)))
+        back = [pages[-1]]
+        while back[-1].prev:
+            back.append(persons.seek_persons(engine, viewer, f, SeekRequest(7, back[-1].prev)))
+        assert [x for p in pages for x in p.items] == listed
+        assert [x for p in reversed(back) for x in p.items] == listed
+        assert pages[0].total == paging.Total(len(listed)) and "id" not in listed[0]
+    assert len(listed) == 24                                  # R1's victims only
+    c = client(engine)
+    sign_in(c, "admin")
+    seen: list[object] = []
+    url: str | None = "/api/v1/persons?per_page=10&role=victim"
+    while url:
+        body = c.get(url).json()
+        seen += body["items"]
+        url = body["next_url"]
+    assert len(seen) == 48 and body["total_kind"] == "exact"
+    assert c.get("/api/v1/persons", params={"cursor": "e30"}).status_code == 400

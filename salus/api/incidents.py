@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import asdict
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
-from salus.api.deps import Db, NumberedPage, Page, PerPage, ViewerDep
+from salus.api.deps import Db, NumberedPage, PerPage, ViewerDep
 from salus.api.panels import clear as clear_panels
 from salus.api.schemas import (
     ERRORS,
@@ -20,7 +20,6 @@ from salus.api.schemas import (
     IncidentIn,
     IncidentOut,
     IncidentSummary,
-    PageOut,
     Saved,
 )
 from salus.usecases.incidents import detail as incidents
@@ -28,7 +27,7 @@ from salus.usecases.incidents import export as incident_export
 from salus.usecases.incidents import persons
 from salus.usecases.incidents import write as incident_write
 from salus.usecases.incidents.query import IncidentFilter, seek_incidents
-from salus.usecases.paging import CURSOR_MAX_LENGTH, PageRequest, SeekRequest
+from salus.usecases.paging import CURSOR_MAX_LENGTH, CursorPage, SeekRequest
 
 router = APIRouter(tags=["incidents"], responses=ERRORS)
 Sort = Literal["date", "-date", "area", "-area", "offence", "-offence", "victims", "-victims",
@@ -70,7 +69,13 @@ def list_(request: Request, viewer: ViewerDep, engine: Db, f: Filter,
     10,000 rows (400 beyond); a bad cursor is a 400 naming it. The total is exact up to
     10,000, then an estimate (PostgreSQL) or a lower bound (SQLite)."""
     result = seek_incidents(engine, viewer, f, SeekRequest(per_page, cursor, page))
+    return _cursor_body(request, result, [asdict(r) for r in result.items])
 
+
+def _cursor_body(request: Request, result: CursorPage[Any], items: list[Any]
+                 ) -> dict[str, object]:
+    """A :class:`~salus.api.schemas.CursorPageOut` body, the next/prev URLs keeping the
+    request's other parameters."""
     def url(token: str | None) -> str | None:
         if token is None:
             return None
@@ -78,7 +83,7 @@ def list_(request: Request, viewer: ViewerDep, engine: Db, f: Filter,
                   if k not in ("cursor", "page")]
         return f"{request.url.path}?{urlencode([*params, ('cursor', token)])}"
 
-    return {"items": [asdict(r) for r in result.items], "total": result.total.count,
+    return {"items": items, "total": result.total.count,
             "total_kind": result.total.kind, "page": result.page,
             "per_page": result.per_page, "pages": result.pages, "next": result.next,
             "prev": result.prev, "next_url": url(result.next), "prev_url": url(result.prev)}
@@ -129,18 +134,22 @@ def record_history(uid: str, viewer: ViewerDep, engine: Db) -> list[dict[str, ob
     return [asdict(e) for e in incidents.history(engine, viewer, uid)]
 
 
-@router.get("/persons", response_model=PageOut[dict[str, object]])
-def list_persons(viewer: ViewerDep, engine: Db,
+@router.get("/persons", response_model=CursorPageOut[dict[str, object]])
+def list_persons(request: Request, viewer: ViewerDep, engine: Db,
                  role: str | None = Query(None, max_length=12),
                  sex: str | None = Query(None, max_length=8),
                  outcome: str | None = Query(None, max_length=10),
                  incident: str | None = Query(None, max_length=36),
                  area: str | None = Query(None, max_length=64),
-                 page: Page = 1,
+                 page: NumberedPage = None,
                  per_page: PerPage = 50,
+                 cursor: Annotated[str | None, Query(
+                     max_length=CURSOR_MAX_LENGTH,
+                     description="a page's next or prev cursor (keyset paging)")] = None,
                  ) -> dict[str, object]:
-    """Victims, perpetrators and witnesses in the caller's scope, identities masked per role."""
+    """Victims, perpetrators and witnesses in the caller's scope, identities masked per role,
+    by keyset pages (``next_url`` / ``prev_url``; ``page`` reaches the first 10,000) with a
+    capped total (``total_kind``)."""
     f = persons.PersonFilter(role, sex, outcome, incident, area)
-    result = persons.list_persons(engine, viewer, f, PageRequest(page, per_page))
-    return {"items": result.items, "total": result.total, "page": result.page,
-            "per_page": result.per_page, "pages": result.pages}
+    result = persons.seek_persons(engine, viewer, f, SeekRequest(per_page, cursor, page))
+    return _cursor_body(request, result, result.items)
