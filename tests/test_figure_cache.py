@@ -228,16 +228,18 @@ def test_public_cubes_are_built_once_per_data_version(observatory: sa.Engine) ->
         before + 1  # type: ignore[operator]
 
 
-def test_public_cubes_on_the_analytical_mirror_are_kept_by_its_data_version(
+def test_on_the_analytical_mirror_a_cube_is_keyed_by_the_version_the_mirror_holds(
         observatory: sa.Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from salus.storage import versions
+    from salus.usecases.indicators import mirror
+
     monkeypatch.setenv("SALUS_ANALYTICS_MIRROR", "sync")
     monkeypatch.setenv("SALUS_ANALYTICS_MIRROR_DIR", str(tmp_path / "mirror"))
-    request: dict[str, Any] = {"period": "2024", "by": ["sex"], "public": True}
-    first = compute_indicator(observatory, "sdg-16-1-1", **request)
-    assert first.metadata["backend"] == "duckdb"
-    hits, misses = _stats("public-cube")
-    compute_indicator(observatory, "sdg-16-1-1", **request)
-    assert _stats("public-cube") == (hits + 2, misses)
+    with mirror.open_current(observatory) as opened:
+        assert opened is not None
+        con = opened[0]  # the connection, then what the mirror module adds
+        assert con.name == "duckdb"
+        assert protection.data_versions(con) == versions.of_engine(observatory)
 
 
 def test_hot_spots_are_reused_then_recomputed_and_kept_apart_per_scope(
