@@ -388,6 +388,14 @@ def local_spark(cores: int | None = None, memory: str = "2g", partitions: int = 
         .config("spark.sql.warehouse.dir", os.path.join(scratch, "warehouse"))
         .config("spark.local.dir", os.path.join(scratch, "local"))
     )
+    try:  # the process's one Spark session also serves record linkage, whichever came first:
+        # Splink's similarity functions (jaro_winkler…) need its jar on the session's classpath,
+        # and ``spark.jars`` cannot be added to a session that already runs
+        from splink.backends.spark import similarity_jar_location
+
+        builder = builder.config("spark.jars", similarity_jar_location())
+    except ImportError:  # pragma: no cover - splink is a locked dependency
+        pass
     if small:
         builder = (builder.config("spark.sql.codegen.wholeStage", "false")
                    .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
