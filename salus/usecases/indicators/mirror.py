@@ -55,6 +55,7 @@ from salus.storage import repository, versions
 from salus.storage import schema as t
 from salus.storage.db import create_engine, normalise_url
 from salus.usecases.errors import UseCaseError
+from salus.usecases.indicators.store_copy import arrow_type, read_snapshot
 
 if TYPE_CHECKING:
     import duckdb
@@ -211,7 +212,7 @@ def build(engine: sa.Engine, *, chunk_rows: int = CHUNK_ROWS) -> MirrorFile:
     prefix = state[0]
     started = time.perf_counter()
     with _file_lock(folder / f"{prefix}.lock"):
-        with _snapshot(engine) as conn:
+        with read_snapshot(engine) as conn:
             version = versions.current(conn, versions.INDICATORS)
             target = folder / _name(prefix, version)
             if target.is_file():
@@ -238,20 +239,6 @@ def _file_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def _snapshot(engine: sa.Engine) -> Iterator[sa.Connection]:
-    """One read transaction seeing one state of the store: on SQLite the deferred (reader)
-    transaction of ``engine.connect()`` (a WAL snapshot; writers are not blocked), on
-    PostgreSQL ``REPEATABLE READ``."""
-    with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        try:
-            yield conn
-        finally:
-            conn.rollback()
 
 
 def _copy(conn: sa.Connection, path: Path, chunk_rows: int) -> dict[str, int]:
@@ -284,7 +271,7 @@ def _copy_table(conn: sa.Connection, target: duckdb.DuckDBPyConnection, name: st
     import pyarrow as pa
 
     table = t.metadata.tables[name]
-    arrow_schema = pa.schema([(c, _arrow_type(table.c[c].type)) for c in columns])
+    arrow_schema = pa.schema([(c, arrow_type(table.c[c].type)) for c in columns])
     ddl = ", ".join(f'"{c}" {_duck_type(arrow_schema.field(c).type)}' for c in columns)
     target.execute(f'CREATE TABLE "{name}" ({ddl})')
     order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
@@ -316,22 +303,6 @@ def _copy_table(conn: sa.Connection, target: duckdb.DuckDBPyConnection, name: st
     finally:
         cursor.close()
     return count
-
-
-def _arrow_type(kind: sa.types.TypeEngine[Any]) -> pa.DataType:
-    import pyarrow as pa
-
-    if isinstance(kind, sa.Boolean):
-        return pa.bool_()
-    if isinstance(kind, sa.Integer):
-        return pa.int64()
-    if isinstance(kind, sa.Float | sa.Numeric):
-        return pa.float64()
-    if isinstance(kind, sa.DateTime):
-        return pa.timestamp("us", tz="UTC")
-    if isinstance(kind, sa.Date):
-        return pa.date32()
-    return pa.string()
 
 
 def _duck_type(kind: pa.DataType) -> str:

@@ -27,9 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -44,10 +42,10 @@ from salus.analytics.periods import Period
 from salus.storage import schema
 from salus.storage.db import normalise_url
 from salus.usecases.errors import UseCaseError
+from salus.usecases.indicators.store_copy import arrow_type, read_snapshot
 
 if TYPE_CHECKING:
     import ibis
-    import pyarrow as pa
 
 EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     **COLUMNS,
@@ -126,7 +124,7 @@ def export_parquet(
         raise ParquetExportError(f"--out {str(folder)!r} is a file, not a folder")
     engine = store if isinstance(store, sa.Engine) else sa.create_engine(normalise_url(store))
     try:
-        with _snapshot(engine) as conn:
+        with read_snapshot(engine) as conn:
             absent = [n for n in EXPORT_COLUMNS if not sa.inspect(conn).has_table(n)]
             if absent:
                 shown = engine.url.render_as_string(hide_password=True)
@@ -157,18 +155,6 @@ def export_parquet(
     return manifest
 
 
-@contextmanager
-def _snapshot(engine: sa.Engine) -> Iterator[sa.Connection]:
-    """One read transaction that sees one state of the store for every table."""
-    options: dict[str, Any] = {}
-    if engine.dialect.name == "postgresql":
-        options["isolation_level"] = "REPEATABLE READ"
-    with engine.connect() as conn:
-        conn = conn.execution_options(**options)
-        with conn.begin():
-            yield conn
-
-
 def _export_table(
     conn: sa.Connection, name: str, columns: Sequence[str], folder: Path, chunk_rows: int
 ) -> int:
@@ -177,7 +163,7 @@ def _export_table(
     import pyarrow.parquet as pq
 
     table = schema.metadata.tables[name]
-    arrow_schema = pa.schema([(c, _arrow_type(table.c[c].type)) for c in columns])
+    arrow_schema = pa.schema([(c, arrow_type(table.c[c].type)) for c in columns])
     json_columns = [c for c in columns if isinstance(table.c[c].type, sa.JSON)]
     order = list(table.primary_key.columns)
     query = sa.select(*[table.c[c] for c in columns]).order_by(*order)
@@ -196,23 +182,6 @@ def _export_table(
             writer.write_table(arrow_schema.empty_table())
     partial.replace(target)
     return count
-
-
-def _arrow_type(kind: sa.types.TypeEngine[Any]) -> pa.DataType:
-    """The Arrow type of a store column (JSON values are written as JSON text)."""
-    import pyarrow as pa
-
-    if isinstance(kind, sa.Boolean):
-        return pa.bool_()
-    if isinstance(kind, sa.Integer):
-        return pa.int64()
-    if isinstance(kind, sa.Float):
-        return pa.float64()
-    if isinstance(kind, sa.DateTime):
-        return pa.timestamp("us", tz="UTC")
-    if isinstance(kind, sa.Date):
-        return pa.date32()
-    return pa.string()
 
 
 def _revision(conn: sa.Connection) -> str | None:
@@ -365,37 +334,17 @@ def local_spark(cores: int | None = None, memory: str = "2g", partitions: int = 
     code generation and adaptive execution are off. Spark keeps the first session of a
     process (``getOrCreate``): later calls with other settings get that one.
     """
-    import shutil
-
-    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-        raise ParquetExportError("the Spark engine needs a Java runtime (no `java` on the PATH)")
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError as exc:  # pragma: no cover - pyspark is a locked dependency
-        raise ParquetExportError(f"the Spark engine needs PySpark: {exc}") from exc
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    scratch = tempfile.mkdtemp(prefix="salus-spark-")
-    builder = (
-        SparkSession.builder.master(f"local[{cores or '*'}]")
-        .appName("salus-indicators")
-        .config("spark.driver.memory", memory)
-        .config("spark.sql.shuffle.partitions", str(partitions))
-        .config("spark.default.parallelism", str(partitions))
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.warehouse.dir", os.path.join(scratch, "warehouse"))
-        .config("spark.local.dir", os.path.join(scratch, "local"))
+    from salus.analytics.reconcile.linkage.spark import (
+        SparkConfig,
+        SparkUnavailable,
+        local_builder,
     )
-    try:  # the process's one Spark session also serves record linkage, whichever came first:
-        # Splink's similarity functions (jaro_winkler…) need its jar on the session's classpath,
-        # and ``spark.jars`` cannot be added to a session that already runs
-        from splink.backends.spark import similarity_jar_location
 
-        builder = builder.config("spark.jars", similarity_jar_location())
-    except ImportError:  # pragma: no cover - splink is a locked dependency
-        pass
+    try:
+        builder, _scratch = local_builder(
+            "salus-indicators", SparkConfig(memory=memory, partitions=partitions, cores=cores))
+    except SparkUnavailable as exc:
+        raise ParquetExportError(str(exc)) from exc
     if small:
         builder = (builder.config("spark.sql.codegen.wholeStage", "false")
                    .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")

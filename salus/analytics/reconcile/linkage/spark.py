@@ -40,9 +40,14 @@ def java_available() -> bool:
     return bool(shutil.which("java") or os.environ.get("JAVA_HOME"))
 
 
-@cache
-def local_session(config: SparkConfig = SparkConfig()) -> Any:
-    """A local Spark session with Splink's similarity jar, created once per process."""
+def local_builder(app_name: str, config: SparkConfig = SparkConfig()) -> tuple[Any, str]:
+    """A local-mode session builder and its scratch folder: bound to the loopback interface, no
+    web UI, a temporary warehouse, and Splink's similarity jar on the classpath.
+
+    Every Spark session of Salus (record linkage, indicators over Parquet) is built here: Spark
+    keeps the first session of a process (``getOrCreate``) and ``spark.jars`` cannot be added
+    to a running one, so whichever comes first must serve both.
+    """
     if not java_available():
         raise SparkUnavailable("the Spark engine needs a Java runtime (no `java` on the PATH)")
     try:
@@ -50,11 +55,12 @@ def local_session(config: SparkConfig = SparkConfig()) -> Any:
         from splink.backends.spark import similarity_jar_location
     except ImportError as exc:  # pragma: no cover - pyspark is a locked dependency
         raise SparkUnavailable(f"the Spark engine needs PySpark: {exc}") from exc
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     scratch = tempfile.mkdtemp(prefix="salus-spark-")
     cores = config.cores or "*"
-    session = (
+    builder = (
         SparkSession.builder.master(f"local[{cores}]")
-        .appName("salus-linkage")
+        .appName(app_name)
         .config("spark.driver.memory", config.memory)
         .config("spark.sql.shuffle.partitions", str(config.partitions))
         .config("spark.default.parallelism", str(config.partitions))
@@ -66,8 +72,15 @@ def local_session(config: SparkConfig = SparkConfig()) -> Any:
         .config("spark.sql.warehouse.dir", os.path.join(scratch, "warehouse"))
         .config("spark.local.dir", os.path.join(scratch, "local"))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
     )
+    return builder, scratch
+
+
+@cache
+def local_session(config: SparkConfig = SparkConfig()) -> Any:
+    """A local Spark session with Splink's similarity jar, created once per process."""
+    builder, scratch = local_builder("salus-linkage", config)
+    session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     session.sparkContext.setCheckpointDir(os.path.join(scratch, "checkpoints"))
     return session
