@@ -20,7 +20,7 @@ from salus.api import context as ctx
 from salus.api.csrf import HEADER, SAFE_METHODS
 from salus.domain.accounts.roles import PUBLIC_VIEWER, Viewer
 from salus.usecases.errors import NotAuthenticated, PermissionDenied
-from salus.usecases.paging import MAX_PAGE, MAX_PER_PAGE
+from salus.usecases.paging import CURSOR_MAX_LENGTH, MAX_PAGE, MAX_PER_PAGE
 
 
 def api_viewer(request: Request) -> Viewer:
@@ -55,6 +55,9 @@ NumberedPage = Annotated[int | None, Query(ge=1, le=MAX_PAGE)]
 """An optional page number (keyset lists page by cursor; a number still works, capped)."""
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE)]
 """Items per page (at most :data:`salus.usecases.paging.MAX_PER_PAGE`)."""
+Cursor = Annotated[str | None, Query(
+    max_length=CURSOR_MAX_LENGTH, description="a page's next or prev cursor (keyset paging)")]
+"""A keyset page's cursor, as a list's ``next`` / ``prev`` gives it (checked by the use case)."""
 MAX_ROW_ID = 2**31 - 1
 """The largest id a record can have (a larger number would overflow the database's integer)."""
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]

@@ -11,8 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
-from salus.api.deps import Db, NumberedPage, PerPage, ViewerDep
-from salus.api.panels import clear as clear_panels
+from salus.api.deps import Cursor, Db, NumberedPage, PerPage, ViewerDep
 from salus.api.schemas import (
     ERRORS,
     AuditEventOut,
@@ -27,7 +26,7 @@ from salus.usecases.incidents import export as incident_export
 from salus.usecases.incidents import persons
 from salus.usecases.incidents import write as incident_write
 from salus.usecases.incidents.query import IncidentFilter, seek_incidents
-from salus.usecases.paging import CURSOR_MAX_LENGTH, CursorPage, SeekRequest
+from salus.usecases.paging import CursorPage, SeekRequest
 
 router = APIRouter(tags=["incidents"], responses=ERRORS)
 Sort = Literal["date", "-date", "area", "-area", "offence", "-offence", "victims", "-victims",
@@ -60,9 +59,7 @@ Filter = Annotated[IncidentFilter, Depends(incident_filter)]
 def list_(request: Request, viewer: ViewerDep, engine: Db, f: Filter,
           page: NumberedPage = None,
           per_page: PerPage = 50,
-          cursor: Annotated[str | None, Query(
-              max_length=CURSOR_MAX_LENGTH,
-              description="a page's next or prev cursor (keyset paging)")] = None,
+          cursor: Cursor = None,
           ) -> dict[str, object]:
     """Incidents in the caller's area scope (no person identities; GBV narratives masked), by
     keyset pages: follow ``next_url`` / ``prev_url``. ``page`` still works for the first
@@ -111,7 +108,6 @@ def create(body: IncidentIn, viewer: ViewerDep, engine: Db) -> Saved:
     """Validate and store an incident (422 problem with every field error)."""
     data = body.model_dump(mode="json")
     uid, warnings = incident_write.create_incident(engine, viewer, data)
-    clear_panels()
     return Saved(uid=uid, warnings=warnings)
 
 
@@ -124,7 +120,6 @@ def detail(uid: str, viewer: ViewerDep, engine: Db) -> dict[str, object]:
 @router.put("/incidents/{uid}", response_model=Saved)
 def update(uid: str, body: IncidentIn, viewer: ViewerDep, engine: Db) -> Saved:
     warnings = incident_write.update_incident(engine, viewer, uid, body.model_dump(mode="json"))
-    clear_panels()
     return Saved(uid=uid, warnings=warnings)
 
 
@@ -143,9 +138,7 @@ def list_persons(request: Request, viewer: ViewerDep, engine: Db,
                  area: str | None = Query(None, max_length=64),
                  page: NumberedPage = None,
                  per_page: PerPage = 50,
-                 cursor: Annotated[str | None, Query(
-                     max_length=CURSOR_MAX_LENGTH,
-                     description="a page's next or prev cursor (keyset paging)")] = None,
+                 cursor: Cursor = None,
                  ) -> dict[str, object]:
     """Victims, perpetrators and witnesses in the caller's scope, identities masked per role,
     by keyset pages (``next_url`` / ``prev_url``; ``page`` reaches the first 10,000) with a

@@ -19,12 +19,6 @@ from salus.usecases.surveys import panel as survey_panel
 from salus.usecases.surveys.panel import PanelFigure
 
 
-def clear() -> None:
-    """Nothing to do: panels are kept under the data versions they were computed from, so a
-    write is seen by the next request without clearing anything (kept for callers that still
-    call it after a write)."""
-
-
 def filter_from_query(request: Request, viewer: Viewer, year: int | None, area: str | None,
                       offence: str | None, context: str | None) -> DashboardFilter:
     """The dashboard filter of a request, scoped to the viewer."""

@@ -17,7 +17,7 @@ import re
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -26,7 +26,7 @@ from starlette.formparsers import MultiPartException
 from salus import i18n
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
-from salus.api.deps import NumberedPage, RowId
+from salus.api.deps import Cursor, NumberedPage, RowId
 from salus.api.intake_threads import run_intake
 from salus.domain.accounts.roles import Viewer
 from salus.domain.citizen_reports import FORM_CATEGORIES, MAX_PHOTO_BYTES, parse_reference
@@ -39,7 +39,7 @@ from salus.usecases.errors import (
     UseCaseError,
     ValidationFailed,
 )
-from salus.usecases.paging import CURSOR_MAX_LENGTH, SeekRequest
+from salus.usecases.paging import SeekRequest
 from salus.web.forms import Field
 from salus.web.pages import page_viewer
 from salus.web.templating import render
@@ -243,7 +243,7 @@ def _flag(value: str) -> bool | None:
 def queue(request: Request, viewer: Reviewer, status: str = "unverified", category: str = "",
           channel: str = "", area: str = "", spam: str = "", published: str = "",
           page: NumberedPage = None,
-          cursor: Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)] = None,
+          cursor: Cursor = None,
           ) -> Response:
     """The review queue, newest first, by keyset pages (``cursor``) with a capped total."""
     f = review.ReportFilter(status if status in STATUS_LABELS else None, category[:32] or None,

@@ -7,15 +7,14 @@ import re
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, QueryParams
 
 from salus import i18n
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
-from salus.api.deps import NumberedPage, PerPage
-from salus.api.panels import clear as clear_panels
+from salus.api.deps import Cursor, NumberedPage, PerPage
 from salus.domain import taxonomy
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.incidents.offences import offence_codes
@@ -31,7 +30,7 @@ from salus.usecases.incidents.query import (
     record_type_totals,
     seek_incidents,
 )
-from salus.usecases.paging import CURSOR_MAX_LENGTH, SeekRequest
+from salus.usecases.paging import SeekRequest
 from salus.web.forms import Field, place_errors
 from salus.web.pages import needs
 from salus.web.templating import render
@@ -169,7 +168,7 @@ def _fields(lists: dict[str, list[Any]]) -> dict[str, Field]:
 @router.get("/incidents")
 def incident_list(request: Request, viewer: Reader, page: NumberedPage = None,
                   per_page: PerPage = 50,
-                  cursor: Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)] = None,
+                  cursor: Cursor = None,
                   ) -> Response:
     """The incident list by keyset pages (``cursor``; numbered ``page`` links still work for
     the first :data:`~salus.usecases.paging.MAX_OFFSET` rows), with a capped total."""
@@ -243,7 +242,6 @@ async def create(request: Request, viewer: Creator) -> Response:
         errors = exc.errors if isinstance(exc, ValidationFailed) else [
             {"field": "record_id", "code": "conflict", "message": exc.detail}]
         return _form(request, viewer, data, errors, None, status=422)
-    clear_panels()
     return RedirectResponse(f"/incidents/{uid}?saved=1" + ("&warnings=1" if warnings else ""),
                             status_code=303)
 
@@ -275,5 +273,4 @@ async def edit(request: Request, viewer: Editor, uid: str) -> Response:
         errors = exc.errors if isinstance(exc, ValidationFailed) else [
             {"field": "record_id", "code": "conflict", "message": exc.detail}]
         return _form(request, viewer, data, errors, uid, status=422)
-    clear_panels()
     return RedirectResponse(f"/incidents/{uid}?saved=1", status_code=303)

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from salus.api.deps import Db, NumberedPage, PerPage, ViewerDep
+from salus.api.deps import Cursor, Db, NumberedPage, PerPage, ViewerDep
 from salus.api.schemas import ERRORS
 from salus.api.weapons.schemas import (
     CheckOut,
@@ -31,7 +31,7 @@ from salus.api.weapons.schemas import (
 from salus.domain.accounts.roles import Permission
 from salus.domain.weapons.registry import EventType
 from salus.usecases.errors import PermissionDenied
-from salus.usecases.paging import CURSOR_MAX_LENGTH, SeekRequest
+from salus.usecases.paging import SeekRequest
 from salus.usecases.weapons import check as weapons_check
 from salus.usecases.weapons import export as weapons_export
 from salus.usecases.weapons import history as weapons_history
@@ -53,9 +53,7 @@ def list_weapons(viewer: ViewerDep, engine: Db, q: str | None = Query(None, max_
                  area: str | None = Query(None, max_length=64),
                  page: NumberedPage = None,
                  per_page: PerPage = 50,
-                 cursor: Annotated[str | None, Query(
-                     max_length=CURSOR_MAX_LENGTH,
-                     description="a page's next or prev cursor (keyset paging)")] = None,
+                 cursor: Cursor = None,
                  ) -> dict[str, Any]:
     """Weapons in the caller's scope, newest first by keyset pages (``next`` / ``prev``
     cursors; ``page`` reaches the first 10,000; the total is exact up to 10,000, then an

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from salus.api import context as ctx
 from salus.api.csrf import verify_csrf
-from salus.api.deps import NumberedPage
+from salus.api.deps import Cursor, NumberedPage
 from salus.domain.accounts.roles import Permission, UserRole, Viewer
 from salus.usecases.accounts import audit as audit_uc
 from salus.usecases.accounts import users as accounts
 from salus.usecases.errors import UseCaseError
-from salus.usecases.paging import CURSOR_MAX_LENGTH, SeekRequest
+from salus.usecases.paging import SeekRequest
 from salus.web.accounts.messages import error_lines
 from salus.web.pages import needs
 from salus.web.templating import render
@@ -75,7 +75,7 @@ def reset(request: Request, viewer: Admin, username: str) -> Response:
 @router.get("/audit")
 def audit_log(request: Request, viewer: Auditor, actor: str = "", action: str = "",
               entity: str = "", entity_id: str = "", page: NumberedPage = None,
-              cursor: Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)] = None,
+              cursor: Cursor = None,
               ) -> Response:
     """The audit log, newest first, by keyset pages (``cursor``) with a capped total."""
     f = audit_uc.AuditFilter(actor or None, action or None, entity or None, entity_id or None)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from salus.api import context as ctx
-from salus.api.deps import Days, NumberedPage
+from salus.api.deps import Cursor, Days, NumberedPage
 from salus.domain.accounts.roles import Permission, Viewer
-from salus.usecases.paging import CURSOR_MAX_LENGTH, SeekRequest
+from salus.usecases.paging import SeekRequest
 from salus.usecases.weapons import owners as weapons_owners
 from salus.web.pages import needs
 from salus.web.templating import render
@@ -28,7 +28,7 @@ WINDOWS = (30, 60, 90, 180, 365)
 @router.get("/weapons/owners")
 def owner_list(request: Request, viewer: OwnerReader, name: str = "",
                page: NumberedPage = None,
-               cursor: Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)] = None,
+               cursor: Cursor = None,
                ) -> Response:
     """Owners in scope by keyset pages (``cursor``) with a capped total; audited."""
     name = name.strip()[:100]

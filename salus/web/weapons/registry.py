@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from salus.api import context as ctx
-from salus.api.deps import NumberedPage
+from salus.api.deps import Cursor, NumberedPage
 from salus.domain.accounts.roles import Permission, Viewer
 from salus.domain.weapons.registry import weapon_categories
 from salus.usecases.errors import ValidationFailed
-from salus.usecases.paging import CURSOR_MAX_LENGTH, SeekRequest
+from salus.usecases.paging import SeekRequest
 from salus.usecases.weapons import check as weapons_check
 from salus.usecases.weapons import history as weapons_history
 from salus.usecases.weapons import links as weapons_links
@@ -56,7 +56,7 @@ def lists() -> dict[str, Any]:
 
 @router.get("/weapons")
 def weapon_list(request: Request, viewer: Reader, page: NumberedPage = None,
-                cursor: Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)] = None,
+                cursor: Cursor = None,
                 ) -> Response:
     """Every weapon in scope (filters, pages), or the serial search's ranked hits."""
     f, values = weapon_filter(request)
